@@ -22,6 +22,7 @@ pub mod demand;
 pub mod descriptors;
 pub mod enrolment;
 pub mod error;
+pub mod habeas;
 pub mod handover;
 pub mod home;
 pub mod indicators;
@@ -158,6 +159,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", accounts::pages::routes())
         .mount("/", people::pages::routes())
         .mount("/", people::name_changes::routes())
+        .mount("/", habeas::pages::routes())
         .mount("/", catalogue::pages::routes())
         .mount("/", cohorts::pages::routes())
         .mount("/", cohorts::public::routes())
@@ -194,6 +196,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", open_data::api::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
+        .mount("/api/v1", habeas::api::routes())
         .mount("/api/v1", territory::api::routes())
         .mount("/api/v1", providers::api::routes())
         .mount("/api/v1", offer::api::routes())

@@ -103,6 +103,11 @@ pub async fn run_once(db: &DatabaseConnection, config: &AppConfig, templates: &T
         Ok(n) => tracing::info!(queued = n, "unfilled-quota reminders queued"),
         Err(error) => tracing::error!(%error, "unfilled-quota reminders failed; will retry"),
     }
+    match crate::habeas::retention::run(db, config.retention_years, crate::time::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(anonymised = n, "people past the retention term anonymised"),
+        Err(error) => tracing::error!(%error, "retention term not applied; will retry"),
+    }
     match crate::cache::trim_shelf(db).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(removed = n, "old kept values taken off the shelf"),

@@ -31,6 +31,7 @@ pub mod demo;
 pub mod descriptors;
 pub mod enrolment;
 pub mod figures;
+pub mod habeas;
 pub mod handover;
 pub mod home;
 pub mod indicators;

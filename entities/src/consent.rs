@@ -12,6 +12,13 @@ pub struct Model {
     pub text_version: String,
     pub granted_at: DateTimeUtc,
     pub withdrawn_at: Option<DateTimeUtc>,
+    /// Where the authorization comes from when the person did not give it here herself:
+    /// `import` (declared by the importer, `declared_by`, with her `source_detail`, e.g.
+    /// «formato físico de inscripción»). None: given by the person in the product.
+    pub source: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub source_detail: Option<String>,
+    pub declared_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

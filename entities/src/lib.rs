@@ -42,6 +42,7 @@ pub mod cost_item;
 pub mod course;
 pub mod course_capacity;
 pub mod credentials_key;
+pub mod data_request;
 pub mod delivery_fact;
 pub mod demand;
 pub mod demand_referral;

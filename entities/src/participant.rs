@@ -24,6 +24,8 @@ pub struct Model {
     pub is_conflict_victim: Option<bool>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When her personal data were suppressed (habeas data, issue 67); her counts stay.
+    pub anonymised_at: Option<DateTimeUtc>,
 }
 
 impl Model {

@@ -24,6 +24,12 @@ pub struct AppConfig {
     /// Seconds between runs of the periodic jobs (session reminders); 0 turns them off.
     #[serde(default = "default_jobs_poll_seconds")]
     pub jobs_poll_seconds: u64,
+    /// Years without any activity (no enrolment, attendance, sign-in, certificate, change)
+    /// after which the periodic jobs anonymise a person, as an accepted supresión does
+    /// (habeas data, issue 67; Ley 1581 de 2012, principle of limited retention). 0 turns
+    /// the retention job off.
+    #[serde(default = "default_retention_years")]
+    pub retention_years: u32,
     /// Milliseconds the figures worker waits after a write before it recomputes the figures
     /// of every write made meanwhile (issue 50: the figures off the write path; a report shows
     /// a write within the bound DECISIONS states). 0: no worker, every writing transaction
@@ -279,6 +285,10 @@ fn default_kept_grace_ms() -> u64 {
 
 fn default_dashboard_cache_seconds() -> u64 {
     300
+}
+
+fn default_retention_years() -> u32 {
+    5
 }
 
 fn default_jobs_poll_seconds() -> u64 {

@@ -53,6 +53,7 @@ mod m20261229_000039_import_drafts;
 mod m20261230_000040_programmes;
 mod m20261231_000041_virtual_classroom;
 mod m20270101_000042_offline_attendance;
+mod m20270102_000043_habeas_data;
 mod shapes;
 
 pub struct Migrator;
@@ -133,6 +134,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261230_000040_programmes::Migration),
             atomic(m20261231_000041_virtual_classroom::Migration),
             atomic(m20270101_000042_offline_attendance::Migration),
+            atomic(m20270102_000043_habeas_data::Migration),
         ]
     }
 }

@@ -624,16 +624,22 @@ impl<'r> Responder<'r, 'static> for JsonDownload {
     }
 }
 
-/// «Mis datos»: everything the product keeps about the person, as tables in Spanish.
+/// «Mis datos»: everything the product keeps about the person, as tables in Spanish, with her
+/// habeas-data requests and who opened her record (`crate::habeas::pages`).
 #[get("/perfil/datos")]
 async fn data_page(
     db: &State<DatabaseConnection>,
     me: ParticipantUser,
     page: crate::web::Page<'_>,
 ) -> PageResult {
-    let export = profile::personal_data_export(db.inner(), me.id).await?;
-    let data = domain::people::readable::readable(db.inner(), &export).await?;
-    page.render("my_data", "Mis datos", data)
+    crate::habeas::pages::my_data_html(
+        db.inner(),
+        &page,
+        me.id,
+        &[],
+        &crate::habeas::pages::RequestForm::fresh(),
+    )
+    .await
 }
 
 /// The same, as a file to keep: JSON with Spanish keys, names instead of ids. (The API's
@@ -787,6 +793,14 @@ async fn correction_page(
     volver: Option<&str>,
 ) -> PageResult {
     let person = domain::people::correction::find_correctable(db.inner(), &staff, id).await?;
+    // The person sees who opened her record, and when (habeas data, issue 67).
+    domain::habeas::access::record_view(
+        db.inner(),
+        &staff,
+        person.id,
+        "Datos personales (corrección)",
+    )
+    .await?;
     let form = CorrectionForm::of(&person, &correction_back(volver));
     correction_html(db, &page, &staff, &person, form, &[]).await
 }

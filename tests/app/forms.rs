@@ -63,6 +63,10 @@ struct Case {
 
 /// A form route without a case here, and why.
 const NOT_FORMS: &[(&str, &str)] = &[
+    (
+        "/admin/solicitudes-de-datos/<id>",
+        "the demo holds no data request to resolve yet; resolution's rules are tested through the API in habeas_data",
+    ),
     ("/salir", "signs out: nothing to type"),
     (
         "/ingresar",
@@ -959,6 +963,17 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             ],
             twice: false,
             beside: ids(&["sesion-ends_at", "sesion-starts_at"]),
+        },
+        // Issue 67: a data request without its kind.
+        Case {
+            route: "/perfil/datos/solicitudes",
+            who: Who::Participant,
+            path: "/perfil/datos/solicitudes".into(),
+            from: "/perfil/datos".into(),
+            fields: vec![field("kind", ""), field("reason", "Motivo escrito")],
+            typed: vec!["Motivo escrito"],
+            twice: false,
+            beside: ids(&["solicitud-kind"]),
         },
         // Issue 65: a tool that does not exist and no title.
         Case {

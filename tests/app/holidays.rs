@@ -28,7 +28,12 @@ async fn the_api_lists_a_years_holidays_without_sign_in() {
     let (status, body) = api(&app, "GET", "/api/v1/holidays", None, None).await;
     assert_eq!(status, Status::Ok);
     let year = chrono::Datelike::year(&domain::time::today()).to_string();
-    assert!(body["items"][0]["date"].as_str().unwrap().starts_with(&year));
+    assert!(
+        body["items"][0]["date"]
+            .as_str()
+            .unwrap()
+            .starts_with(&year)
+    );
     for bad in ["dos mil", "1899", "2201", "2026.5"] {
         let (status, problem) = api(
             &app,
@@ -197,7 +202,10 @@ async fn the_page_asks_before_it_schedules_a_session_on_a_holiday() {
         html.contains("El lunes 22 de marzo de 2027 es festivo (Día de San José)."),
         "{html}"
     );
-    assert!(html.contains("name=\"festivo\" value=\"confirmado\""), "{html}");
+    assert!(
+        html.contains("name=\"festivo\" value=\"confirmado\""),
+        "{html}"
+    );
     assert_eq!(session_count(&app, cohort).await, before, "nothing written");
 
     // Confirmed, it is scheduled and shown as a holiday in the calendar.

@@ -408,19 +408,20 @@ pub fn attach(
         cost.by_provider = by_provider;
         cost.per_municipality = per(cost.executed, with_cost as f64);
         cost.per_person_certified = per(cost.executed, cost.people_certified as f64);
-        if i != last && !group.small {
-            if let (Some(mine), Some(base)) = (group.median_change, baseline) {
-                let beyond = if higher_is_better {
-                    mine - base
-                } else {
-                    base - mine
-                };
-                // Medians carry float noise (49.6 − 49.4): compare on 1e-9.
-                let beyond = (beyond * 1e9).round() / 1e9;
-                if beyond > 0.0 {
-                    cost.points_beyond_comparison = Some(beyond);
-                    cost.per_point_of_change = per(cost.executed, beyond);
-                }
+        if i != last
+            && !group.small
+            && let (Some(mine), Some(base)) = (group.median_change, baseline)
+        {
+            let beyond = if higher_is_better {
+                mine - base
+            } else {
+                base - mine
+            };
+            // Medians carry float noise (49.6 − 49.4): compare on 1e-9.
+            let beyond = (beyond * 1e9).round() / 1e9;
+            if beyond > 0.0 {
+                cost.points_beyond_comparison = Some(beyond);
+                cost.per_point_of_change = per(cost.executed, beyond);
             }
         }
         group.cost = cost;
