@@ -164,7 +164,9 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     );
     v.insert("status", "1".into());
     // Issue 67: a data request (none in the demo yet: every role's gate answers first).
-    v.insert("solicitudes-de-datos", "1".into());
+    for key in ["data-requests", "solicitudes-de-datos"] {
+        v.insert(key, "1".into());
+    }
     for key in ["users", "usuarios"] {
         v.insert(key, admin.id.to_string());
     }
