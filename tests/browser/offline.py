@@ -423,7 +423,7 @@ def main() -> int:
     session_id = todays_session(coordinator)
     print(f"server {BASE} · session {session_id} · screenshots in {SHOTS}", flush=True)
     page_failures: list[str] = []
-    run = Run(PHONE, axe_source, page_failures)
+    run = Run(PHONE, axe_source, page_failures, {})
     try:
         instructor_marks_offline(run, session_id, coordinator, instructor)
         participant_reads_offline(run)
