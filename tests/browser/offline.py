@@ -337,10 +337,14 @@ def instructor_marks_offline(run: Run, session_id: int, coordinator: str, instru
     deadline = time.time() + 30
     while time.time() < deadline and len(b.find_all("#cola-resultados .conflicto")) < 2:
         time.sleep(0.3)
-    boxes = b.find_all("#cola-resultados .conflicto")
-    check(len(boxes) == 2, "both conflicts are shown", len(boxes))
-    if boxes:
-        text = b.text(boxes[0])
+    # The queue's panel is drawn again as answers arrive: read the boxes' text in one script,
+    # not element by element (an element found may be replaced before it is read).
+    texts = b.script(
+        "return [...document.querySelectorAll('#cola-resultados .conflicto')].map(e => e.innerText)"
+    )
+    check(len(texts) == 2, "both conflicts are shown", len(texts))
+    if texts:
+        text = texts[0]
         check("Dejar la corrección" in text and "Enviar mi marca otra vez" in text,
               "the conflict offers both choices", text)
     summary = b.text(b.find("#cola-resumen"))
@@ -414,6 +418,8 @@ def participant_reads_offline(run: Run):
 
 def main() -> int:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    # The journeys' Run keeps each page's HTML as served (for the Nu checker of .ci/browser).
+    journeys.HTML.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("*offline-*.png"):
         old.unlink()
     axe_source = journeys.AXE_JS.read_text(encoding="utf-8")
