@@ -240,6 +240,46 @@ where
             .len()
     }
 
+    /// Whether a fresh value of `key` for `version` is kept in memory: what a visitor would be
+    /// served without waiting for a computation.
+    pub fn holds(&self, key: &K, version: &S) -> bool {
+        let now = Instant::now();
+        self.0
+            .entries()
+            .get(key)
+            .is_some_and(|e| e.version == *version && now < e.until)
+    }
+
+    /// Computes `key`'s value for `version` ahead of its visitors (issue 69: kept pages warmed
+    /// at start and after a figures flush), unless a fresh one is kept here or on the shelf.
+    /// Under the key's flight, as a visitor's computation: visitors arriving meanwhile get the
+    /// kept value as usual, or wait for this one when there is none. Says whether it computed.
+    pub async fn warm<F, Fut>(&self, key: K, version: S, compute: F) -> AppResult<bool>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<V>>,
+    {
+        let store = &self.0;
+        if store.ttl.is_zero() {
+            return Ok(false);
+        }
+        let flight = store.flight(&key);
+        let _computing = flight.lock.lock().await;
+        if self.holds(&key, &version) {
+            return Ok(false);
+        }
+        if let Some(shelf) = &store.shelf
+            && let Some(found) = shelf.load(&key, Some(&version)).await
+            && found.age < store.ttl
+        {
+            store.store(key, found.version, Arc::new(found.value), found.age, true);
+            return Ok(false);
+        }
+        let value = Arc::new(compute().await?);
+        store.keep(key, version, value);
+        Ok(true)
+    }
+
     /// The same, with values also kept on `shelf` (see the module's comment).
     pub fn shelved(self, shelf: Arc<dyn Shelf<K, V, S>>) -> Self {
         self.rebuilt(|store| store.shelf = Some(shelf))
@@ -682,6 +722,38 @@ pub async fn trim_shelf(db: &DatabaseConnection) -> AppResult<u64> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_warmed_key_is_held_and_its_first_visitors_compute_nothing() {
+        let kept: Kept<&str, usize> = Kept::new(60, 10);
+        assert!(!kept.holds(&"nacional", &1));
+        assert!(kept.warm("nacional", 1, || async { Ok(7) }).await.unwrap());
+        assert!(kept.holds(&"nacional", &1));
+        // Fresh already: warming again computes nothing.
+        assert!(!kept.warm("nacional", 1, || async { Ok(8) }).await.unwrap());
+        let computed = Arc::new(AtomicUsize::new(0));
+        let visits = futures_join(32, || {
+            let (kept, computed) = (kept.clone(), computed.clone());
+            tokio::spawn(async move {
+                kept.get("nacional", 1, move || async move {
+                    Ok(computed.fetch_add(1, Ordering::SeqCst) + 100)
+                })
+                .await
+                .map(|v| *v)
+            })
+        })
+        .await;
+        assert_eq!(computed.load(Ordering::SeqCst), 0, "nobody computed");
+        assert!(visits.iter().all(|v| *v == 7));
+        // A new version is not held until warmed again.
+        assert!(!kept.holds(&"nacional", &2));
+        assert!(kept.warm("nacional", 2, || async { Ok(9) }).await.unwrap());
+        assert!(kept.holds(&"nacional", &2));
+        // Nothing is kept with a time to live of zero: warming does nothing.
+        let off: Kept<&str, usize> = Kept::new(0, 10);
+        assert!(!off.warm("nacional", 1, || async { Ok(1) }).await.unwrap());
+        assert!(!off.holds(&"nacional", &1));
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn many_first_visits_compute_once_and_a_new_version_is_computed_by_one() {

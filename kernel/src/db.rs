@@ -65,9 +65,33 @@ pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnec
         });
     // At start a refused connection is a configuration or server problem to report as is,
     // not the "busy, try again" a request gets when the database drops away later.
-    Database::connect(options)
+    let mut db = Database::connect(options)
         .await
-        .map_err(|e| AppError::Internal(format!("no se pudo conectar a la base de datos: {e}")))
+        .map_err(|e| AppError::Internal(format!("no se pudo conectar a la base de datos: {e}")))?;
+    // Every statement is counted for the task that sent it, when it counts (`count_queries`).
+    db.set_metric_callback(|_| {
+        QUERIES.try_with(|n| n.set(n.get() + 1)).unwrap_or(());
+    });
+    Ok(db)
+}
+
+tokio::task_local! {
+    /// The statements counted by [`count_queries`] in this task.
+    static QUERIES: std::cell::Cell<u64>;
+}
+
+/// Runs `work` and counts every statement it sends through a connection made by
+/// [`connect_with`] in this task — reads included, transactions' statements too (issue 69:
+/// what a home page's first computation costs). Statements of tasks it spawns and of triggers
+/// inside the database are not counted. Unlike [`count_statements`] (the writing transactions'
+/// statements only), this is sea_orm's metric hook on the connection.
+pub async fn count_queries<F: std::future::Future>(work: F) -> (F::Output, u64) {
+    QUERIES
+        .scope(std::cell::Cell::new(0), async {
+            let out = work.await;
+            (out, QUERIES.with(|n| n.get()))
+        })
+        .await
 }
 
 /// Brings the schema up to date.
