@@ -98,6 +98,8 @@ async fn load<C: ConnectionTrait>(
     .await?;
     other_providers(db, &accounts, &people).await?;
     people::demo::pending_name_change(db, &people).await?;
+    // Issue 67: a supresión asked four days ago, waiting in the administrator's queue.
+    crate::habeas::demo::load(db, &people).await?;
     assistance::demo::load(db, &accounts).await?;
     joint::demo::load(db, cohorts.accountability).await?;
     plans::demo::load(db, &accounts).await?;

@@ -6,7 +6,7 @@ use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge};
 use crate::parse::QueryFlag;
-use crate::web::import::{Upload, upload_error};
+use crate::web::import::upload_error;
 use domain::cohorts;
 use domain::cohorts::scope::CohortScope;
 use domain::enrolment::import::EnrolmentImport;
@@ -14,6 +14,7 @@ use domain::enrolment::invitations::{self, InvitationRow, InvitationView, Named,
 use domain::enrolment::{EnrolmentView, RosterRow};
 use domain::entities::values::{DocumentType, EnrolmentStatus, Role};
 use domain::error::AppError;
+use domain::habeas::declared::Declared;
 use domain::people::scope::PersonScope;
 use rocket::Either;
 use rocket::http::Status;
@@ -333,6 +334,14 @@ async fn admit(
 /// (`field: file`); more than 5,000 data rows, 250,000 cells, 200 columns or a cell over
 /// 2,000 characters → 422 on `file` saying the limit. The file is parsed before the write
 /// transaction opens.
+///
+/// **Extension** (issue 67, Ley 1581 de 2012): calling the import is the integrator's
+/// declaration that every person of the file authorized the treatment of her data. Each person
+/// the import creates gets that authorization recorded (`source: import`, the calling account
+/// as declarer), with the optional multipart field `authorization_source` as its source (e.g.
+/// «Formato físico de inscripción firmado el 12/11/2026»; one line, ≤ 300 characters, 422
+/// otherwise); without it the source reads «Declarada por el integrador al importar por API
+/// (sin fuente indicada)». She sees where it comes from in «Mis datos».
 #[utoipa::path(
     tag = "enrolments",
     operation_id = "importEnrolments",
@@ -340,7 +349,7 @@ async fn admit(
         ("id" = i32, Path, description = "Cohort id.", example = 1),
         ("dry_run" = Option<domain::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
-    request_body(content = Upload, content_type = "multipart/form-data"),
+    request_body(content = EnrolmentUpload, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "What was (or, in a dry run, would be) done.", body = domain::enrolment::import::ImportSummary),
         (status = 403, response = Forbidden),
@@ -356,12 +365,28 @@ async fn import(
     staff: StaffUser,
     id: i32,
     dry_run: QueryFlag,
-    upload: Result<rocket::form::Form<Upload<'_>>, rocket::form::Errors<'_>>,
+    upload: Result<rocket::form::Form<EnrolmentUpload<'_>>, rocket::form::Errors<'_>>,
 ) -> AppResult<Json<domain::enrolment::import::ImportSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;
     let upload = upload.map_err(upload_error)?;
-    let opening = EnrolmentImport::open(db.inner(), &staff, &notifier, id);
+    let declared = Declared::from_api(upload.authorization_source.as_deref())?;
+    let opening = EnrolmentImport::open(db.inner(), &staff, &notifier, id, Some(&declared));
     crate::web::import::answer(db, opening, &upload.file, dry_run).await
+}
+
+/// The enrolment import's multipart body: the file and, optionally, where the people's
+/// authorization to treat their data comes from (issue 67).
+#[derive(rocket::FromForm, utoipa::ToSchema)]
+pub struct EnrolmentUpload<'r> {
+    /// The `.xlsx` or `.csv` file, at most 5 MiB.
+    #[schema(value_type = String, format = Binary)]
+    pub file: rocket::fs::TempFile<'r>,
+    /// Where the authorization of the people the file creates comes from (Ley 1581 de 2012),
+    /// e.g. «Formato físico de inscripción firmado el 12/11/2026»; one line, ≤ 300 characters.
+    /// Calling the import declares it; absent, the record says it was declared without a
+    /// source.
+    #[schema(example = "Formato físico de inscripción firmado el 12/11/2026")]
+    pub authorization_source: Option<String>,
 }
 
 /// The import template

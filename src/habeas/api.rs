@@ -2,7 +2,7 @@
 //! `/api/v1/data-requests` (the administrator).
 
 use crate::accounts::guards::{AdminUser, ParticipantUser};
-use crate::api::{Created, List, created};
+use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
@@ -45,23 +45,43 @@ async fn create(
     Ok(created(view))
 }
 
+#[derive(rocket::FromForm, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PageQuery {
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
+    page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
+    per_page: Option<i64>,
+}
+
 /// One's own data requests
 ///
-/// Roles: participant. Newest first, returned whole.
+/// Roles: participant. Newest first, paged (`page`, `per_page`; out of range → 422).
 #[utoipa::path(
     tag = "habeas-data",
     operation_id = "listMyDataRequests",
+    params(PageQuery),
     responses(
-        (status = 200, description = "Her requests.", body = List<DataRequestView>),
+        (status = 200, description = "A page of her requests.", body = List<DataRequestView>),
         (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
     )
 )]
-#[get("/me/data-requests")]
+#[get("/me/data-requests?<query..>")]
 async fn mine(
     db: &State<DatabaseConnection>,
     me: ParticipantUser,
+    query: PageQuery,
 ) -> AppResult<Json<List<DataRequestView>>> {
-    Ok(Json(List::whole(requests::mine(db.inner(), me.id).await?)))
+    let (page, per_page) = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let (items, total) = requests::mine_page(db.inner(), me.id, page, per_page).await?;
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Who opened one's record
@@ -90,18 +110,25 @@ struct RequestQuery {
     /// `pending`, `accepted` or `rejected`; empty: all.
     #[param(example = "pending")]
     status: Option<String>,
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
+    page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
+    per_page: Option<i64>,
 }
 
 /// Every data request
 ///
 /// Roles: admin (others 403). Pending first by due date, then resolved newest first; each
-/// pending one flagged `urgency` «vencida» or «vence pronto» (≤ 3 business days).
+/// pending one flagged `urgency` «vencida» or «vence pronto» (≤ 3 business days). Paged
+/// (`page`, `per_page`; out of range → 422).
 #[utoipa::path(
     tag = "habeas-data",
     operation_id = "listDataRequests",
     params(RequestQuery),
     responses(
-        (status = 200, description = "The requests.", body = List<DataRequestView>),
+        (status = 200, description = "A page of the requests.", body = List<DataRequestView>),
         (status = 403, response = Forbidden),
         (status = 422, response = ValidationFailed),
     )
@@ -112,8 +139,14 @@ async fn list(
     admin: AdminUser,
     query: RequestQuery,
 ) -> AppResult<Json<List<DataRequestView>>> {
-    let rows = requests::list(db.inner(), &admin, query.status.as_deref()).await?;
-    Ok(Json(List::whole(rows)))
+    let (page, per_page) = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let (items, total) =
+        requests::list_page(db.inner(), &admin, query.status.as_deref(), page, per_page).await?;
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Resolve a data request

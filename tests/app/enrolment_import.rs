@@ -625,23 +625,20 @@ async fn the_enrolment_file_previewed_imports_from_its_draft() {
     assert!(html.contains("sin elegirlo otra vez"), "{html}");
     let draft = draft_of(&html);
     assert_eq!(enrolled().await, before, "a preview enrols nobody");
-    let (status, html) = post_draft(
-        &app.client,
-        &format!("{base}/importar"),
-        &csrf,
-        &[("draft", &draft), ("mode", "import")],
-    )
-    .await;
+    // Importing declares the people's authorization (issue 67, habeas_data tests it).
+    let declared = [
+        ("draft", draft.as_str()),
+        ("mode", "import"),
+        ("declaracion", "true"),
+        ("fuente_autorizacion", "Formato físico de inscripción"),
+    ];
+    let (status, html) =
+        post_draft(&app.client, &format!("{base}/importar"), &csrf, &declared).await;
     assert_eq!(status, Status::Ok, "{html}");
     assert!(html.contains("Importación realizada"), "{html}");
     assert_eq!(enrolled().await, before + 1);
-    let (status, html) = post_draft(
-        &app.client,
-        &format!("{base}/importar"),
-        &csrf,
-        &[("draft", &draft), ("mode", "import")],
-    )
-    .await;
+    let (status, html) =
+        post_draft(&app.client, &format!("{base}/importar"), &csrf, &declared).await;
     assert_eq!(status, Status::UnprocessableEntity, "{html}");
     assert!(html.contains("ya se importó desde esta revisión"), "{html}");
     assert_eq!(enrolled().await, before + 1);

@@ -353,11 +353,9 @@ async fn she_asks_from_her_data_page_and_a_refused_form_keeps_what_she_typed() {
     assert_eq!(refused.status(), Status::UnprocessableEntity);
     let html = refused.into_string().await.unwrap();
     assert!(html.contains("Motivo escrito"));
-    assert_eq!(
-        data_request::Entity::find().count(app.db()).await.unwrap(),
-        0,
-        "nothing written"
-    );
+    let hers =
+        || data_request::Entity::find().filter(data_request::Column::ParticipantId.eq(person.id));
+    assert_eq!(hers().count(app.db()).await.unwrap(), 0, "nothing written");
     let saved = post_form(
         &app,
         "/perfil/datos/solicitudes",
@@ -369,12 +367,7 @@ async fn she_asks_from_her_data_page_and_a_refused_form_keeps_what_she_typed() {
     )
     .await;
     assert_eq!(saved.status(), Status::SeeOther);
-    let row = data_request::Entity::find()
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.participant_id, person.id);
+    let row = hers().one(app.db()).await.unwrap().unwrap();
     assert_eq!(row.kind, "revocacion");
 
     // Accepted, her consents are withdrawn (kept as proof).
@@ -473,4 +466,477 @@ async fn the_retention_job_anonymises_only_people_inactive_for_the_term() {
             .unwrap(),
         0
     );
+}
+
+/// A multipart body: the text `fields`, then `bytes` as the field `file` named `filename`.
+fn multipart_body(
+    boundary: &str,
+    fields: &[(&str, &str)],
+    filename: &str,
+    bytes: &[u8],
+) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if !bytes.is_empty() {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// Posts a multipart form (with `token` as bearer, or in the browser's session): (status, body).
+async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    fields: &[(&str, &str)],
+    bytes: &[u8],
+) -> (Status, String) {
+    use rocket::http::{ContentType, Header};
+    const BOUNDARY: &str = "----aula-habeas";
+    let mut request = app
+        .client
+        .post(path.to_string())
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .body(multipart_body(BOUNDARY, fields, "personas.csv", bytes));
+    if let Some(token) = token {
+        request = request.header(Header::new("Authorization", format!("Bearer {token}")));
+    }
+    let response = request.dispatch().await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+/// The consent rows of the person whose document is `number`.
+async fn consents_of_document(app: &TestApp, number: &str) -> Vec<consent::Model> {
+    let Some(person) = participant::Entity::find()
+        .filter(participant::Column::DocumentNumber.eq(number))
+        .one(app.db())
+        .await
+        .unwrap()
+    else {
+        return Vec::new();
+    };
+    consent::Entity::find()
+        .filter(consent::Column::ParticipantId.eq(person.id))
+        .all(app.db())
+        .await
+        .unwrap()
+}
+
+const IMPORT_HEADER: &str =
+    "tipo_documento,numero_documento,nombres,apellidos,codigo_dane,tipo_entidad,nivel\n";
+
+/// Issue 67: importing from the page needs the declaration that each person authorized the
+/// treatment of her data, and its source; without them, 422 and nothing written (the previewed
+/// file stays ready). With them, each person created carries that authorization.
+#[rocket::async_test]
+async fn a_page_import_without_the_declaration_writes_nothing() {
+    let app = TestApp::with_demo().await;
+    let open = demo_cohort(app.db(), CohortStatus::Open).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let coordinator = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let base = format!("/coordinacion/cohortes/{}", open.id);
+    let csrf = csrf_from(&app, &format!("{base}/inscripciones")).await;
+    let csv = format!("{IMPORT_HEADER}CC,1117000931,Luz Dary,Quintero,18256,alcaldia,tecnico\n");
+    let people = participant::Entity::find().count(app.db()).await.unwrap();
+    let enrolments = enrolment::Entity::find().count(app.db()).await.unwrap();
+    let path = format!("{base}/importar");
+
+    // The file itself, imported at once without the box: refused.
+    let (status, html) = post_multipart(
+        &app,
+        &path,
+        None,
+        &[
+            ("csrf_token", &csrf),
+            ("mode", "import"),
+            ("fuente_autorizacion", ""),
+        ],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert!(html.contains("falta declarar la autorización"), "{html}");
+    assert!(html.contains("autorizó el tratamiento de"), "{html}");
+    assert_eq!(
+        participant::Entity::find().count(app.db()).await.unwrap(),
+        people
+    );
+    assert_eq!(
+        enrolment::Entity::find().count(app.db()).await.unwrap(),
+        enrolments
+    );
+
+    // Previewed, then «Importar» with the box but no source: refused, the draft kept.
+    let (status, html) = post_multipart(
+        &app,
+        &path,
+        None,
+        &[("csrf_token", &csrf), ("mode", "preview")],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    let draft = crate::offer_import::draft_of(&html);
+    let (status, html) = post_multipart(
+        &app,
+        &path,
+        None,
+        &[
+            ("csrf_token", &csrf),
+            ("draft", &draft),
+            ("mode", "import"),
+            ("declaracion", "true"),
+            ("fuente_autorizacion", "  "),
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert!(html.contains("de dónde consta la autorización"), "{html}");
+    assert!(html.contains(&draft), "the previewed file stays ready");
+    assert_eq!(
+        participant::Entity::find().count(app.db()).await.unwrap(),
+        people
+    );
+    assert_eq!(
+        enrolment::Entity::find().count(app.db()).await.unwrap(),
+        enrolments
+    );
+
+    // Declared with its source: imported, her authorization recorded with where it comes from.
+    let source = "Formato físico de inscripción firmado el 12/11/2026";
+    let (status, html) = post_multipart(
+        &app,
+        &path,
+        None,
+        &[
+            ("csrf_token", &csrf),
+            ("draft", &draft),
+            ("mode", "import"),
+            ("declaracion", "true"),
+            ("fuente_autorizacion", source),
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(html.contains("Importación realizada"), "{html}");
+    assert_eq!(
+        enrolment::Entity::find().count(app.db()).await.unwrap(),
+        enrolments + 1
+    );
+    let consents = consents_of_document(&app, "1117000931").await;
+    assert_eq!(consents.len(), 1, "{consents:?}");
+    assert_eq!(consents[0].source.as_deref(), Some("import"));
+    assert_eq!(consents[0].source_detail.as_deref(), Some(source));
+    assert_eq!(consents[0].declared_by, Some(coordinator.id));
+    assert_eq!(
+        consents[0].text_version,
+        domain::people::DATA_CONSENT_VERSION
+    );
+}
+
+/// Issue 67: the API keeps its contract (no new required field): calling the import declares
+/// the authorization of each person it creates, with `authorization_source` when given and a
+/// note saying none was given otherwise; people already registered keep theirs untouched.
+#[rocket::async_test]
+async fn an_api_import_records_the_authorization_the_integrator_declares() {
+    let app = TestApp::with_demo().await;
+    let world = crate::world::World::new(&app).await;
+    let cohort = world.cohort().seats(10).national().create().await.id;
+    let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
+    let source = "Listado de asistencia con cláusula de autorización, taller del 10/11/2026";
+
+    let csv = format!("{IMPORT_HEADER}CC,1117000941,Marleny,Cuéllar,18256,alcaldia,tecnico\n");
+    let (status, body) = post_multipart(
+        &app,
+        &format!("{path}?dry_run=true"),
+        Some(&world.staff),
+        &[("authorization_source", source)],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert!(
+        consents_of_document(&app, "1117000941").await.is_empty(),
+        "a dry run writes nothing"
+    );
+    let (status, body) = post_multipart(
+        &app,
+        &path,
+        Some(&world.staff),
+        &[("authorization_source", source)],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let consents = consents_of_document(&app, "1117000941").await;
+    assert_eq!(consents.len(), 1);
+    assert_eq!(consents[0].source.as_deref(), Some("import"));
+    assert_eq!(consents[0].source_detail.as_deref(), Some(source));
+    assert_eq!(consents[0].declared_by, Some(world.staff_id));
+
+    // Without the field (every existing integration): declared, without a source.
+    let csv = format!("{IMPORT_HEADER}CC,1117000942,Rubiela,Cuéllar,18256,alcaldia,tecnico\n");
+    let (status, body) = upload(&app, &path, &world.staff, "personas.csv", csv.as_bytes()).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let consents = consents_of_document(&app, "1117000942").await;
+    assert_eq!(consents.len(), 1);
+    assert_eq!(
+        consents[0].source_detail.as_deref(),
+        Some("Declarada por el integrador al importar por API (sin fuente indicada)")
+    );
+    assert_eq!(consents[0].declared_by, Some(world.staff_id));
+
+    // A source that is not one line: 422, nothing written.
+    let csv = format!("{IMPORT_HEADER}CC,1117000943,Nelly,Cuéllar,18256,alcaldia,tecnico\n");
+    let (status, body) = post_multipart(
+        &app,
+        &path,
+        Some(&world.staff),
+        &[("authorization_source", "dos\nlíneas")],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert!(body.contains("authorization_source"), "{body}");
+    assert!(
+        participant::Entity::find()
+            .filter(participant::Column::DocumentNumber.eq("1117000943"))
+            .one(app.db())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Issue 67: a person an import created reads in «Mis datos» (and in her export) that her
+/// authorization was declared by whoever imported her, on which day, with which source.
+#[rocket::async_test]
+async fn she_sees_in_her_data_where_her_authorization_comes_from() {
+    let app = TestApp::with_demo().await;
+    let world = crate::world::World::new(&app).await;
+    let cohort = world.cohort().seats(10).national().create().await.id;
+    let source = "Formato físico de inscripción firmado el 12/11/2026";
+    let csv = format!("{IMPORT_HEADER}CC,1117000951,Yolima,Perdomo,18256,alcaldia,tecnico\n");
+    let (status, body) = post_multipart(
+        &app,
+        &format!("/api/v1/cohorts/{cohort}/enrolments/import"),
+        Some(&world.staff),
+        &[("authorization_source", source)],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let coordinator = user::Entity::find_by_id(world.staff_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    // She gets an account for the record the import created.
+    let person = participant::Entity::find()
+        .filter(participant::Column::DocumentNumber.eq("1117000951"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = domain::accounts::passwords::hash(PASSWORD).await.unwrap();
+    let at = domain::time::now();
+    let account = user::ActiveModel {
+        email: Set("yolima@example.org".into()),
+        password_hash: Set(hash),
+        full_name: Set(person.full_name()),
+        role: Set(Role::Participant),
+        active: Set(true),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let mut row: participant::ActiveModel = person.into();
+    row.user_id = Set(Some(account.id));
+    row.update(app.db()).await.unwrap();
+
+    let mine = token(&app, "yolima@example.org", PASSWORD).await;
+    let (status, export) = api(&app, "GET", "/api/v1/me/data", Some(&mine), None).await;
+    assert_eq!(status, Status::Ok, "{export}");
+    let consent = &export["consents"][0];
+    assert_eq!(consent["source"], "import");
+    assert_eq!(consent["source_detail"], source);
+    assert_eq!(consent["declared_by_name"], coordinator.full_name);
+
+    sign_in_page(&app, "yolima@example.org", PASSWORD).await;
+    let (status, html) = page(&app, "/perfil/datos").await;
+    assert_eq!(status, Status::Ok);
+    let today = domain::time::today().format("%d/%m/%Y").to_string();
+    let expected = format!(
+        "Declarada por {} al importarla desde una planilla el {today}. Fuente: {source}.",
+        coordinator.full_name
+    );
+    assert!(html.contains(&expected), "{expected}\n{html}");
+}
+
+/// The request lists are paged like the API's other lists: `page`, `per_page` (≤ 500) and
+/// `total`; out of range → 422. The administrator's keeps its order across pages.
+#[rocket::async_test]
+async fn the_request_lists_are_paged() {
+    let app = TestApp::with_demo().await;
+    let (_, mine) = completer_with_account(&app, "paginas@example.org").await;
+    let mut ids = Vec::new();
+    for kind in ["consulta", "revocacion", "supresion"] {
+        let (status, request) = api(
+            &app,
+            "POST",
+            "/api/v1/me/data-requests",
+            Some(&mine),
+            Some(json!({ "kind": kind })),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{request}");
+        ids.push(request["id"].clone());
+    }
+    let (status, first) = api(
+        &app,
+        "GET",
+        "/api/v1/me/data-requests?per_page=2",
+        Some(&mine),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{first}");
+    assert_eq!(
+        (&first["total"], &first["page"], &first["per_page"]),
+        (&json!(3), &json!(1), &json!(2))
+    );
+    assert_eq!(first["items"][0]["id"], ids[2], "newest first");
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let (_, second) = api(
+        &app,
+        "GET",
+        "/api/v1/me/data-requests?per_page=2&page=2",
+        Some(&mine),
+        None,
+    )
+    .await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_eq!(second["items"][0]["id"], ids[0]);
+    for bad in ["per_page=0", "per_page=501", "page=0"] {
+        let (status, _) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/me/data-requests?{bad}"),
+            Some(&mine),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{bad}");
+    }
+
+    // The administrator's: the demo's pending supresión and these three, one a page, in
+    // the order of the whole list.
+    let admin = role_token(&app, Role::Admin).await;
+    let (_, whole) = api(&app, "GET", "/api/v1/data-requests", Some(&admin), None).await;
+    let whole: Vec<_> = whole["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    assert_eq!(whole.len(), 4);
+    let mut paged = Vec::new();
+    for n in 1..=5 {
+        let (status, page) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/data-requests?status=pending&per_page=1&page={n}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "{page}");
+        assert_eq!(page["total"], 4);
+        paged.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].clone()),
+        );
+    }
+    assert_eq!(paged, whole, "page by page, the same order");
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/data-requests?per_page=501",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+}
+
+/// The demo: a person of the pilots asked days ago for her data to be deleted; the
+/// administrator's queue shows it, pending, with its due date, and its page says what
+/// accepting will do.
+#[rocket::async_test]
+async fn the_demo_holds_a_pending_supresion_in_the_admin_queue() {
+    let app = TestApp::with_demo().await;
+    let pending = data_request::Entity::find()
+        .filter(data_request::Column::Status.eq("pending"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    let request = &pending[0];
+    assert_eq!(request.kind, "supresion");
+    assert!(request.requested_on < domain::time::today());
+    let person = participant::Entity::find_by_id(request.participant_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let (email, password) = demo_account(Role::Admin);
+    sign_in_page(&app, email, password).await;
+    let (status, html) = page(&app, "/admin/solicitudes-de-datos").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(&person.full_name()), "{html}");
+    assert!(html.contains(&format!("/admin/solicitudes-de-datos/{}", request.id)));
+    let (status, html) = page(&app, &format!("/admin/solicitudes-de-datos/{}", request.id)).await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(html.contains(&person.full_name()));
+
+    // The demo's imported people carry the authorization their importer declared; the demo
+    // participant gave hers herself.
+    let declared = consent::Entity::find()
+        .filter(consent::Column::ParticipantId.eq(person.id))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(declared.source.as_deref(), Some("import"));
+    assert!(declared.declared_by.is_some() && declared.source_detail.is_some());
 }

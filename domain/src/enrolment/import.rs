@@ -7,6 +7,10 @@
 //! (`invitations::enrols_directly`) is never an enrolment: she is invited, like a person named
 //! by document on the form, and the summary counts her without her name (nor whether she is
 //! already in the cohort).
+//!
+//! Issue 67: each person the file creates carries the data-treatment authorization the
+//! importer declares (`habeas::declared`): the page asks for it, the API's call is it. An
+//! import opened without a declaration previews but does not save (422).
 
 use super::Requester;
 use super::invitations::{self, Named};
@@ -15,6 +19,7 @@ use crate::cohorts;
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
 use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::habeas::declared::Declared;
 use crate::mail::Notifier;
 use crate::people::registration::{self, Profile, ProfileInput};
 use crate::people::{ENTITY_TYPES, LEVELS};
@@ -275,16 +280,22 @@ pub struct EnrolmentImport<'a> {
     staff: &'a Actor,
     notifier: &'a Notifier<'a>,
     cohort: cohort::Model,
+    /// The authorization the importer declares for the people the file creates; without it
+    /// the file only previews.
+    declared: Option<&'a Declared>,
 }
 
 impl<'a> EnrolmentImport<'a> {
     /// The import into a cohort that takes enrolments (404, 409 otherwise). Only staff import:
     /// the routes' guard says so.
+    /// `declared`: the authorization the importer declares for the people the file creates
+    /// (`None`: a preview only; saving answers 422).
     pub async fn open<C: ConnectionTrait>(
         db: &C,
         staff: &'a Actor,
         notifier: &'a Notifier<'a>,
         cohort_id: i32,
+        declared: Option<&'a Declared>,
     ) -> AppResult<Self> {
         let cohort = cohorts::find_managed(db, staff, cohort_id).await?;
         check_open(&cohort)?;
@@ -292,6 +303,7 @@ impl<'a> EnrolmentImport<'a> {
             staff,
             notifier,
             cohort,
+            declared,
         })
     }
 }
@@ -447,6 +459,13 @@ impl Import for EnrolmentImport<'_> {
         db: &impl ConnectionTrait,
         plan: EnrolmentPlan,
     ) -> AppResult<ImportSummary> {
+        let Some(declared) = self.declared else {
+            return Err(AppError::invalid(
+                crate::habeas::declared::DECLARATION_FIELD,
+                "Para importar, declare que cada persona del archivo autorizó el tratamiento de \
+                 sus datos (Ley 1581 de 2012) y de dónde consta.",
+            ));
+        };
         let mut summary = ImportSummary::default();
         let requester = Requester::Staff {
             user: self.staff,
@@ -478,6 +497,7 @@ impl Import for EnrolmentImport<'_> {
                 }
                 None => {
                     let person = registration::save_profile(db, None, None, &row.profile).await?;
+                    declared.record(db, person.id, self.staff.id).await?;
                     super::enrol(
                         db,
                         self.notifier,

@@ -12,8 +12,12 @@
 //! - [`retention`]: the periodic job that anonymises people without any activity for
 //!   `retention_years`.
 //! - [`access`]: every time staff open a person's record, a row she can read.
+//! - [`declared`]: the authorization an importer declares (with its source) for each person
+//!   an import creates, and how «Mis datos» says where her authorization comes from.
 
 pub mod access;
 pub mod anonymise;
+pub mod declared;
+pub mod demo;
 pub mod requests;
 pub mod retention;

@@ -23,8 +23,8 @@ use crate::time::{now, today};
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -261,22 +261,36 @@ pub async fn create(
 
 /// Her requests, newest first.
 pub async fn mine<C: ConnectionTrait>(db: &C, user_id: i32) -> AppResult<Vec<DataRequestView>> {
+    Ok(mine_page(db, user_id, 1, crate::paging::MAX_PER_PAGE)
+        .await?
+        .0)
+}
+
+/// Page `page` (of `per_page`) of her requests, newest first, and how many she has made.
+pub async fn mine_page<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<DataRequestView>, u64)> {
     let Some(person) = participant::Entity::find()
         .filter(participant::Column::UserId.eq(user_id))
         .one(db)
         .await?
     else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     };
     let on = today();
-    Ok(data_request::Entity::find()
+    let pages = data_request::Entity::find()
         .filter(data_request::Column::ParticipantId.eq(person.id))
         .order_by_desc(data_request::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| view(row, &person, on))
-        .collect())
+        .paginate(db, per_page);
+    let total = pages.num_items().await?;
+    let rows = pages.fetch_page(page.saturating_sub(1)).await?;
+    Ok((
+        rows.into_iter().map(|row| view(row, &person, on)).collect(),
+        total,
+    ))
 }
 
 fn admin_only(actor: &Actor) -> AppResult<()> {
@@ -294,6 +308,27 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     status: Option<&str>,
 ) -> AppResult<Vec<DataRequestView>> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let (rows, total) = list_page(db, actor, status, page, crate::paging::MAX_PER_PAGE).await?;
+        let last = rows.is_empty() || page * crate::paging::MAX_PER_PAGE >= total;
+        all.extend(rows);
+        if last {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// Page `page` (of `per_page`) of [`list`]'s order, and how many requests match: ordered by
+/// the database (pending first by due date, then resolved newest first).
+pub async fn list_page<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    status: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<DataRequestView>, u64)> {
     admin_only(actor)?;
     let mut query = data_request::Entity::find();
     match status.map(str::trim).filter(|s| !s.is_empty()) {
@@ -308,7 +343,21 @@ pub async fn list<C: ConnectionTrait>(
         }
         None => {}
     }
-    let rows = query.all(db).await?;
+    use sea_orm::sea_query::ExprTrait;
+    let pending = || data_request::Column::Status.eq(PENDING);
+    // Pending first (0), by due date, oldest asked first; then resolved, newest first.
+    let rank = Expr::case(pending(), Expr::val(0)).finally(Expr::val(1));
+    // (Resolved ones: null, all alike.)
+    let due = Expr::case(pending(), Expr::col(data_request::Column::DueOn));
+    let id = Expr::case(pending(), Expr::col(data_request::Column::Id))
+        .finally(Expr::col(data_request::Column::Id).mul(-1));
+    let pages = query
+        .order_by(Expr::expr(rank), Order::Asc)
+        .order_by(Expr::expr(due), Order::Asc)
+        .order_by(Expr::expr(id), Order::Asc)
+        .paginate(db, per_page);
+    let total = pages.num_items().await?;
+    let rows = pages.fetch_page(page.saturating_sub(1)).await?;
     let ids: Vec<i32> = rows.iter().map(|r| r.participant_id).collect();
     let people: std::collections::HashMap<i32, participant::Model> = participant::Entity::find()
         .filter(participant::Column::Id.is_in(ids))
@@ -317,28 +366,16 @@ pub async fn list<C: ConnectionTrait>(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let mut rows: Vec<_> = rows
-        .into_iter()
-        .filter_map(|row| people.get(&row.participant_id).map(|p| (row, p)))
-        .collect();
-    rows.sort_by(|(a, _), (b, _)| {
-        let pending = |r: &data_request::Model| r.status != PENDING;
-        pending(a)
-            .cmp(&pending(b))
-            .then_with(|| {
-                if a.status == PENDING {
-                    a.due_on.cmp(&b.due_on)
-                } else {
-                    b.id.cmp(&a.id)
-                }
-            })
-            .then_with(|| a.id.cmp(&b.id))
-    });
     let on = today();
-    Ok(rows
-        .into_iter()
-        .map(|(row, person)| view(row, person, on))
-        .collect())
+    Ok((
+        rows.into_iter()
+            .filter_map(|row| {
+                let person = people.get(&row.participant_id)?;
+                Some(view(row, person, on))
+            })
+            .collect(),
+        total,
+    ))
 }
 
 /// One request, for the administrator.

@@ -254,6 +254,10 @@ impl People {
     }
 }
 
+/// Where the demo's imported people's authorization comes from (issue 67).
+pub const DEMO_IMPORT_SOURCE: &str =
+    "Formato físico de inscripción firmado en la jornada de socialización del pilotaje";
+
 /// Registers `PEOPLE` with their data consent; the first is `accounts.participant`'s person.
 pub async fn register<C: ConnectionTrait>(db: &C, accounts: &Accounts) -> AppResult<People> {
     let at = now();
@@ -291,12 +295,19 @@ pub async fn register<C: ConnectionTrait>(db: &C, accounts: &Accounts) -> AppRes
             .exec(db)
             .await?
             .last_insert_id;
+        // Issue 67: only the demo participant registered herself; the others came from the
+        // pilots' enrolment sheets, their authorization declared by the national coordination
+        // from the paper forms they signed.
+        let imported = i != People::MARIA_FERNANDA;
         consent::Entity::insert(consent::ActiveModel {
             participant_id: Set(id),
             kind: Set(ConsentKind::DataProcessing),
             text_version: Set(super::DATA_CONSENT_VERSION.to_string()),
             granted_at: Set(at),
             withdrawn_at: Set(None),
+            source: Set(imported.then(|| crate::habeas::declared::IMPORT.to_string())),
+            source_detail: Set(imported.then(|| DEMO_IMPORT_SOURCE.to_string())),
+            declared_by: Set(imported.then_some(accounts.coordinator)),
             ..Default::default()
         })
         .exec_without_returning(db)

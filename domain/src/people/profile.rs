@@ -325,6 +325,13 @@ pub struct ConsentRecord {
     pub granted_at: String,
     #[schema(format = DateTime)]
     pub withdrawn_at: Option<String>,
+    /// Where it comes from (issue 67): `null`, given by her here; `import`, declared by whoever
+    /// imported her (`declared_by_name`) with the source they declared (`source_detail`).
+    #[schema(example = "import")]
+    pub source: Option<String>,
+    #[schema(example = "Formato físico de inscripción firmado el 12/11/2026")]
+    pub source_detail: Option<String>,
+    pub declared_by_name: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -400,17 +407,24 @@ pub async fn personal_data_export<C: ConnectionTrait>(
     };
     let person_id = person.id;
     export.participant = Some(view(db, person).await?);
-    export.consents = consent::Entity::find()
+    let consents = consent::Entity::find()
         .filter(consent::Column::ParticipantId.eq(person_id))
         .order_by_asc(consent::Column::Id)
         .all(db)
-        .await?
+        .await?;
+    let declarers =
+        crate::habeas::declared::declarers(db, consents.iter().filter_map(|c| c.declared_by))
+            .await?;
+    export.consents = consents
         .into_iter()
         .map(|c| ConsentRecord {
             kind: c.kind,
             text_version: c.text_version,
             granted_at: date_time(c.granted_at),
             withdrawn_at: c.withdrawn_at.map(date_time),
+            declared_by_name: c.declared_by.and_then(|id| declarers.get(&id).cloned()),
+            source: c.source,
+            source_detail: c.source_detail,
         })
         .collect();
     let enrolments = enrolment::Entity::find()

@@ -46,6 +46,17 @@ fn instant(text: &str) -> String {
         .unwrap_or_else(|_| text.to_string())
 }
 
+/// The Bogotá day of an RFC 3339 instant, dd/mm/aaaa.
+fn day(text: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| {
+            crate::time::local(at.to_utc())
+                .format("%d/%m/%Y")
+                .to_string()
+        })
+        .unwrap_or_else(|_| text.to_string())
+}
+
 fn consent_label(kind: crate::entities::values::ConsentKind) -> &'static str {
     match kind {
         crate::entities::values::ConsentKind::DataProcessing => "Tratamiento de datos personales",
@@ -73,7 +84,13 @@ pub async fn readable<C: ConnectionTrait>(
     let mut sections = profile_sections(export);
     sections.push(Section {
         title: "Autorizaciones",
-        columns: vec!["Autorización", "Versión del texto", "Otorgada", "Retirada"],
+        columns: vec![
+            "Autorización",
+            "Versión del texto",
+            "Otorgada",
+            "Retirada",
+            "De dónde viene",
+        ],
         rows: export
             .consents
             .iter()
@@ -86,6 +103,12 @@ pub async fn readable<C: ConnectionTrait>(
                         .as_deref()
                         .map(instant)
                         .unwrap_or_else(|| "—".into()),
+                    crate::habeas::declared::origin(
+                        c.source.as_deref(),
+                        c.source_detail.as_deref(),
+                        c.declared_by_name.as_deref(),
+                        &day(&c.granted_at),
+                    ),
                 ]
             })
             .collect(),

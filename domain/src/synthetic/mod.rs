@@ -670,6 +670,9 @@ struct People {
     ids: Vec<i32>,
 }
 
+/// The source of the authorization of the synthetic people imported from enrolment sheets.
+const SYNTHETIC_IMPORT_SOURCE: &str = "Planilla de inscripción del oferente (datos sintéticos)";
+
 /// People and their consents.
 async fn people<C: ConnectionTrait>(
     txn: &C,
@@ -775,6 +778,10 @@ async fn people<C: ConnectionTrait>(
                 crate::people::DATA_CONSENT_VERSION,
             )]
         };
+        // Issue 67: people who gave no sensitive data came from their provider's enrolment
+        // sheets: their authorization is the one the import declared (no account declares it
+        // in synthetic data); the others registered themselves.
+        let imported = !*sensitive;
         for (kind, version) in kinds {
             consents.push(consent::ActiveModel {
                 participant_id: Set(*id),
@@ -782,6 +789,8 @@ async fn people<C: ConnectionTrait>(
                 text_version: Set(version.to_string()),
                 granted_at: Set(at),
                 withdrawn_at: Set(None),
+                source: Set(imported.then(|| crate::habeas::declared::IMPORT.to_string())),
+                source_detail: Set(imported.then(|| SYNTHETIC_IMPORT_SOURCE.to_string())),
                 ..Default::default()
             });
         }

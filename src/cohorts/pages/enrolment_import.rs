@@ -8,6 +8,7 @@ use crate::mail::Mailer;
 use crate::web::PageResult;
 use crate::web::csrf::CsrfForm;
 use domain::error::{AppError, FieldError};
+use domain::habeas::declared::Declared;
 use domain::spreadsheets::pipeline::Mode;
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -27,6 +28,13 @@ pub(super) struct ImportForm<'r> {
     /// The token of the file a preview kept: «Importar» sends it instead of the file.
     #[field(default = String::new())]
     draft: String,
+    /// «Declaro que cada persona del archivo autorizó el tratamiento de sus datos» (issue 67):
+    /// required to import, not to preview.
+    #[field(default = false)]
+    declaracion: bool,
+    /// Where that authorization comes from.
+    #[field(default = String::new())]
+    fuente_autorizacion: String,
 }
 
 impl crate::web::csrf::CsrfProtected for ImportForm<'_> {
@@ -55,23 +63,61 @@ pub(super) async fn import_submit(
     } else {
         Mode::Preview
     };
-    let result = crate::web::import::kept(
-        db.inner(),
-        domain::enrolment::import::EnrolmentImport::open(db.inner(), &staff, &notifier, id),
-        staff.id,
-        &format!("enrolment:{id}"),
-        form.file.as_ref(),
-        &form.draft,
-        mode,
-    )
-    .await;
+    // Importing needs the declaration of the people's authorization (issue 67); a preview
+    // does not. Refused, nothing is read nor written and a kept draft stays usable.
+    let declared = match mode {
+        Mode::Save => Some(Declared::from_page(
+            form.declaracion,
+            &form.fuente_autorizacion,
+        )),
+        Mode::Preview => None,
+    };
+    let result = match &declared {
+        Some(Err(AppError::Validation(errors))) => Ok(crate::web::import::KeptOutcome {
+            status: Status::UnprocessableEntity,
+            summary: None,
+            errors: errors.clone(),
+            draft: None,
+        }),
+        _ => {
+            let declared = declared.as_ref().and_then(|d| d.as_ref().ok());
+            crate::web::import::kept(
+                db.inner(),
+                domain::enrolment::import::EnrolmentImport::open(
+                    db.inner(),
+                    &staff,
+                    &notifier,
+                    id,
+                    declared,
+                ),
+                staff.id,
+                &format!("enrolment:{id}"),
+                form.file.as_ref(),
+                &form.draft,
+                mode,
+            )
+            .await
+        }
+    };
+    // A refused declaration keeps the previewed file's token, so «Importar» can be pressed
+    // again under the preview once the box is ticked.
+    let refused_declaration = matches!(declared, Some(Err(_)));
+    let typed = Declaration {
+        declared: form.declaracion,
+        source: form.fuente_autorizacion.clone(),
+    };
     let (status, outcome) = match result {
         Ok(kept) => (
             kept.status,
             ImportOutcome {
                 summary: kept.summary,
                 errors: kept.errors,
-                draft: kept.draft,
+                draft: kept.draft.or_else(|| {
+                    (refused_declaration && !form.draft.trim().is_empty())
+                        .then(|| form.draft.clone())
+                }),
+                declaration: typed,
+                refused_declaration,
             },
         ),
         Err(error @ (AppError::TooLarge | AppError::Conflict(_))) => (
@@ -80,6 +126,8 @@ pub(super) async fn import_submit(
                 summary: None,
                 errors: vec![FieldError::new("file", error.to_string())],
                 draft: None,
+                declaration: typed,
+                refused_declaration: false,
             },
         ),
         Err(other) => return Err(other.into()),
@@ -105,4 +153,15 @@ pub(crate) struct ImportOutcome {
     errors: Vec<FieldError>,
     /// After a clean preview: the kept file's token, which «Importar» sends alone.
     draft: Option<String>,
+    /// The declaration of the people's authorization as typed (kept for «Importar»).
+    declaration: Declaration,
+    /// Refused for want of the declaration (the file was not read).
+    refused_declaration: bool,
+}
+
+/// The import form's declaration of the people's authorization, as typed.
+#[derive(Serialize)]
+pub(crate) struct Declaration {
+    declared: bool,
+    source: String,
 }
