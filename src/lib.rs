@@ -36,6 +36,7 @@ pub mod openapi;
 pub mod parse;
 pub mod people;
 pub mod plans;
+pub mod positions;
 pub mod programmes;
 pub mod providers;
 pub mod reports;
@@ -160,6 +161,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", people::pages::routes())
         .mount("/", people::name_changes::routes())
         .mount("/", habeas::pages::routes())
+        .mount("/", positions::pages::routes())
         .mount("/", catalogue::pages::routes())
         .mount("/", cohorts::pages::routes())
         .mount("/", cohorts::public::routes())
@@ -197,6 +199,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", habeas::api::routes())
+        .mount("/api/v1", positions::api::routes())
         .mount("/api/v1", territory::api::routes())
         .mount("/api/v1", providers::api::routes())
         .mount("/api/v1", offer::api::routes())

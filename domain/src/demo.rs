@@ -115,6 +115,9 @@ async fn load<C: ConnectionTrait>(
     programmes::demo::load(db, &accounts, &people).await?;
     // Issue 65: ESAP's campus as the virtual classroom of the Caquetá planning cohort.
     crate::virtual_classroom::demo::load(db, &accounts).await?;
+    // Issue 68: Puerto Rico's key positions, its certified treasurer gone.
+    crate::positions::demo::load(db, &people, accounts.reviewer_caqueta, accounts.coordinator)
+        .await?;
     Ok(())
 }
 

@@ -605,3 +605,20 @@ pub async fn staff(
         admin,
     })
 }
+
+/// Key positions a holder certified in their capacity left and nobody holds again (issue 68):
+/// of the reviewer's department, or of the liaison's municipality; none for other roles.
+pub async fn vacated_positions<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+) -> AppResult<Vec<crate::positions::VacatedPosition>> {
+    match (user.role, user.department_code.as_deref(), user.municipality_code.as_deref()) {
+        (Role::Reviewer, Some(department), _) => {
+            crate::positions::vacated_certified(db, Some(department), None).await
+        }
+        (Role::Liaison, _, Some(code)) => {
+            crate::positions::vacated_certified(db, None, Some(code)).await
+        }
+        _ => Ok(Vec::new()),
+    }
+}

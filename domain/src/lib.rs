@@ -44,6 +44,7 @@ pub mod offer_import;
 pub mod open_data;
 pub mod people;
 pub mod plans;
+pub mod positions;
 pub mod programmes;
 pub mod providers;
 pub mod reference_data;

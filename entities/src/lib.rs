@@ -63,6 +63,8 @@ pub mod indicator_capacity;
 pub mod indicator_observation;
 pub mod job_lease;
 pub mod kept_content;
+pub mod key_position;
+pub mod key_position_departure;
 pub mod liaison_handover;
 pub mod login_throttle;
 pub mod lti_access_token;

@@ -37,6 +37,7 @@ struct Counts {
     resources: usize,
     open_demands: usize,
     indicators: usize,
+    uncovered_positions: usize,
 }
 
 impl Counts {
@@ -49,6 +50,7 @@ impl Counts {
             resources: h.resources.len(),
             open_demands: h.open_demands.len(),
             indicators: h.indicators.len(),
+            uncovered_positions: h.uncovered_positions.len(),
         }
     }
 }

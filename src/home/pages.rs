@@ -74,6 +74,11 @@ async fn home_page(
         Some(user) => domain::people::name_change::reviewable_count(db.inner(), user).await?,
         None => 0,
     };
+    // Live too (issue 68): key positions a certified holder left and nobody holds again.
+    let vacated_positions = match &page.user {
+        Some(user) => domain::home::vacated_positions(db.inner(), user).await?,
+        None => Vec::new(),
+    };
     page.render(
         "home",
         "Inicio",
@@ -82,6 +87,7 @@ async fn home_page(
             role,
             kept_section,
             name_changes,
+            vacated_positions,
         },
     )
 }
@@ -111,6 +117,7 @@ pub async fn home_again(
         }),
         kept_section: None,
         name_changes: 0,
+        vacated_positions: Vec::new(),
     };
     page.render_refused("home", "Inicio", view, errors)
 }
@@ -128,6 +135,8 @@ pub struct HomeView {
     pub kept_section: Option<String>,
     /// Changes of name waiting for this coordinator's review (issue 46).
     pub name_changes: u64,
+    /// A reviewer's or liaison's key positions left by a certified holder and vacant (issue 68).
+    pub vacated_positions: Vec<domain::positions::VacatedPosition>,
 }
 
 /// The part of the home page of each role; only the signed-in person's are present.

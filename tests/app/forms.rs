@@ -161,6 +161,10 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "an upload: its preview answers 422 with every refused row (offer_import)",
     ),
     (
+        "/municipios/<code>/cargos/importar?<accion>",
+        "an upload: its preview answers 422 with every refused row (positions)",
+    ),
+    (
         "/costos/<id>/eliminar",
         "a confirmation with nothing to type and nothing the rules refuse (costs)",
     ),
@@ -963,6 +967,54 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             ],
             twice: false,
             beside: ids(&["sesion-ends_at", "sesion-starts_at"]),
+        },
+        // Issue 68: a key position without its title or capacity, and a holder without
+        // appointment or possession day.
+        Case {
+            route: "/municipios/<code>/cargos",
+            who: Who::Reviewer,
+            path: "/municipios/18592/cargos".into(),
+            from: "/municipios/18592/cargos".into(),
+            fields: vec![
+                field("title", ""),
+                field("capacity_id", ""),
+                field("holder_participant_id", ""),
+                field("holder_name", "Titular Escrito"),
+                field("appointment", ""),
+                field("since", ""),
+            ],
+            typed: vec!["value=\"Titular Escrito\""],
+            twice: false,
+            beside: ids(&["nuevo-title", "nuevo-capacity_id", "nuevo-appointment", "nuevo-since"]),
+        },
+        // Issue 68: a position changed without its title and with a possession day ahead.
+        Case {
+            route: "/cargos/<id>",
+            who: Who::Reviewer,
+            path: "/cargos/1".into(),
+            from: "/cargos/1".into(),
+            fields: vec![
+                field("title", ""),
+                field("capacity_id", "1"),
+                field("holder_participant_id", ""),
+                field("holder_name", "Otro Titular Escrito"),
+                field("appointment", "provisional"),
+                field("since", "2999-01-01"),
+            ],
+            typed: vec!["value=\"Otro Titular Escrito\""],
+            twice: false,
+            beside: ids(&["cargo-title", "cargo-since"]),
+        },
+        // Issue 68: a departure dated ahead.
+        Case {
+            route: "/cargos/<id>/salida",
+            who: Who::Reviewer,
+            path: "/cargos/1/salida".into(),
+            from: "/cargos/1".into(),
+            fields: vec![field("on", "2999-01-01"), field("reason", "Motivo escrito")],
+            typed: vec!["value=\"Motivo escrito\""],
+            twice: false,
+            beside: ids(&["salida-on"]),
         },
         // Issue 67: a data request without its kind.
         Case {

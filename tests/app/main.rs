@@ -62,6 +62,7 @@ mod people;
 mod plan_progress;
 mod plan_reports;
 mod plans;
+mod positions;
 mod programme_certificates;
 mod programme_pages;
 mod programme_reports;

@@ -245,6 +245,10 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["municipios", "municipalities"] {
         v.insert(key, "18592".into());
     }
+    // Issue 68: Puerto Rico's first key position (its Secretaría de Planeación, held).
+    for key in ["positions", "cargos"] {
+        v.insert(key, "1".into());
+    }
     for key in [
         "demands",
         "demandas",

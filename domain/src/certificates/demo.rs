@@ -18,6 +18,17 @@ pub async fn issue<C: ConnectionTrait>(
     issuer: i32,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
+    issue_to(db, cohort_id, None, issuer, at).await
+}
+
+/// [`issue`] for one person of the cohort only (`Some(participant)`), or for all.
+pub async fn issue_to<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    only: Option<i32>,
+    issuer: i32,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
     let cohort = cohort::Entity::find_by_id(cohort_id)
         .one(db)
         .await?
@@ -43,6 +54,9 @@ pub async fn issue<C: ConnectionTrait>(
     for row in enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort_id))
         .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
+        .filter(only.map_or(sea_orm::Condition::all(), |id| {
+            sea_orm::Condition::all().add(enrolment::Column::ParticipantId.eq(id))
+        }))
         .all(db)
         .await?
     {

@@ -134,6 +134,9 @@ pub struct Handover {
     /// Second-generation reach (issue 48, item 3): people reached by the replicas of certified
     /// replicators in the municipality, per capacity and year — never summed into `trained`.
     pub replicas: Vec<crate::trainers::ReplicaReach>,
+    /// The alcaldía's key positions (issue 68) not held by someone certified in their
+    /// capacity: vacant (with who left last) or held by someone who is not.
+    pub uncovered_positions: Vec<crate::positions::PositionView>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -376,6 +379,7 @@ pub async fn assemble<C: ConnectionTrait>(
         .collect();
     let indicators = indicators(db, &code).await?;
     let replicas = crate::trainers::municipality_reach(db, &code).await?;
+    let uncovered_positions = crate::positions::uncovered(db, &code).await?;
     let still_in_entity = trained.iter().filter(|p| p.still_in_entity).count();
     Ok(Handover {
         left: trained.len() - still_in_entity,
@@ -391,6 +395,7 @@ pub async fn assemble<C: ConnectionTrait>(
         open_demands,
         indicators,
         replicas,
+        uncovered_positions,
     })
 }
 
