@@ -63,10 +63,6 @@ struct Case {
 
 /// A form route without a case here, and why.
 const NOT_FORMS: &[(&str, &str)] = &[
-    (
-        "/admin/solicitudes-de-datos/<id>",
-        "the demo holds no data request to resolve yet; resolution's rules are tested through the API in habeas_data",
-    ),
     ("/salir", "signs out: nothing to type"),
     (
         "/ingresar",
@@ -470,7 +466,26 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     let year = chrono::Datelike::year(&domain::time::today());
 
     let coordinator_cohort = format!("/coordinacion/cohortes/{c}");
+    // Issue 67: the demo's pending data request (a supresión).
+    let data_request = domain::entities::data_request::Entity::find()
+        .filter(domain::entities::data_request::Column::Status.eq("pending"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's pending data request")
+        .id;
     vec![
+        // Issue 67: rejecting a data request without the note she would receive.
+        Case {
+            route: "/admin/solicitudes-de-datos/<id>",
+            who: Who::Admin,
+            path: format!("/admin/solicitudes-de-datos/{data_request}"),
+            from: format!("/admin/solicitudes-de-datos/{data_request}"),
+            fields: vec![field("decision", "rejected"), field("note", "")],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["note"]),
+        },
         Case {
             route: "/planes",
             who: Who::Coordinator,

@@ -163,9 +163,15 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
             .to_string(),
     );
     v.insert("status", "1".into());
-    // Issue 67: a data request (none in the demo yet: every role's gate answers first).
+    // Issue 67: the demo's pending data request (a supresión).
+    let data_request = domain::entities::data_request::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's data request")
+        .id;
     for key in ["data-requests", "solicitudes-de-datos"] {
-        v.insert(key, "1".into());
+        v.insert(key, data_request.to_string());
     }
     for key in ["users", "usuarios"] {
         v.insert(key, admin.id.to_string());
