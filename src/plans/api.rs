@@ -248,11 +248,17 @@ pub async fn progress_download(
 /// cohorts of the year) and `cost_per_person_certified` (executed cost of the plans' lines
 /// over the people certified on them) — each with its `n`; `small_group` where `n` is below
 /// 5 (shown, not to be compared). `year`: four digits (this year by default), otherwise 422.
+/// Each row's `point_of_change` (issue 68): the executed cost items of the vigencia split
+/// among the municipalities it reached (as the impact comparison splits them) and the cost
+/// per point of change of `indicator` (the IDF by default; an unknown one → 422) from the year
+/// before the vigencia to the vigencia: the measured reached municipalities' executed cost ÷
+/// (their median change − that of the other municipalities of the same departments).
 #[utoipa::path(
     tag = "plans",
     operation_id = "comparePlans",
     params(
         ("year" = Option<String>, Query, description = "The vigencia, four digits (this year by default).", example = "2026"),
+        ("indicator" = Option<i32>, Query, description = "The indicator of the cost per point of change (the IDF by default)."),
     ),
     responses(
         (status = 200, description = "The comparison.", body = Comparison),
@@ -260,21 +266,23 @@ pub async fn progress_download(
         (status = 422, response = ValidationFailed),
     )
 )]
-#[get("/reports/plans/comparison?<year>")]
+#[get("/reports/plans/comparison?<year>&<indicator>")]
 pub async fn comparison(
     db: &State<DatabaseConnection>,
     user: ReportReader,
     year: Option<&str>,
+    indicator: Option<i32>,
     kept: KeptJson<'_>,
 ) -> AppResult<RawJson<String>> {
     let year = plan_comparison::year_of(year)?;
-    // Kept per scope and year like the other reports (satisfaction included).
+    // Kept per scope, year and indicator like the other reports (satisfaction included).
     let key = KeptKey::page("/api/v1/reports/plans/comparison")
         .with("year", Some(year))
+        .with("indicator", indicator)
         .showing_satisfaction();
     let (db, reader) = (db.inner().clone(), user.0.clone());
     kept.answer(&user, key, move || async move {
-        plan_comparison::comparison(&db, &reader, year).await
+        plan_comparison::comparison(&db, &reader, year, indicator).await
     })
     .await
 }

@@ -88,26 +88,69 @@ pub struct MunicipalityCost {
 }
 
 impl MunicipalityCost {
-    fn executed(&self) -> i64 {
+    /// Training, assistance and replicas.
+    pub fn executed(&self) -> i64 {
         self.training + self.assistance + self.replicas
     }
 }
 
-/// The cost items a reader sums: `(provider, departments)` limits, `None` for none.
-fn reads(user: &Actor) -> (Option<i32>, Option<Vec<String>>) {
-    match user.role {
-        Role::Admin => (None, None),
-        Role::Coordinator => match user.direction_departments() {
-            Some(departments) => (Some(user.provider_id), Some(departments.to_vec())),
-            None if user.is_other_provider() => (Some(user.provider_id), None),
-            None => (None, None),
-        },
-        Role::Reviewer => (
-            None,
-            Some(vec![user.department_code.clone().unwrap_or_default()]),
-        ),
-        // The comparison's guard lets no one else in; whatever reaches here sums nothing.
-        _ => (Some(-1), Some(Vec::new())),
+/// Whose executed cost items are summed: one provider's (`None`: every provider's) in some
+/// departments (`None`: all of them; empty: none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summed {
+    pub provider: Option<i32>,
+    pub departments: Option<Vec<String>>,
+}
+
+impl Summed {
+    /// What a reader may see: admins and ESAP's national coordinators every provider's items;
+    /// a territorial direction's coordinator its provider's in its departments; another
+    /// provider's coordinator its provider's; a reviewer every provider's in its department.
+    pub fn reader(user: &Actor) -> Summed {
+        let (provider, departments) = match user.role {
+            Role::Admin => (None, None),
+            Role::Coordinator => match user.direction_departments() {
+                Some(departments) => (Some(user.provider_id), Some(departments.to_vec())),
+                None if user.is_other_provider() => (Some(user.provider_id), None),
+                None => (None, None),
+            },
+            Role::Reviewer => (
+                None,
+                Some(vec![user.department_code.clone().unwrap_or_default()]),
+            ),
+            // The comparisons' guards let no one else in; whatever reaches here sums nothing.
+            _ => (None, Some(Vec::new())),
+        };
+        Summed {
+            provider,
+            departments,
+        }
+    }
+
+    /// What `self` sums of `provider`'s items in `departments` (`None`: anywhere): both limits
+    /// at once; another provider's items than `self`'s sum nothing.
+    pub fn within(&self, provider: i32, departments: Option<&[String]>) -> Summed {
+        if self.provider.is_some_and(|p| p != provider) {
+            return Summed {
+                provider: Some(provider),
+                departments: Some(Vec::new()),
+            };
+        }
+        let departments = match (&self.departments, departments) {
+            (None, None) => None,
+            (Some(mine), None) => Some(mine.clone()),
+            (None, Some(theirs)) => Some(theirs.to_vec()),
+            (Some(mine), Some(theirs)) => Some(
+                mine.iter()
+                    .filter(|d| theirs.contains(d))
+                    .cloned()
+                    .collect(),
+            ),
+        };
+        Summed {
+            provider: Some(provider),
+            departments,
+        }
     }
 }
 
@@ -149,11 +192,12 @@ fn per(amount: i64, by: f64) -> Option<i64> {
     (amount > 0 && by > 0.0).then(|| (amount as f64 / by).round() as i64)
 }
 
-/// Per municipality of `codes`: the executed cost in the window the reader may see, and the
-/// people certified in cohorts started within it. A fixed number of queries (chunked).
+/// Per municipality of `codes`: the executed cost in the window of the items `summed` (see
+/// [`Summed::reader`]), and the people certified in cohorts (of the same provider) started
+/// within it. A fixed number of queries (chunked).
 pub async fn by_municipality<C: ConnectionTrait>(
     db: &C,
-    user: &Actor,
+    summed: &Summed,
     capacity: Option<i32>,
     from_year: i32,
     to_year: i32,
@@ -166,7 +210,7 @@ pub async fn by_municipality<C: ConnectionTrait>(
     ) else {
         return Ok(out);
     };
-    let (provider, departments) = reads(user);
+    let (provider, departments) = (summed.provider, summed.departments.as_ref());
     // The municipalities whose costs the reader sums: the comparison's, within its departments.
     let department_of: HashMap<String, String> = municipality::Entity::find()
         .select_only()
@@ -179,7 +223,7 @@ pub async fn by_municipality<C: ConnectionTrait>(
         .collect();
     let counted = |code: &str| {
         codes.contains(code)
-            && departments.as_ref().is_none_or(|list| {
+            && departments.is_none_or(|list| {
                 department_of
                     .get(code)
                     .is_some_and(|d| list.iter().any(|x| x == d))
@@ -357,6 +401,75 @@ pub async fn by_municipality<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The points by which a group's median change beats the comparison group's, in the
+/// direction of improvement; none unless it does (medians carry float noise, 49.6 − 49.4:
+/// compared on 1e-9).
+pub fn points_beyond(mine: Option<f64>, base: Option<f64>, higher_is_better: bool) -> Option<f64> {
+    let (mine, base) = (mine?, base?);
+    let beyond = if higher_is_better {
+        mine - base
+    } else {
+        base - mine
+    };
+    let beyond = (beyond * 1e9).round() / 1e9;
+    (beyond > 0.0).then_some(beyond)
+}
+
+/// One group's cost over its municipalities `codes`: what they received (`costs`), per
+/// municipality with cost (those without named and excluded), per person certified and — for
+/// a group of at least [`super::impact::SMALL_GROUP`] municipalities that beats its comparison
+/// group by `beyond` points ([`points_beyond`]) — per point of change. The one rule of both
+/// comparisons (ESAP's and the plans').
+pub fn group_cost<'a>(
+    codes: impl IntoIterator<Item = &'a str>,
+    costs: &HashMap<String, MunicipalityCost>,
+    beyond: Option<f64>,
+) -> GroupCost {
+    let mut cost = GroupCost::default();
+    let mut providers: BTreeMap<i32, i64> = BTreeMap::new();
+    let mut with_cost = 0usize;
+    let mut members = 0usize;
+    for code in codes {
+        members += 1;
+        match costs.get(code) {
+            Some(c) if c.executed() > 0 => {
+                with_cost += 1;
+                cost.training += c.training;
+                cost.assistance += c.assistance;
+                cost.replicas += c.replicas;
+                for (p, amount) in &c.by_provider {
+                    *providers.entry(*p).or_default() += amount;
+                }
+            }
+            _ => cost.municipalities_without_cost.push(code.to_string()),
+        }
+        cost.people_certified += costs.get(code).map_or(0, |c| c.certified);
+    }
+    cost.small_group = members < super::impact::SMALL_GROUP;
+    cost.municipalities_without_cost.sort();
+    cost.executed = cost.training + cost.assistance + cost.replicas;
+    let mut by_provider: Vec<ProviderAmount> = providers
+        .into_iter()
+        .map(|(provider_id, amount)| ProviderAmount {
+            provider_id,
+            amount,
+        })
+        .collect();
+    by_provider.sort_by(|a, b| {
+        b.amount
+            .cmp(&a.amount)
+            .then(a.provider_id.cmp(&b.provider_id))
+    });
+    cost.by_provider = by_provider;
+    cost.per_municipality = per(cost.executed, with_cost as f64);
+    cost.per_person_certified = per(cost.executed, cost.people_certified as f64);
+    if let Some(beyond) = beyond.filter(|_| !cost.small_group) {
+        cost.points_beyond_comparison = Some(beyond);
+        cost.per_point_of_change = per(cost.executed, beyond);
+    }
+    cost
+}
+
 /// The cost of each of `groups` (in their order, the last one the comparison group) over the
 /// `rows` they were made from: which rows fall in which group is `members[i]`.
 pub fn attach(
@@ -368,63 +481,16 @@ pub fn attach(
     let baseline = groups.last().and_then(|g| g.median_change);
     let last = groups.len().saturating_sub(1);
     for (i, (group, rows)) in groups.iter_mut().zip(members).enumerate() {
-        let mut cost = GroupCost {
-            small_group: group.small,
-            ..GroupCost::default()
+        let beyond = if i == last {
+            None
+        } else {
+            points_beyond(group.median_change, baseline, higher_is_better)
         };
-        let mut providers: BTreeMap<i32, i64> = BTreeMap::new();
-        let mut with_cost = 0usize;
-        for row in rows {
-            match costs.get(&row.municipality_code) {
-                Some(c) if c.executed() > 0 => {
-                    with_cost += 1;
-                    cost.training += c.training;
-                    cost.assistance += c.assistance;
-                    cost.replicas += c.replicas;
-                    for (p, amount) in &c.by_provider {
-                        *providers.entry(*p).or_default() += amount;
-                    }
-                }
-                _ => cost
-                    .municipalities_without_cost
-                    .push(row.municipality_code.clone()),
-            }
-            cost.people_certified += costs.get(&row.municipality_code).map_or(0, |c| c.certified);
-        }
-        cost.municipalities_without_cost.sort();
-        cost.executed = cost.training + cost.assistance + cost.replicas;
-        let mut by_provider: Vec<ProviderAmount> = providers
-            .into_iter()
-            .map(|(provider_id, amount)| ProviderAmount {
-                provider_id,
-                amount,
-            })
-            .collect();
-        by_provider.sort_by(|a, b| {
-            b.amount
-                .cmp(&a.amount)
-                .then(a.provider_id.cmp(&b.provider_id))
-        });
-        cost.by_provider = by_provider;
-        cost.per_municipality = per(cost.executed, with_cost as f64);
-        cost.per_person_certified = per(cost.executed, cost.people_certified as f64);
-        if i != last
-            && !group.small
-            && let (Some(mine), Some(base)) = (group.median_change, baseline)
-        {
-            let beyond = if higher_is_better {
-                mine - base
-            } else {
-                base - mine
-            };
-            // Medians carry float noise (49.6 − 49.4): compare on 1e-9.
-            let beyond = (beyond * 1e9).round() / 1e9;
-            if beyond > 0.0 {
-                cost.points_beyond_comparison = Some(beyond);
-                cost.per_point_of_change = per(cost.executed, beyond);
-            }
-        }
-        group.cost = cost;
+        group.cost = group_cost(
+            rows.iter().map(|r| r.municipality_code.as_str()),
+            costs,
+            beyond,
+        );
     }
 }
 

@@ -806,7 +806,7 @@ pub async fn compare<C: ConnectionTrait>(
         rows.iter().map(|r| r.municipality_code.clone()).collect();
     let costs = super::cost::by_municipality(
         db,
-        user,
+        &super::cost::Summed::reader(user),
         capacity.as_ref().map(|c| c.id),
         from_year,
         to_year,

@@ -26,17 +26,18 @@ use crate::accounts::actor::Actor;
 use crate::entities::values::{AssistanceStatus, CohortStatus, PlanStatus, Role, SurveyKind};
 use crate::entities::{
     assistance, assistance_milestone, cohort, cohort_department, cohort_figure,
-    cohort_municipality, cohort_session, municipality, plan, provider, survey_tally,
-    territorial_direction, territorial_direction_department,
+    cohort_municipality, cohort_session, indicator, indicator_observation, municipality, plan,
+    provider, survey_tally, territorial_direction, territorial_direction_department,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::indicators::cost::{self, GroupCost, Summed};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Below this many cases a figure is flagged «grupo pequeño» and not compared (the same floor
 /// as the satisfaction report's).
@@ -89,6 +90,50 @@ pub struct CostPerPerson {
     pub small_group: bool,
 }
 
+/// The indicator whose change the cost per point of change reads, and the change's years:
+/// from the year before the vigencia to the vigencia.
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = ComparisonIndicator)]
+pub struct IndicatorWindow {
+    pub id: i32,
+    #[schema(example = "idf_puntaje")]
+    pub code: String,
+    pub name: String,
+    pub higher_is_better: bool,
+    /// The year before the vigencia.
+    pub from_year: i32,
+    /// The vigencia.
+    pub to_year: i32,
+}
+
+/// What a direction or a provider spent in the vigencia on the municipalities it reached, and
+/// what a point of change of the indicator cost (issue 68): its reached municipalities
+/// against the others of the same departments.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = ComparisonPointOfChange)]
+pub struct PointOfChange {
+    /// Executed cost items incurred in the vigencia, split among municipalities as in the
+    /// impact comparison (whole pesos), whether the indicator measured them or not.
+    pub executed: i64,
+    /// Municipalities reached in the vigencia: people trained in its cohorts that started in
+    /// it, its technical assistances that started in it, or some of its executed cost.
+    pub reached: usize,
+    /// Of them, measured by the indicator in both years: the group `cost` is about.
+    pub measured: usize,
+    /// The comparison group: the other municipalities of the same departments (a direction's;
+    /// a provider's: those it reached some municipality in), measured in both years.
+    pub compared: usize,
+    /// Median change of the measured reached municipalities.
+    pub median_change: Option<f64>,
+    /// Median change of the comparison group.
+    pub comparison_median_change: Option<f64>,
+    /// The measured group's cost by the impact comparison's rule: `per_point_of_change` is
+    /// its `executed` ÷ (`median_change` − `comparison_median_change`, in the direction of
+    /// improvement), null where that is ≤ 0, under 5 measured municipalities or nothing
+    /// executed.
+    pub cost: GroupCost,
+}
+
 /// One direction or provider.
 #[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 #[schema(as = ComparisonRow)]
@@ -113,6 +158,9 @@ pub struct Row {
     /// People who completed, out of those who finished closed cohorts of the year.
     pub completion: Share,
     pub cost_per_person_certified: CostPerPerson,
+    /// The executed cost on the municipalities reached and the cost per point of change of
+    /// the comparison's indicator.
+    pub point_of_change: PointOfChange,
     /// Some figure of the row rests on fewer than 5 cases.
     pub small_group: bool,
 }
@@ -128,6 +176,56 @@ pub struct Comparison {
     pub directions: Vec<Row>,
     /// By name.
     pub providers: Vec<Row>,
+    /// The indicator of the cost per point of change (none when there is no indicator).
+    pub indicator: Option<IndicatorWindow>,
+    /// How the executed cost and the cost per point of change are counted, in Spanish.
+    pub cost_method: String,
+}
+
+/// The indicator the comparison reads when none is asked for: the IDF, measured every year.
+pub const DEFAULT_INDICATOR: &str = "idf_puntaje";
+
+/// How the rows' executed cost and cost per point of change are counted, in Spanish.
+pub const COST_METHOD: &str = "Costo ejecutado y costo por punto de cambio: se suman solo los \
+     costos ejecutados (nunca los planeados ni los comprometidos) con fecha en la vigencia, del \
+     oferente (de una dirección territorial, los de ESAP en sus departamentos) y que usted puede \
+     consultar, repartidos entre municipios como en la comparación de impacto: el de una cohorte \
+     en proporción a las personas formadas de cada municipio, el de una asistencia técnica a su \
+     municipio. Municipios alcanzados: los que tienen personas formadas en sus cohortes de la \
+     vigencia, asistencias técnicas suyas que empezaron en ella o algún costo ejecutado suyo. El \
+     costo por punto de cambio divide el costo de los alcanzados que el indicador midió en el año \
+     anterior y en la vigencia entre lo que la mediana de su cambio supera a la de los municipios \
+     no alcanzados de los mismos departamentos (en la dirección en que el indicador mejora); no \
+     se calcula si no la supera, si hay menos de 5 alcanzados medidos o si el indicador aún no \
+     tiene la medición de la vigencia. Es una asociación: no prueba que el cambio se deba a lo \
+     que se gastó.";
+
+/// The indicator asked for (422 when it does not exist), or [`DEFAULT_INDICATOR`], or the
+/// first by name; none when there is no indicator.
+pub async fn indicator_of<C: ConnectionTrait>(
+    db: &C,
+    id: Option<i32>,
+) -> AppResult<Option<indicator::Model>> {
+    if let Some(id) = id {
+        return match indicator::Entity::find_by_id(id).one(db).await? {
+            Some(found) => Ok(Some(found)),
+            None => Err(AppError::Validation(vec![FieldError::new(
+                "indicator",
+                "El indicador no existe.",
+            )])),
+        };
+    }
+    if let Some(found) = indicator::Entity::find()
+        .filter(indicator::Column::Code.eq(DEFAULT_INDICATOR))
+        .one(db)
+        .await?
+    {
+        return Ok(Some(found));
+    }
+    Ok(indicator::Entity::find()
+        .order_by_asc(indicator::Column::Name)
+        .one(db)
+        .await?)
 }
 
 /// `year` as the API and the page take it: empty is this year; otherwise a year from 2000 to
@@ -194,13 +292,16 @@ struct PlanFigures {
     certified: i64,
 }
 
-/// The comparison of `year` as `user` reads it.
+/// The comparison of `year` as `user` reads it; the cost per point of change of `indicator`
+/// (see [`indicator_of`]).
 pub async fn comparison<C: ConnectionTrait>(
     db: &C,
     user: &Actor,
     year: i32,
+    indicator: Option<i32>,
 ) -> AppResult<Comparison> {
     let reads = Reads::of(user)?;
+    let indicator = indicator_of(db, indicator).await?;
     let plans = plan::Entity::find()
         .filter(plan::Column::Year.eq(year))
         .filter(plan::Column::Status.ne(PlanStatus::Draft.as_str()))
@@ -304,14 +405,46 @@ pub async fn comparison<C: ConnectionTrait>(
         }
         figures.insert(row.id, f);
     }
+    let changes = match &indicator {
+        Some(i) => changes(db, i.id, year - 1, year).await?,
+        None => HashMap::new(),
+    };
+    let department_of: HashMap<String, String> = municipality::Entity::find()
+        .select_only()
+        .column(municipality::Column::Code)
+        .column(municipality::Column::DepartmentCode)
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let reader = Summed::reader(user);
+    let higher_is_better = indicator.as_ref().is_none_or(|i| i.higher_is_better);
     let mut out = Comparison {
         year,
         min_group: MIN_GROUP,
         directions: Vec::new(),
         providers: Vec::new(),
+        indicator: indicator.map(|i| IndicatorWindow {
+            id: i.id,
+            code: i.code,
+            name: i.name,
+            higher_is_better: i.higher_is_better,
+            from_year: year - 1,
+            to_year: year,
+        }),
+        cost_method: COST_METHOD.to_string(),
     };
     for group in &groups {
-        let row = row_of(db, group, year, &figures).await?;
+        let mut row = row_of(db, group, year, &figures).await?;
+        let within = Within {
+            year,
+            reader: &reader,
+            changes: &changes,
+            department_of: &department_of,
+            higher_is_better,
+        };
+        row.point_of_change = point_of_change(db, group, &within).await?;
         if group.kind == "direction" {
             out.directions.push(row);
         } else {
@@ -437,7 +570,151 @@ async fn row_of<C: ConnectionTrait>(
         satisfaction,
         completion,
         cost_per_person_certified: cost,
+        point_of_change: PointOfChange::default(),
         small_group,
+    })
+}
+
+/// Per municipality measured by `indicator` in both `from` and `to`: `to − from`.
+async fn changes<C: ConnectionTrait>(
+    db: &C,
+    indicator: i32,
+    from: i32,
+    to: i32,
+) -> AppResult<HashMap<String, f64>> {
+    let rows: Vec<(String, i32, f64)> = indicator_observation::Entity::find()
+        .select_only()
+        .column(indicator_observation::Column::MunicipalityCode)
+        .column(indicator_observation::Column::Year)
+        .column(indicator_observation::Column::Value)
+        .filter(indicator_observation::Column::IndicatorId.eq(indicator))
+        .filter(indicator_observation::Column::Year.is_in([from, to]))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let before: HashMap<&str, f64> = rows
+        .iter()
+        .filter(|(_, year, _)| *year == from)
+        .map(|(code, _, value)| (code.as_str(), *value))
+        .collect();
+    Ok(rows
+        .iter()
+        .filter(|(_, year, _)| *year == to)
+        .filter_map(|(code, _, value)| before.get(code.as_str()).map(|b| (code.clone(), value - b)))
+        .collect())
+}
+
+/// What every group's cost per point of change reads.
+struct Within<'a> {
+    year: i32,
+    /// The cost items the caller may see.
+    reader: &'a Summed,
+    /// The indicator's change per municipality measured in both years.
+    changes: &'a HashMap<String, f64>,
+    department_of: &'a HashMap<String, String>,
+    higher_is_better: bool,
+}
+
+/// A group's executed cost in the vigencia on the municipalities it reached, and the cost per
+/// point of change of those measured against the other municipalities of the same
+/// departments (`indicators::cost`'s rule, the impact comparison's).
+async fn point_of_change<C: ConnectionTrait>(
+    db: &C,
+    group: &Group,
+    within: &Within<'_>,
+) -> AppResult<PointOfChange> {
+    let summed = within
+        .reader
+        .within(group.provider_id, group.departments.as_deref());
+    let in_scope = |code: &str| {
+        summed.departments.as_ref().is_none_or(|list| {
+            within
+                .department_of
+                .get(code)
+                .is_some_and(|d| list.contains(d))
+        })
+    };
+    let codes: HashSet<String> = within
+        .department_of
+        .keys()
+        .filter(|c| in_scope(c))
+        .cloned()
+        .collect();
+    let (year, (first, last)) = (within.year, bounds(within.year));
+    let costs = cost::by_municipality(db, &summed, None, year, year, &codes).await?;
+    let mut reached: BTreeSet<String> = costs
+        .iter()
+        .filter(|(_, c)| c.executed() > 0)
+        .map(|(code, _)| code.clone())
+        .collect();
+    let trained: Vec<String> = cohort_figure::Entity::find()
+        .select_only()
+        .column(cohort_figure::Column::MunicipalityCode)
+        .filter(cohort_figure::Column::CohortId.in_subquery(cohorts_of(
+            group.provider_id,
+            year,
+            None,
+        )))
+        .filter(cohort_figure::Column::Enrolled.gt(0))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let assisted: Vec<Option<String>> = assistance::Entity::find()
+        .select_only()
+        .column(assistance::Column::MunicipalityCode)
+        .filter(assistance::Column::ProviderId.eq(group.provider_id))
+        .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled.as_str()))
+        .filter(assistance::Column::StartsOn.gte(first))
+        .filter(assistance::Column::StartsOn.lte(last))
+        .into_tuple()
+        .all(db)
+        .await?;
+    reached.extend(
+        trained
+            .into_iter()
+            .chain(assisted.into_iter().flatten())
+            .filter(|code| in_scope(code)),
+    );
+    // The same departments: a direction's (within the caller's), a provider's where it reached.
+    let departments: HashSet<&str> = match &summed.departments {
+        Some(list) if group.departments.is_some() => list.iter().map(String::as_str).collect(),
+        _ => reached
+            .iter()
+            .filter_map(|code| within.department_of.get(code).map(String::as_str))
+            .collect(),
+    };
+    let (measured, mut mine): (Vec<&str>, Vec<f64>) = reached
+        .iter()
+        .filter_map(|code| within.changes.get(code).map(|c| (code.as_str(), *c)))
+        .unzip();
+    let mut others: Vec<f64> = within
+        .changes
+        .iter()
+        .filter(|(code, _)| {
+            !reached.contains(*code)
+                && within
+                    .department_of
+                    .get(*code)
+                    .is_some_and(|d| departments.contains(d.as_str()))
+        })
+        .map(|(_, change)| *change)
+        .collect();
+    let compared = others.len();
+    let median_change = crate::indicators::impact::median(&mut mine);
+    let comparison_median_change = crate::indicators::impact::median(&mut others);
+    let beyond = cost::points_beyond(
+        median_change,
+        comparison_median_change,
+        within.higher_is_better,
+    );
+    Ok(PointOfChange {
+        executed: costs.values().map(cost::MunicipalityCost::executed).sum(),
+        reached: reached.len(),
+        measured: measured.len(),
+        compared,
+        median_change,
+        comparison_median_change,
+        cost: cost::group_cost(measured.iter().copied(), &costs, beyond),
     })
 }
 

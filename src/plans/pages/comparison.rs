@@ -39,9 +39,69 @@ pub(super) struct ComparisonView {
     directions: Vec<ComparisonRowView>,
     providers: Vec<ComparisonRowView>,
     min_group: i64,
+    /// The indicators to read the cost per point of change in, the comparison's selected.
+    indicators: Vec<OwnedChoice>,
+    /// «IDF – Índice de Desempeño Fiscal entre 2025 y 2026».
+    indicator_phrase: String,
+    cost_method: String,
 }
 
-pub(super) fn comparison_row(row: &plan_comparison::Row) -> ComparisonRowView {
+/// Points as people read them: «3,9».
+fn points(value: f64) -> String {
+    domain::format::decimal(value, 2)
+}
+
+/// The cost per point of change as people read it: the pesos and what they rest on, or why
+/// there is none.
+fn point_of_change_cell(
+    point: &plan_comparison::PointOfChange,
+    indicator: Option<&plan_comparison::IndicatorWindow>,
+) -> FigureCell {
+    let cost = &point.cost;
+    let measured = domain::format::plural(
+        point.measured as i64,
+        "municipio medido",
+        "municipios medidos",
+    );
+    let detail = match (cost.per_point_of_change, cost.points_beyond_comparison) {
+        (Some(_), Some(beyond)) => format!(
+            "{} ejecutados en {measured}, {} puntos sobre {}",
+            domain::format::pesos(cost.executed),
+            points(beyond),
+            domain::format::plural(
+                point.compared as i64,
+                "municipio no alcanzado",
+                "municipios no alcanzados"
+            )
+        ),
+        _ => match indicator {
+            None => "Sin indicador".to_string(),
+            Some(i) if point.measured == 0 => format!(
+                "Sin medición {}–{} de los municipios alcanzados",
+                i.from_year, i.to_year
+            ),
+            Some(_) if cost.small_group => measured,
+            Some(_) if cost.executed == 0 => format!("Sin costo ejecutado en {measured}"),
+            Some(_) => format!(
+                "Su cambio ({}) no supera al de los no alcanzados ({})",
+                point.median_change.map_or("—".into(), points),
+                point.comparison_median_change.map_or("—".into(), points)
+            ),
+        },
+    };
+    FigureCell {
+        text: cost
+            .per_point_of_change
+            .map_or_else(|| "Sin datos".to_string(), domain::format::pesos),
+        detail,
+        small_group: point.measured > 0 && cost.small_group,
+    }
+}
+
+pub(super) fn comparison_row(
+    row: &plan_comparison::Row,
+    indicator: Option<&plan_comparison::IndicatorWindow>,
+) -> ComparisonRowView {
     let cost = &row.cost_per_person_certified;
     let satisfaction = &row.satisfaction;
     ComparisonRowView {
@@ -71,6 +131,19 @@ pub(super) fn comparison_row(row: &plan_comparison::Row) -> ComparisonRowView {
                 ),
                 small_group: cost.n > 0 && cost.small_group,
             },
+            FigureCell {
+                text: domain::format::pesos(row.point_of_change.executed),
+                detail: format!(
+                    "en {}",
+                    domain::format::plural(
+                        row.point_of_change.reached as i64,
+                        "municipio alcanzado",
+                        "municipios alcanzados"
+                    )
+                ),
+                small_group: false,
+            },
+            point_of_change_cell(&row.point_of_change, indicator),
         ],
     }
 }
@@ -79,14 +152,15 @@ pub(super) fn comparison_row(row: &plan_comparison::Row) -> ComparisonRowView {
 /// per kind, by name, each figure with the cases behind it and «grupo pequeño» below five. A
 /// year that is not one answers 422 with the problem beside the filter (this year's figures
 /// below it).
-#[get("/reportes/planes?<vigencia>")]
+#[get("/reportes/planes?<vigencia>&<indicador>")]
 pub(super) async fn comparison_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     user: ReportReader,
     vigencia: Option<&str>,
+    indicador: Option<i32>,
 ) -> PageResult {
-    let (year, errors) = match plan_comparison::year_of(vigencia) {
+    let (year, mut errors) = match plan_comparison::year_of(vigencia) {
         Ok(year) => (year, Vec::new()),
         Err(AppError::Validation(errors)) => (
             domain::time::today().year(),
@@ -95,6 +169,19 @@ pub(super) async fn comparison_page(
                 .map(|e| FieldError::new("vigencia", e.message))
                 .collect(),
         ),
+        Err(other) => return Err(other.into()),
+    };
+    // An indicator that does not exist: said beside its choice, the default's figures below.
+    let indicador = match plan_comparison::indicator_of(db.inner(), indicador).await {
+        Ok(_) => indicador,
+        Err(AppError::Validation(found)) => {
+            errors.extend(
+                found
+                    .into_iter()
+                    .map(|e| FieldError::new("indicador", e.message)),
+            );
+            None
+        }
         Err(other) => return Err(other.into()),
     };
     let title = format!("Planes comparados {year}");
@@ -107,6 +194,7 @@ pub(super) async fn comparison_page(
         // Kept per scope and year like the other reports (satisfaction included).
         let key = KeptKey::page("/reportes/planes")
             .with("vigencia", Some(year))
+            .with("indicador", indicador)
             .showing_satisfaction();
         let (db, drawer, reader, heading) = (
             db.inner().clone(),
@@ -115,7 +203,7 @@ pub(super) async fn comparison_page(
             title.clone(),
         );
         page.render_kept(&title, key, move || async move {
-            let view = comparison_view(&db, &reader, year, shown).await?;
+            let view = comparison_view(&db, &reader, year, shown, indicador).await?;
             drawer.content("plan_comparison", &heading, view)
         })
         .await
@@ -123,24 +211,49 @@ pub(super) async fn comparison_page(
         Err(crate::web::Failure::form_again(page.render_refused(
             "plan_comparison",
             &title,
-            comparison_view(db.inner(), &user, year, shown).await?,
+            comparison_view(db.inner(), &user, year, shown, indicador).await?,
             &errors,
         )))
     }
 }
 
-/// The comparison page's view of `year` for `user` (`shown`: the year as the filter shows it).
+/// The comparison page's view of `year` for `user` (`shown`: the year as the filter shows it)
+/// with the cost per point of change of `indicator` (the default when none).
 pub(super) async fn comparison_view(
     db: &DatabaseConnection,
     user: &domain::accounts::actor::Actor,
     year: i32,
     shown: String,
+    indicator: Option<i32>,
 ) -> domain::error::AppResult<ComparisonView> {
-    let report = plan_comparison::comparison(db, user, year).await?;
+    let report = plan_comparison::comparison(db, user, year, indicator).await?;
+    let window = report.indicator.as_ref();
+    let indicators = domain::indicators::list(db)
+        .await?
+        .into_iter()
+        .map(|i| OwnedChoice {
+            selected: window.is_some_and(|w| w.id == i.id),
+            value: i.id.to_string(),
+            label: i.name,
+        })
+        .collect();
     Ok(ComparisonView {
         year: shown,
-        directions: report.directions.iter().map(comparison_row).collect(),
-        providers: report.providers.iter().map(comparison_row).collect(),
+        directions: report
+            .directions
+            .iter()
+            .map(|r| comparison_row(r, window))
+            .collect(),
+        providers: report
+            .providers
+            .iter()
+            .map(|r| comparison_row(r, window))
+            .collect(),
         min_group: report.min_group,
+        indicators,
+        indicator_phrase: window.map_or_else(String::new, |w| {
+            format!("«{}» entre {} y {}", w.name, w.from_year, w.to_year)
+        }),
+        cost_method: report.cost_method,
     })
 }
