@@ -36,6 +36,12 @@ const ONE: (&str, f64) = ("18860", 60.0);
 /// An indicator measured only in the world's municipalities: 50 in 2022, the given value in
 /// 2023.
 async fn world_indicator(app: &TestApp) -> i32 {
+    indicator_over(app, (2022, 2023)).await
+}
+
+/// An indicator measured only in the world's municipalities: 50 in the first of `years`, the
+/// given value in the second.
+async fn indicator_over(app: &TestApp, years: (i32, i32)) -> i32 {
     let saved = indicator::ActiveModel {
         code: Set("prueba_costo_efectividad".into()),
         name: Set("Indicador de prueba del costo por punto".into()),
@@ -57,7 +63,7 @@ async fn world_indicator(app: &TestApp) -> i32 {
     .unwrap();
     let all = NONE.iter().chain(TWO.iter()).chain(std::iter::once(&ONE));
     for (code, to) in all {
-        for (year, value) in [(2022, 50.0), (2023, *to)] {
+        for (year, value) in [(years.0, 50.0), (years.1, *to)] {
             indicator_observation::ActiveModel {
                 indicator_id: Set(saved.id),
                 municipality_code: Set(code.to_string()),
@@ -260,4 +266,277 @@ async fn the_cost_per_point_of_change_is_the_executed_cost_over_the_change_beyon
         Value::Null,
         "no cost recorded is no ratio"
     );
+}
+
+/// The plans' comparison reads the same rule per direction and provider (issue 68, item 1),
+/// reproduced by hand on a vigencia no demo date reaches (2021; the indicator's change from
+/// 2020): the Dirección Territorial Caquetá's approved plan of 2021, ESAP's closed assistances
+/// that started in 2021 in the five «two» municipalities (changes 6, 7, 7.4, 8, 9: median
+/// 7.4) and in Florencia (not measured). The comparison group is the other municipalities of
+/// Caquetá measured in both years, none reached: changes 1, 2, 3, 4, 5 and 10, median 3.5;
+/// so 3.9 points beyond. Executed in 2021 on the measured ones: 1,000,000 + 2,000,000 +
+/// 3,000,000 + 4,500,000 = 10,500,000 pesos, so 10,500,000 ÷ 3.9 = 2,692,307.69… → 2,692,308
+/// pesos per point; with Florencia's 1,000,000, 11,500,000 executed on 6 municipalities
+/// reached. Planned, committed and other years' items count nowhere.
+#[rocket::async_test]
+async fn the_plan_comparison_reads_a_cost_per_point_of_change_per_direction_and_provider() {
+    use domain::entities::plan;
+    use domain::entities::values::PlanStatus;
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let admin = role_token(&app, Role::Admin).await;
+    let indicator = indicator_over(&app, (2020, 2021)).await;
+    let (status, direction) = api(
+        &app,
+        "POST",
+        "/api/v1/territorial-directions",
+        Some(&admin),
+        Some(json!({"name": "Dirección Territorial Caquetá", "department_codes": ["18"]})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{direction}");
+    // A plan of a year gone by (the API writes only this year's and the next).
+    let at = domain::time::now();
+    plan::ActiveModel {
+        provider_id: Set(domain::providers::ESAP),
+        year: Set(2021),
+        territorial_direction_id: Set(Some(direction["id"].as_i64().unwrap() as i32)),
+        department_code: Set(None),
+        name: Set("Plan 2021 · Dirección Territorial Caquetá".into()),
+        status: Set(PlanStatus::Approved),
+        version: Set(1),
+        approval_act: Set(Some("Acta de prueba".into())),
+        approved_by: Set(None),
+        approved_at: Set(Some(at)),
+        created_by: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let mut reached = Vec::new();
+    for (code, _) in TWO {
+        reached.push(assisted(&app, &staff, code, CAPACITY, "2021-02-01", "closed").await);
+    }
+    let florencia = assisted(&app, &staff, "18001", CAPACITY, "2021-03-01", "closed").await;
+    for (assistance, amount) in reached
+        .iter()
+        .zip([1_000_000, 2_000_000, 3_000_000, 4_500_000])
+    {
+        cost(&app, &staff, *assistance, amount, "ejecutado", "2021-06-15").await;
+    }
+    cost(
+        &app,
+        &staff,
+        florencia,
+        1_000_000,
+        "ejecutado",
+        "2021-12-31",
+    )
+    .await;
+    // Never counted: planned, committed, executed before or after the vigencia.
+    cost(
+        &app,
+        &staff,
+        reached[4],
+        7_000_000,
+        "planeado",
+        "2021-06-15",
+    )
+    .await;
+    cost(
+        &app,
+        &staff,
+        reached[4],
+        8_000_000,
+        "comprometido",
+        "2021-06-15",
+    )
+    .await;
+    cost(
+        &app,
+        &staff,
+        reached[4],
+        9_000_000,
+        "ejecutado",
+        "2022-01-01",
+    )
+    .await;
+    cost(
+        &app,
+        &staff,
+        reached[0],
+        6_000_000,
+        "ejecutado",
+        "2020-12-31",
+    )
+    .await;
+
+    let (status, report) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/plans/comparison?year=2021&indicator={indicator}"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    assert_eq!(report["indicator"]["id"], indicator);
+    assert_eq!(report["indicator"]["from_year"], 2020);
+    assert_eq!(report["indicator"]["to_year"], 2021);
+    let row = report["directions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Dirección Territorial Caquetá")
+        .unwrap_or_else(|| panic!("the direction's row: {report}"));
+    let point = &row["point_of_change"];
+    assert_eq!(point["executed"], 11_500_000, "{point}");
+    assert_eq!(point["reached"], 6, "{point}");
+    assert_eq!(point["measured"], 5);
+    assert_eq!(point["compared"], 6, "the others of Caquetá measured");
+    let near = |v: &Value, expected: f64| (v.as_f64().unwrap() - expected).abs() < 1e-9;
+    assert!(near(&point["median_change"], 7.4), "{point}");
+    assert!(near(&point["comparison_median_change"], 3.5), "{point}");
+    assert_eq!(point["cost"]["executed"], 10_500_000);
+    assert_eq!(point["cost"]["assistance"], 10_500_000);
+    assert!(near(&point["cost"]["points_beyond_comparison"], 3.9), "{point}");
+    assert_eq!(point["cost"]["per_point_of_change"], 2_692_308, "{point}");
+    assert_eq!(point["cost"]["per_municipality"], 2_625_000);
+    assert_eq!(
+        point["cost"]["municipalities_without_cost"],
+        json!(["18785"])
+    );
+    assert_eq!(point["cost"]["small_group"], false);
+    // ESAP's row: all its delivery of 2021, which is the same here.
+    let esap = report["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == domain::providers::ESAP)
+        .unwrap_or_else(|| panic!("ESAP's row: {report}"));
+    assert_eq!(esap["point_of_change"], *point);
+
+    // An indicator that does not exist: 422.
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/plans/comparison?year=2021&indicator=999999",
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+
+    // The page: both columns in pesos, what the figure rests on, the method.
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    assert_eq!(
+        crate::support::sign_in_page(&app, email, password).await,
+        Status::SeeOther
+    );
+    let (status, html) = crate::support::page(
+        &app,
+        &format!("/reportes/planes?vigencia=2021&indicador={indicator}"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("$\u{a0}2.692.308"), "cost per point in pesos");
+    assert!(html.contains("$\u{a0}11.500.000"), "executed");
+    assert!(html.contains("en 6 municipios alcanzados"));
+    assert!(html.contains("3,90 puntos sobre 6 municipios no alcanzados"));
+    assert!(html.contains("Costo por punto de cambio"));
+    assert!(html.contains("no alcanzados de los mismos departamentos"));
+}
+
+/// The demo (issue 68, item 4): ESAP's 2022 accompaniments put five Caquetá and five Meta
+/// municipalities in «De 1 a 4 asistencias técnicas cerradas» of ESAP's study on the real IDF
+/// from 2022 to 2023, each group with its cost per point of change — its executed cost over
+/// its median change beyond «Ninguna …»'s — on any day (the vigencias are fixed); and the
+/// plans' comparison of this year carries the executed cost and the cost per point of change
+/// of every row.
+#[rocket::async_test]
+async fn the_demo_shows_a_cost_per_point_of_change_in_caqueta_and_meta() {
+    use domain::costs::demo::{EARLIER_ACCOMPANIMENTS, EARLIER_YEAR};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let idf = indicator::Entity::find()
+        .filter(indicator::Column::Code.eq("idf_puntaje"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    for department in ["18", "50"] {
+        let query = format!(
+            "preset=estudio_esap&indicator={idf}&from_year={EARLIER_YEAR}&to_year={}&department={department}",
+            EARLIER_YEAR + 1
+        );
+        let (status, report) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/reports/impact?{query}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "{report}");
+        let group = &report["groups"][1];
+        let expected: i64 = EARLIER_ACCOMPANIMENTS
+            .iter()
+            .filter(|(code, _)| code.starts_with(department))
+            .map(|(_, amount)| amount)
+            .sum();
+        assert_eq!(group["municipalities"], 5, "{department}: {group}");
+        assert_eq!(group["cost"]["executed"], expected, "{department}: {group}");
+        let beyond = group["median_change"].as_f64().unwrap()
+            - report["groups"][2]["median_change"].as_f64().unwrap();
+        assert!(beyond > 0.0, "{department}: {report}");
+        assert_eq!(
+            group["cost"]["per_point_of_change"],
+            (expected as f64 / ((beyond * 1e9).round() / 1e9)).round() as i64,
+            "{department}: {group}"
+        );
+        // The workbook carries it too.
+        let (status, _, bytes) = download(
+            &app,
+            &format!("/api/v1/reports/impact.xlsx?{query}"),
+            &staff,
+        )
+        .await;
+        assert_eq!(status, Status::Ok);
+        let sheet = read_table(&bytes, "Grupos", "Grupo");
+        let at = sheet[0]
+            .iter()
+            .position(|h| h == "Costo por punto de cambio (pesos)")
+            .unwrap();
+        assert_eq!(
+            sheet[2][at],
+            group["cost"]["per_point_of_change"].to_string()
+        );
+    }
+    let admin = role_token(&app, Role::Admin).await;
+    let (status, plans) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/plans/comparison",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{plans}");
+    assert_eq!(plans["indicator"]["code"], "idf_puntaje");
+    let rows: Vec<&Value> = plans["directions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(plans["providers"].as_array().unwrap())
+        .collect();
+    assert!(rows.len() >= 2, "{plans}");
+    for row in rows {
+        assert!(row["point_of_change"]["executed"].is_i64(), "{row}");
+        assert!(row["point_of_change"]["cost"].is_object(), "{row}");
+    }
 }

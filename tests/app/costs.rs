@@ -19,6 +19,9 @@ use serde_json::{Value, json};
 /// Valparaíso (Caquetá): no demo cohort or assistance reaches it.
 const VALPARAISO: &str = "18860";
 
+/// The demo's cost items: issue 47's seven and issue 68's earlier accompaniments.
+const DEMO_COSTS: u64 = 7 + domain::costs::demo::EARLIER_ACCOMPANIMENTS.len() as u64;
+
 async fn cost_count(app: &TestApp) -> u64 {
     cost_item::Entity::find().count(app.db()).await.unwrap()
 }
@@ -680,7 +683,7 @@ async fn the_cohorts_costs_page_adds_keeps_what_was_typed_and_deletes_after_conf
     assert!(html.contains("value=\"-20.000\""));
     assert!(html.contains("value=\"Salón comunal escrito\""));
     assert!(html.contains("value=\"sede\" selected"));
-    assert_eq!(cost_count(&app).await, 7, "the demo's seven, nothing more");
+    assert_eq!(cost_count(&app).await, DEMO_COSTS, "the demo's, nothing more");
 
     let saved = post_form(
         &app,
@@ -729,14 +732,14 @@ async fn the_cohorts_costs_page_adds_keeps_what_was_typed_and_deletes_after_conf
     )
     .await;
     assert_eq!(deleted.status(), Status::SeeOther);
-    assert_eq!(cost_count(&app).await, 7);
+    assert_eq!(cost_count(&app).await, DEMO_COSTS);
 }
 
 #[rocket::async_test]
 async fn the_demo_meta_plan_reads_its_budget_execution_from_the_demo_costs() {
     use chrono::Datelike;
     let app = TestApp::with_demo().await;
-    assert_eq!(cost_count(&app).await, 7, "the demo's cost items");
+    assert_eq!(cost_count(&app).await, DEMO_COSTS, "the demo's cost items");
     let meta_plan = domain::entities::plan::Entity::find()
         .filter(domain::entities::plan::Column::Name.contains("Dirección Territorial Meta"))
         .one(app.db())
