@@ -113,6 +113,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .manage(config)
         .manage(instance)
         .manage(web::RouteMetrics::default())
+        .manage(home::warm::Warmed::default())
         .attach(Shield::default())
         .attach(web::SecurityHeaders)
         .attach(web::RequestLog)
@@ -121,6 +122,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(web::Compression)
         .attach(web::WholeBodies)
         .attach(web::Background)
+        .attach(home::warm::Warming)
         .attach(AdHoc::on_liftoff("listening", |rocket| {
             Box::pin(listening(rocket))
         }))

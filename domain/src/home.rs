@@ -16,8 +16,8 @@ use crate::reports::dashboard::{self, Dashboards, Picture};
 use crate::time::{local, now};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -433,6 +433,36 @@ pub async fn instructor<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<I
     })
 }
 
+/// The cohort states a coordinator's home counts, in the order it lists them.
+const COUNTED_STATES: [CohortStatus; 4] = [
+    CohortStatus::Draft,
+    CohortStatus::Open,
+    CohortStatus::InProgress,
+    CohortStatus::Closed,
+];
+
+/// A department's name, its municipalities and its PDET municipalities, in one statement.
+async fn department_counts<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> AppResult<(Option<String>, u64, u64)> {
+    let found: Option<(String, i64, i64)> = department::Entity::find_by_id(code.to_string())
+        .left_join(municipality::Entity)
+        .select_only()
+        .column(department::Column::Name)
+        .column_as(municipality::Column::Code.count(), "municipalities")
+        .column_as(municipality::Column::PdetSubregionId.count(), "pdet")
+        .group_by(department::Column::Code)
+        .group_by(department::Column::Name)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(match found {
+        Some((name, municipalities, pdet)) => (Some(name), municipalities as u64, pdet as u64),
+        None => (None, 0, 0),
+    })
+}
+
 /// A gobernación reviewer's home.
 pub async fn reviewer(
     db: &DatabaseConnection,
@@ -440,18 +470,9 @@ pub async fn reviewer(
     user: &Actor,
 ) -> AppResult<ReviewerHome> {
     let code = user.department_scope().unwrap_or_default();
-    let department = department::Entity::find_by_id(code.to_string())
-        .one(db)
-        .await?;
-    let municipalities = municipality::Entity::find()
-        .filter(municipality::Column::DepartmentCode.eq(code))
-        .count(db)
-        .await?;
-    let pdet = municipality::Entity::find()
-        .filter(municipality::Column::DepartmentCode.eq(code))
-        .filter(municipality::Column::PdetSubregionId.is_not_null())
-        .count(db)
-        .await?;
+    // The department's name and how many of its municipalities there are, PDET ones among
+    // them: one statement (issue 69; it was three).
+    let (department, municipalities, pdet) = department_counts(db, code).await?;
     let (stale_demands, stale) = crate::demand::stale(db, user, now(), STALE_LISTED).await?;
     let (assistances, assistances_in_progress) = crate::assistance::list(
         db,
@@ -473,7 +494,7 @@ pub async fn reviewer(
         .await?;
     Ok(ReviewerHome {
         picture: dashboards.picture(db, Some(code)).await?,
-        department: department.map(|d| d.name),
+        department,
         municipalities,
         pdet,
         cohorts: cohort_lines(db, cohorts).await?,
@@ -496,32 +517,44 @@ pub async fn staff(
     user: &Actor,
 ) -> AppResult<StaffHome> {
     let managed = CohortScope::of(Some(user)).condition();
-    let mut by_status = Vec::new();
-    for status in [
-        CohortStatus::Draft,
-        CohortStatus::Open,
-        CohortStatus::InProgress,
-        CohortStatus::Closed,
-    ] {
-        let count = cohort::Entity::find()
-            .filter(cohort::Column::Status.eq(status))
-            .filter(managed.clone())
-            .count(db)
-            .await?;
-        let (one, many) = match status {
-            CohortStatus::Draft => ("cohorte en borrador", "cohortes en borrador"),
-            CohortStatus::Open => (
-                "cohorte con inscripciones abiertas",
-                "cohortes con inscripciones abiertas",
-            ),
-            CohortStatus::InProgress => ("cohorte en curso", "cohortes en curso"),
-            _ => ("cohorte cerrada", "cohortes cerradas"),
-        };
-        by_status.push(StatusCount {
-            label: if count == 1 { one } else { many },
-            count,
-        });
-    }
+    // The managed cohorts by state and the seats of the open ones: one grouped statement
+    // (issue 69; it was four counts and a read of every open cohort).
+    let counted: Vec<(CohortStatus, i64, Option<i64>)> = cohort::Entity::find()
+        .filter(cohort::Column::Status.is_in(COUNTED_STATES))
+        .filter(managed.clone())
+        .select_only()
+        .column(cohort::Column::Status)
+        .column_as(cohort::Column::Id.count(), "cohorts")
+        .column_as(cohort::Column::Seats.sum(), "seats")
+        .group_by(cohort::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let of_state = |status: CohortStatus| {
+        counted
+            .iter()
+            .find(|(s, _, _)| *s == status)
+            .map_or((0, 0), |(_, n, seats)| (*n as u64, seats.unwrap_or(0)))
+    };
+    let by_status: Vec<StatusCount> = COUNTED_STATES
+        .into_iter()
+        .map(|status| {
+            let (count, _) = of_state(status);
+            let (one, many) = match status {
+                CohortStatus::Draft => ("cohorte en borrador", "cohortes en borrador"),
+                CohortStatus::Open => (
+                    "cohorte con inscripciones abiertas",
+                    "cohortes con inscripciones abiertas",
+                ),
+                CohortStatus::InProgress => ("cohorte en curso", "cohortes en curso"),
+                _ => ("cohorte cerrada", "cohortes cerradas"),
+            };
+            StatusCount {
+                label: if count == 1 { one } else { many },
+                count,
+            }
+        })
+        .collect();
     let recent = cohort::Entity::find()
         .filter(cohort::Column::Status.is_in([CohortStatus::Open, CohortStatus::InProgress]))
         .filter(managed.clone())
@@ -552,27 +585,46 @@ pub async fn staff(
             .then(a.municipality_name.cmp(&b.municipality_name))
     });
     top.truncate(12);
-    let open = cohort::Entity::find()
-        .filter(cohort::Column::Status.eq(CohortStatus::Open))
-        .filter(managed)
-        .all(db)
-        .await?;
-    let seats: i64 = open.iter().map(|c| i64::from(c.seats)).sum();
+    let seats = of_state(CohortStatus::Open).1;
+    // The seats taken in the open cohorts: counted under the same scope, in one statement.
     let taken = enrolment::Entity::find()
-        .filter(enrolment::Column::CohortId.is_in(open.iter().map(|c| c.id).collect::<Vec<_>>()))
+        .filter(
+            enrolment::Column::CohortId.in_subquery(
+                Query::select()
+                    .column(cohort::Column::Id)
+                    .from(cohort::Entity)
+                    .cond_where(
+                        Condition::all()
+                            .add(cohort::Column::Status.eq(CohortStatus::Open))
+                            .add(managed),
+                    )
+                    .to_owned(),
+            ),
+        )
         .filter(enrolment::Column::Status.eq(EnrolmentStatus::Enrolled))
         .count(db)
         .await? as i64;
     let admin = if user.role == Role::Admin {
+        // The outbox by state in one grouped statement (it was two counts).
+        let outbox: Vec<(OutboxStatus, i64)> = outbox::Entity::find()
+            .filter(outbox::Column::Status.is_in([OutboxStatus::Pending, OutboxStatus::Failed]))
+            .select_only()
+            .column(outbox::Column::Status)
+            .column_as(outbox::Column::Id.count(), "messages")
+            .group_by(outbox::Column::Status)
+            .into_tuple()
+            .all(db)
+            .await?;
         let outbox_count = |status: OutboxStatus| {
-            outbox::Entity::find()
-                .filter(outbox::Column::Status.eq(status))
-                .count(db)
+            outbox
+                .iter()
+                .find(|(s, _)| *s == status)
+                .map_or(0, |(_, n)| *n as u64)
         };
         Some(AdminHome {
             users: user::Entity::find().count(db).await?,
-            outbox_pending: outbox_count(OutboxStatus::Pending).await?,
-            outbox_failed: outbox_count(OutboxStatus::Failed).await?,
+            outbox_pending: outbox_count(OutboxStatus::Pending),
+            outbox_failed: outbox_count(OutboxStatus::Failed),
         })
     } else {
         None

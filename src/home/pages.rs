@@ -37,23 +37,16 @@ async fn home_page(
         // The department's or the nation's dashboard is the same for everyone of the scope:
         // kept per scope and versions (issue 36). The admin's also counts the outbox: live.
         Some(user) if matches!(user.role, Role::Reviewer | Role::Coordinator) => {
-            let template = if user.role == Role::Reviewer {
-                "home_reviewer"
-            } else {
-                "home_staff"
-            };
+            let template = kept_template(user.role);
             let section = page
-                .kept_piece(KeptKey::page(template).showing_satisfaction(), {
+                .kept_piece(kept_key(template), {
                     let (db, drawer, kept, user) = (
                         db.inner().clone(),
                         page.drawer(),
                         kept.clone(),
                         user.clone(),
                     );
-                    move || async move {
-                        let role = for_user(&db, &kept, &user).await?;
-                        drawer.content(template, "Inicio", role)
-                    }
+                    move || async move { kept_section(&db, &kept, &drawer, &user).await }
                 })
                 .await?;
             (None, Some(section.as_ref().clone()))
@@ -90,6 +83,33 @@ async fn home_page(
             vacated_positions,
         },
     )
+}
+
+/// The template of the kept dashboard section of a reviewer's or coordinator's home.
+pub fn kept_template(role: Role) -> &'static str {
+    if role == Role::Reviewer {
+        "home_reviewer"
+    } else {
+        "home_staff"
+    }
+}
+
+/// The key the dashboard section drawn with `template` is kept under (for the caller's scope).
+pub fn kept_key(template: &str) -> KeptKey {
+    KeptKey::page(template).showing_satisfaction()
+}
+
+/// The dashboard section of a reviewer's or coordinator's home, drawn: what is kept per scope
+/// and versions, computed by its first visitor or warmed ahead of them (`super::warm`).
+pub async fn kept_section(
+    db: &DatabaseConnection,
+    kept: &HomeKept,
+    drawer: &crate::web::Drawer,
+    user: &CurrentUser,
+) -> domain::error::AppResult<String> {
+    let template = kept_template(user.role);
+    let role = for_user(db, kept, user).await?;
+    drawer.content(template, "Inicio", role)
 }
 
 /// A participant's home again for a form sent from it and refused (issue 45: «Cancelar» of one

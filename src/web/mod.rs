@@ -21,7 +21,7 @@ pub use fairings::{
 };
 pub use ops::{Instance, Metrics, RouteMetrics};
 pub use page::{
-    KEPT_PAGES, KEPT_PER_PAGE, KeptJson, KeptKey, KeptPages, Page, PageKey, PageVersions,
+    Drawer, KEPT_PAGES, KEPT_PER_PAGE, KeptJson, KeptKey, KeptPages, Page, PageKey, PageVersions,
     kept_pages,
 };
 

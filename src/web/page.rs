@@ -138,6 +138,24 @@ impl KeptKey {
         self
     }
 
+    /// The store's key for `user`'s scope: what a visitor of that scope is served under
+    /// (issue 69: the warmed home pages are computed under it).
+    pub fn for_user(&self, user: &CurrentUser) -> PageKey {
+        self.for_scope(&scope_key(user))
+    }
+
+    /// The versions a content under this key is kept for now (one or two primary-key reads).
+    pub async fn versions(&self, db: &sea_orm::DatabaseConnection) -> AppResult<PageVersions> {
+        Ok(PageVersions {
+            cached: domain::instances::Versions::read(db).await?,
+            surveys: if self.surveys {
+                Some(domain::surveys::tallies::version(db).await?)
+            } else {
+                None
+            },
+        })
+    }
+
     /// The store's key for a caller of `scope`.
     fn for_scope(&self, scope: &str) -> PageKey {
         let detail = self
@@ -371,6 +389,15 @@ pub struct Drawer {
 }
 
 impl Drawer {
+    /// A drawer of `templates` for work done outside a request (issue 69: the home pages
+    /// warmed in the background).
+    pub fn new(templates: Templates) -> Self {
+        Drawer {
+            templates,
+            refused: Vec::new(),
+        }
+    }
+
     /// The content of `template` for `view`, without the layout and without anything of the
     /// person (no user, no CSRF token, no flash): what [`Page::render_kept`] keeps.
     pub fn content<V: Serialize>(
@@ -459,14 +486,7 @@ where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = domain::error::AppResult<String>> + Send + 'static,
 {
-    let version = PageVersions {
-        cached: domain::instances::Versions::read(db).await?,
-        surveys: if key.surveys {
-            Some(domain::surveys::tallies::version(db).await?)
-        } else {
-            None
-        },
-    };
+    let version = key.versions(db).await?;
     let (value, old) = kept
         .get_marked(key.for_scope(scope), version, compute)
         .await?;

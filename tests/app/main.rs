@@ -23,6 +23,7 @@ mod backup;
 mod certificates;
 mod cli;
 mod cohorts;
+mod cold_path;
 mod commitments;
 mod common;
 mod confirmations;

@@ -42,6 +42,28 @@ pub fn of(key: &str) -> Option<Arc<Notify>> {
         .map(|(wake, _)| wake.clone())
 }
 
+/// The flushes this process's workers made, per database (issue 69): a number that moves on
+/// after each flush that changed the figures. The worker announces; whoever keeps something
+/// computed from the figures (the web layer's warmed pages) listens ([`flushes`]).
+static FLUSHED: LazyLock<Mutex<HashMap<String, tokio::sync::watch::Sender<u64>>>> =
+    LazyLock::new(Default::default);
+
+fn flushed(key: &str) -> tokio::sync::watch::Sender<u64> {
+    FLUSHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(key.to_string())
+        .or_insert_with(|| tokio::sync::watch::channel(0).0)
+        .clone()
+}
+
+/// The flushes of the figures of the database `key` ([`kernel::db::database_key`]) made by
+/// this process's worker: the receiver sees the count move on after each flush that changed
+/// the figures (several flushes may be seen as one).
+pub fn flushes(key: &str) -> tokio::sync::watch::Receiver<u64> {
+    flushed(key).subscribe()
+}
+
 /// A worker's registration, undone when it stops.
 struct Registered(String);
 
@@ -116,11 +138,15 @@ pub async fn run_until(
     if delay.is_zero() {
         return;
     }
-    let (_registered, wake) = Registered::new(kernel::db::database_key(&db));
+    let key = kernel::db::database_key(&db);
+    let (_registered, wake) = Registered::new(key.clone());
+    let announced = flushed(&key);
     tokio::pin!(stop);
     loop {
-        if let Err(error) = settle(&db).await {
-            tracing::error!(%error, "figures not brought up to date; will retry");
+        match settle(&db).await {
+            Ok(true) => announced.send_modify(|n| *n += 1),
+            Ok(false) => {}
+            Err(error) => tracing::error!(%error, "figures not brought up to date; will retry"),
         }
         tokio::select! {
             _ = &mut stop => break,

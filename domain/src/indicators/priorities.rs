@@ -32,7 +32,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::Datelike;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -198,12 +198,25 @@ async fn weakest<C: ConnectionTrait>(db: &C, capacity: Option<i32>) -> AppResult
         .filter(|i| i.unit != CATEGORY_UNIT)
         .filter(|i| capacity.is_none_or(|c| i.capacity_ids.contains(&c)))
         .collect();
+    // Every indicator's observations in one statement (issue 69: it was one per indicator),
+    // then taken indicator by indicator as before.
+    let mut observed: HashMap<i32, Vec<indicator_observation::Model>> = HashMap::new();
+    for observation in indicator_observation::Entity::find()
+        .filter(
+            indicator_observation::Column::IndicatorId
+                .is_in(indicators.iter().map(|i| i.id).collect::<Vec<_>>()),
+        )
+        .all(db)
+        .await?
+    {
+        observed
+            .entry(observation.indicator_id)
+            .or_default()
+            .push(observation);
+    }
     let mut out: Weakest = HashMap::new();
     for indicator in indicators {
-        let observations = indicator_observation::Entity::find()
-            .filter(indicator_observation::Column::IndicatorId.eq(indicator.id))
-            .all(db)
-            .await?;
+        let observations = observed.remove(&indicator.id).unwrap_or_default();
         for (code, weak) in latest_real_percentiles(&observations, indicator.higher_is_better) {
             let weaker = out
                 .get(&code)
@@ -444,6 +457,34 @@ fn by_need(a: (f64, &PriorityRow), b: (f64, &PriorityRow)) -> std::cmp::Ordering
                 .total_cmp(&b.1.indicator_percentile.unwrap_or(101.0))
         })
         .then_with(|| a.1.municipality_code.cmp(&b.1.municipality_code))
+}
+
+/// Computes the national rankings ahead of their readers (issue 69: after a start and after a
+/// figures flush, in the background): every capacity's and all capacities' together, for the
+/// current versions, each unless kept fresh already. `1 + capacities` rankings, one after the
+/// other; says how many it computed.
+pub async fn warm(db: &sea_orm::DatabaseConnection, cache: &Cache) -> AppResult<usize> {
+    let recent_to = crate::time::today().year();
+    let versions = crate::instances::Versions::read(db).await?;
+    let capacities: Vec<i32> = capacity::Entity::find()
+        .select_only()
+        .column(capacity::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut computed = 0;
+    for capacity in std::iter::once(None).chain(capacities.into_iter().map(Some)) {
+        if cache
+            .ranked
+            .warm((capacity, recent_to), versions, || {
+                national(db, cache, capacity, recent_to)
+            })
+            .await?
+        {
+            computed += 1;
+        }
+    }
+    Ok(computed)
 }
 
 /// Every municipality of the country scored for `capacity` (all capacities when none), by

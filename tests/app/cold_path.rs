@@ -1,0 +1,221 @@
+//! Issue 69: a cheap cold path. Each role's home and «¿Dónde formar?» computed with nothing
+//! kept cost a bounded number of statements, the same however many cohorts, people and
+//! municipalities there are; the homes people read are warmed at start and after a figures
+//! flush.
+
+use crate::common::TestApp;
+use crate::world::World;
+use aula_territorial::accounts::guards::CurrentUser;
+use aula_territorial::home::pages::{HomeKept, for_user, kept_key, kept_template};
+use aula_territorial::home::warm::Warmed;
+use aula_territorial::web::KeptPages;
+use domain::accounts::actor::Actor;
+use domain::entities::{kept_content, user};
+use domain::indicators::priorities::{self, PriorityQuery};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::json;
+
+/// The accounts whose homes are counted: each role, and a territorial direction's and another
+/// provider's coordinator.
+const HOMES: [(&str, &str); 9] = [
+    ("admin", "admin@aulaterritorial.example"),
+    (
+        "coordinator (ESAP, national)",
+        "coordinacion@aulaterritorial.example",
+    ),
+    (
+        "coordinator (Dirección Territorial Meta)",
+        "coordinacion.meta@aulaterritorial.example",
+    ),
+    (
+        "coordinator (DNP)",
+        "coordinacion.dnp@aulaterritorial.example",
+    ),
+    (
+        "reviewer (Caquetá)",
+        "revisor.caqueta@aulaterritorial.example",
+    ),
+    (
+        "liaison (El Paujíl)",
+        "enlace.elpaujil@aulaterritorial.example",
+    ),
+    ("instructor", "instructor@aulaterritorial.example"),
+    ("participant", "participante@aulaterritorial.example"),
+    (
+        "«¿Dónde formar?» (national, movilización; ranking computed)",
+        "coordinacion@aulaterritorial.example",
+    ),
+];
+
+/// The most statements each may cost (DECISIONS, «A cheap cold path»: what each costs on the
+/// demo data). The participant's grows with her own enrolments (about ten each: her progress
+/// and result in each cohort), nothing else's; the lists of the others are bounded by what
+/// they show (10 or 20 items).
+const BOUNDS: [u64; 9] = [64, 72, 68, 51, 64, 62, 4, 87, 14];
+
+async fn signed_in(db: &DatabaseConnection, email: &str) -> CurrentUser {
+    let model = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{email}: a demo account"));
+    CurrentUser(Actor::load(db, model, None).await.unwrap())
+}
+
+/// What each home (and the ranking) costs with nothing kept: in memory (fresh stores whose
+/// time to live is zero) or on the shelf (emptied).
+async fn costs(db: &DatabaseConnection) -> Vec<u64> {
+    kept_content::Entity::delete_many().exec(db).await.unwrap();
+    let mut out = Vec::new();
+    for (what, email) in HOMES {
+        let user = signed_in(db, email).await;
+        let (done, statements) = if what.starts_with("«¿Dónde formar?»") {
+            let cache = priorities::Cache::new(db, priorities::DEFAULT_ASSISTANCE_WEIGHT);
+            let (ranked, n) = domain::db::count_queries(priorities::rank(
+                db,
+                &cache,
+                &user,
+                &PriorityQuery {
+                    capacity: Some(2),
+                    department: None,
+                    limit: Some(100),
+                },
+            ))
+            .await;
+            (ranked.map(|_| ()).map_err(|e| e.to_string()), n)
+        } else {
+            let kept = HomeKept {
+                dashboards: domain::reports::dashboard::Dashboards::new(0),
+                behind: domain::plans::progress::KeptBehind::new(0),
+                surveys: domain::surveys::reports::Cache::default(),
+            };
+            let (home, n) = domain::db::count_queries(for_user(db, &kept, &user)).await;
+            (home.map(|_| ()).map_err(|e| format!("{e:?}")), n)
+        };
+        done.unwrap_or_else(|e| panic!("{what}: {e}"));
+        eprintln!("{what}: {statements} statements");
+        out.push(statements);
+    }
+    // The rankings' shelving runs behind: let it land before the next count empties the shelf.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    out
+}
+
+/// Issue 69: the first computation of each role's home (and of «¿Dónde formar?»'s ranking)
+/// costs a bounded number of statements, and the same number with more cohorts, people and
+/// municipalities: nothing loops over cohorts or municipalities issuing statements.
+#[rocket::async_test]
+async fn a_home_computed_cold_costs_a_bounded_number_of_statements() {
+    let app = TestApp::with_demo().await;
+    let before = costs(app.db()).await;
+    // Twelve more cohorts (the instructor's), open to Caquetá and Meta, each with people of
+    // other municipalities: more cohorts, municipalities and enrolments in every picture.
+    let world = World::new(&app).await;
+    let places = ["18001", "18150", "18247", "18410", "50001", "50006"];
+    for (n, place) in places.iter().cycle().take(12).enumerate() {
+        let cohort = world
+            .cohort()
+            .seats(10)
+            .targets(&[], &["18", "50"])
+            .create()
+            .await
+            .id;
+        for person in world
+            .people(&format!("frio{n}"))
+            .count(2)
+            .of(place)
+            .create()
+            .await
+        {
+            world.enrol(cohort, person.id).await;
+        }
+    }
+    let after = costs(app.db()).await;
+    for (n, (what, _)) in HOMES.iter().enumerate() {
+        assert_eq!(
+            before[n], after[n],
+            "{what}: the statements do not follow the data"
+        );
+        assert!(
+            after[n] <= BOUNDS[n],
+            "{what}: {} statements, at most {}",
+            after[n],
+            BOUNDS[n]
+        );
+    }
+}
+
+/// Waits until the warmer has finished `rounds` rounds (a minute at most).
+async fn warmed(rounds: &mut tokio::sync::watch::Receiver<u64>, wanted: u64) {
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        rounds.wait_for(|done| *done >= wanted),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("no warming round {wanted} within a minute"))
+    .unwrap();
+}
+
+/// Whether the home section of `email`'s scope is kept fresh for the current versions.
+async fn home_held(app: &TestApp, email: &str) -> bool {
+    let db = app.db();
+    let user = signed_in(db, email).await;
+    let key = kept_key(kept_template(user.role));
+    let version = key.versions(db).await.unwrap();
+    let kept = app.client.rocket().state::<KeptPages>().unwrap();
+    kept.holds(&key.for_user(&user), &version)
+}
+
+/// Issue 69: the kept homes of the scopes with a reviewer or coordinator account are computed
+/// when the app starts, before anyone visits, and again after the figures worker's flush.
+#[rocket::async_test]
+async fn the_homes_people_read_are_warmed_at_start_and_after_a_figures_flush() {
+    let app = TestApp::with_config(&[
+        ("demo_data", json!(true)),
+        ("dashboard_cache_seconds", json!(3600)),
+        ("figures_delay_ms", json!(250)),
+    ])
+    .await;
+    let mut rounds = app.client.rocket().state::<Warmed>().unwrap().rounds();
+    warmed(&mut rounds, 1).await;
+    let warmed_homes = [
+        "revisor.caqueta@aulaterritorial.example",
+        "revisor.meta@aulaterritorial.example",
+        "coordinacion@aulaterritorial.example",
+        "coordinacion.meta@aulaterritorial.example",
+    ];
+    for email in warmed_homes {
+        assert!(home_held(&app, email).await, "{email}: warmed at start");
+    }
+
+    // Someone enrols herself: a cohort's desk leaves the figures to the worker, whose flush
+    // moves the figures' version; the homes are warmed again for it.
+    let world = World::new(&app).await;
+    let cohort = world
+        .cohort()
+        .seats(10)
+        .targets(&[], &["18"])
+        .create()
+        .await
+        .id;
+    let person = world.people("tibia").of("18256").create().await;
+    let figures = domain::instances::Versions::read(app.db())
+        .await
+        .unwrap()
+        .figures;
+    let done = *rounds.borrow();
+    world.enrols_herself(cohort, &person[0]).await;
+    warmed(&mut rounds, done + 1).await;
+    let moved = domain::instances::Versions::read(app.db())
+        .await
+        .unwrap()
+        .figures;
+    assert_ne!(moved, figures, "the worker flushed");
+    for email in warmed_homes {
+        assert!(
+            home_held(&app, email).await,
+            "{email}: warmed after the flush"
+        );
+    }
+}
