@@ -249,12 +249,23 @@ async fn the_offer_holds_every_providers_published_cohorts_and_no_draft_or_cance
         .await;
 
     let (_, _, _, json) = get(&app, "/open-data/offer.json").await;
-    let items: Vec<Value> = serde_json::from_str(&json).unwrap();
+    let all: Vec<Value> = serde_json::from_str(&json).unwrap();
+    let items: Vec<Value> = all
+        .iter()
+        .filter(|i| i["tipo"] == "cohorte")
+        .cloned()
+        .collect();
     let ids: Vec<i64> = items
         .iter()
         .map(|i| i["id_cohorte"].as_i64().unwrap())
         .collect();
     assert!(ids.is_sorted(), "ordered by cohort id");
+    assert_eq!(
+        all[..items.len()],
+        items[..],
+        "the cohorts first, then the assistances"
+    );
+    assert!(items.iter().all(|i| i["id_asistencia"].is_null()));
     let published: BTreeSet<i64> = cohort::Entity::find()
         .filter(cohort::Column::Status.is_in([
             CohortStatus::Open,
@@ -342,6 +353,7 @@ async fn the_offer_holds_every_providers_published_cohorts_and_no_draft_or_cance
     let (header, rows) = table(&csv);
     let csv_ids: Vec<i64> = rows
         .iter()
+        .filter(|r| r[column(&header, "tipo")] == "cohorte")
         .map(|r| r[column(&header, "id_cohorte")].parse().unwrap())
         .collect();
     assert_eq!(csv_ids, ids);
@@ -357,6 +369,87 @@ async fn the_offer_holds_every_providers_published_cohorts_and_no_draft_or_cance
     );
     assert!(csv.contains(",\"05\",\"05001\","), "codes quoted");
     assert!(national.id > 0);
+}
+
+/// Issue 67: the offer also lists every technical assistance not cancelled, of every
+/// provider (`tipo: asistencia_tecnica`), with its provider, capacities, place, dates and
+/// modality, and nothing of its objective, contact or people; with `?sector=` only cohorts.
+#[rocket::async_test]
+async fn the_offer_lists_the_assistances_too_without_anything_personal() {
+    use domain::entities::assistance;
+    use domain::entities::values::AssistanceStatus;
+    let app = TestApp::with_demo().await;
+    let published: Vec<assistance::Model> = assistance::Entity::find()
+        .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(!published.is_empty(), "the demo has assistances");
+    let (_, _, _, json) = get(&app, "/open-data/offer.json").await;
+    let items: Vec<Value> = serde_json::from_str(&json).unwrap();
+    let assistances: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["tipo"] == "asistencia_tecnica")
+        .collect();
+    let ids: Vec<i64> = assistances
+        .iter()
+        .map(|i| i["id_asistencia"].as_i64().unwrap())
+        .collect();
+    let mut expected: Vec<i64> = published.iter().map(|a| i64::from(a.id)).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "every assistance not cancelled, by id");
+    let first = &published.iter().min_by_key(|a| a.id).unwrap();
+    let row = assistances[0];
+    assert!(row["id_cohorte"].is_null() && row["cupos"].is_null());
+    assert!(row["intensidad_horaria"].is_null());
+    assert_eq!(row["codigo_curso"], "");
+    assert!(!row["oferente"].as_str().unwrap().is_empty());
+    assert_eq!(row["fecha_inicio"], first.starts_on.to_string());
+    match &first.municipality_code {
+        Some(code) => {
+            assert_eq!(row["codigos_municipio"], serde_json::json!([code]));
+            assert_eq!(row["alcance"], "municipal");
+        }
+        None => assert_eq!(row["alcance"], "departamental"),
+    }
+    assert!(
+        row["codigos_capacidad"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty()),
+        "{row}"
+    );
+    assert!(
+        ["planeada", "en_curso", "cerrada"].contains(&row["estado"].as_str().unwrap()),
+        "{row}"
+    );
+    for a in &published {
+        assert!(!json.contains(a.objective.as_str()), "no objective");
+        if let Some(email) = &a.contact_email {
+            assert!(!json.contains(email.as_str()), "no contact");
+        }
+    }
+
+    // The CSV and its Excel flavour: the same rows, the kind column filled.
+    for path in ["/open-data/offer.csv", "/open-data/offer.excel.csv"] {
+        let (_, _, _, body) = get(&app, path).await;
+        let delimiter = if path.contains("excel") { b';' } else { b',' };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(body.trim_start_matches(BOM).as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header, OFFER.header(), "{path}");
+        let kind = header.iter().position(|h| h == "tipo").unwrap();
+        let assisted = reader
+            .records()
+            .map(|r| r.unwrap())
+            .filter(|r| &r[kind] == "asistencia_tecnica")
+            .count();
+        assert_eq!(assisted, published.len(), "{path}");
+    }
+
+    // A sector names courses: no assistance there.
+    let (_, _, _, json) = get(&app, "/open-data/offer.json?sector=vivienda_agua").await;
+    assert!(!json.contains("asistencia_tecnica"));
 }
 
 #[rocket::async_test]

@@ -215,7 +215,7 @@ pub const DEPARTMENT_CODES: ColumnKind = ColumnKind {
     pattern: Some("[0-9]{2}(;[0-9]{2})*"),
 };
 
-/// The offer: one row per published cohort.
+/// The offer: one row per published cohort and per technical assistance not cancelled.
 pub const OFFER: Dataset = Dataset {
     slug: "offer",
     file_name: "aula-territorial-oferta.csv",
@@ -224,26 +224,30 @@ pub const OFFER: Dataset = Dataset {
         Función Pública, las gobernaciones y los demás): el curso, las capacidades municipales \
         que fortalece, dónde se ofrece, las fechas, la modalidad y los cupos. Se publican las \
         cohortes con inscripciones abiertas, en curso y cerradas; no se publican los borradores \
-        ni las cohortes canceladas (una cohorte se puede cancelar antes de publicarse). Las \
-        asistencias técnicas no están aquí: se cuentan en la cobertura.",
-    row: "una cohorte",
-    order: "por id_cohorte",
+        ni las cohortes canceladas (una cohorte se puede cancelar antes de publicarse). También \
+        las asistencias técnicas de todos los oferentes (planeadas, en curso y cerradas; no las \
+        canceladas): a qué entidad, dónde, en qué capacidades, las fechas y la modalidad; la \
+        columna tipo dice si la fila es una cohorte o una asistencia técnica.",
+    row: "una cohorte o una asistencia técnica",
+    order: "primero las cohortes por id_cohorte, luego las asistencias técnicas por \
+        id_asistencia",
     columns: &[
         ColumnDoc {
             name: "id_cohorte",
             kind: INTEGER,
             description: "identificador de la cohorte en Aula Territorial (su página pública es \
-                /cohortes/{id_cohorte})",
+                /cohortes/{id_cohorte}); vacío en una asistencia técnica",
         },
         ColumnDoc {
             name: "nombre_cohorte",
             kind: TEXT,
-            description: "nombre de la cohorte",
+            description: "nombre de la cohorte; en una asistencia técnica, «Asistencia técnica \
+                a» y la entidad que acompaña (alcaldía, concejo municipal…)",
         },
         ColumnDoc {
             name: "oferente",
             kind: TEXT,
-            description: "entidad que ofrece la cohorte",
+            description: "entidad que ofrece la cohorte o presta la asistencia técnica",
         },
         ColumnDoc {
             name: "nit_oferente",
@@ -254,23 +258,23 @@ pub const OFFER: Dataset = Dataset {
         ColumnDoc {
             name: "codigo_curso",
             kind: TEXT,
-            description: "código del curso en el catálogo",
+            description: "código del curso en el catálogo; vacío en una asistencia técnica",
         },
         ColumnDoc {
             name: "nombre_curso",
             kind: TEXT,
-            description: "nombre del curso",
+            description: "nombre del curso; vacío en una asistencia técnica",
         },
         ColumnDoc {
             name: "intensidad_horaria",
             kind: INTEGER,
-            description: "horas del curso",
+            description: "horas del curso; vacío en una asistencia técnica",
         },
         ColumnDoc {
             name: "codigos_capacidad",
             kind: LIST,
-            description: "códigos de las capacidades municipales que fortalece el curso (en CSV \
-                separados por «;», en JSON una lista)",
+            description: "códigos de las capacidades municipales que fortalece el curso o la \
+                asistencia técnica (en CSV separados por «;», en JSON una lista)",
         },
         ColumnDoc {
             name: "capacidades",
@@ -314,12 +318,13 @@ pub const OFFER: Dataset = Dataset {
         ColumnDoc {
             name: "cupos",
             kind: INTEGER,
-            description: "cupos de la cohorte",
+            description: "cupos de la cohorte; vacío en una asistencia técnica",
         },
         ColumnDoc {
             name: "estado",
             kind: TEXT,
-            description: "«abierta» (inscripciones abiertas), «en_curso» o «cerrada»",
+            description: "una cohorte: «abierta» (inscripciones abiertas), «en_curso» o \
+                «cerrada»; una asistencia técnica: «planeada», «en_curso» o «cerrada»",
         },
         ColumnDoc {
             name: "codigos_sector",
@@ -343,6 +348,18 @@ pub const OFFER: Dataset = Dataset {
             name: "grupos_poblacionales",
             kind: LIST,
             description: "nombres de esos grupos poblacionales, en el mismo orden",
+        },
+        ColumnDoc {
+            name: "tipo",
+            kind: TEXT,
+            description: "«cohorte» o «asistencia_tecnica» (una asistencia técnica no tiene \
+                curso, cupos ni sectores; con ?sector=código no se incluyen)",
+        },
+        ColumnDoc {
+            name: "id_asistencia",
+            kind: INTEGER,
+            description: "identificador de la asistencia técnica en Aula Territorial; vacío en \
+                una cohorte",
         },
     ],
 };

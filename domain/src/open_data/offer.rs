@@ -1,9 +1,13 @@
-//! The offer as open data: every published cohort of every provider ([`super::OFFER`]).
+//! The offer as open data: every published cohort of every provider and every technical
+//! assistance not cancelled ([`super::OFFER`]; `tipo` tells them apart, issue 67).
 
 use super::{LIST_SEPARATOR, OFFER};
-use crate::entities::values::{CohortStatus, DescriptorKind, DescriptorSubject, Modality};
+use crate::entities::values::{
+    AssistanceStatus, AssistedEntity, CohortStatus, DescriptorKind, DescriptorSubject, Modality,
+};
 use crate::entities::{
-    capacity, cohort, cohort_department, cohort_municipality, course, course_capacity, provider,
+    assistance, assistance_capacity, capacity, cohort, cohort_department, cohort_municipality,
+    course, course_capacity, provider,
 };
 use crate::error::AppResult;
 use crate::spreadsheets::{CsvField, CsvFlavour};
@@ -24,12 +28,15 @@ pub const PUBLISHED: [CohortStatus; 3] = [
     CohortStatus::Closed,
 ];
 
-/// One published cohort; the keys are the columns of the data dictionary (`/datos-abiertos`).
+/// One published cohort or technical assistance; the keys are the columns of the data
+/// dictionary (`/datos-abiertos`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[schema(as = OpenDataOfferRow)]
 pub struct OfferRow {
+    /// The cohort's id; null in an assistance's row.
     #[serde(rename = "id_cohorte")]
-    pub cohort_id: i32,
+    #[schema(required = true)]
+    pub cohort_id: Option<i32>,
     #[serde(rename = "nombre_cohorte")]
     #[schema(example = "Taller KPT · El Paujíl 2026")]
     pub cohort_name: String,
@@ -44,8 +51,10 @@ pub struct OfferRow {
     pub course_code: String,
     #[serde(rename = "nombre_curso")]
     pub course_name: String,
+    /// The course's hours; null in an assistance's row.
     #[serde(rename = "intensidad_horaria")]
-    pub hours: i32,
+    #[schema(required = true)]
+    pub hours: Option<i32>,
     #[serde(rename = "codigos_capacidad")]
     pub capacity_codes: Vec<String>,
     #[serde(rename = "capacidades")]
@@ -68,9 +77,12 @@ pub struct OfferRow {
     /// `presencial`, `virtual` or `mixta`.
     #[serde(rename = "modalidad")]
     pub modality: &'static str,
+    /// The cohort's seats; null in an assistance's row.
     #[serde(rename = "cupos")]
-    pub seats: i32,
-    /// `abierta`, `en_curso` or `cerrada`.
+    #[schema(required = true)]
+    pub seats: Option<i32>,
+    /// A cohort's `abierta`, `en_curso` or `cerrada`; an assistance's `planeada`, `en_curso`
+    /// or `cerrada`.
     #[serde(rename = "estado")]
     pub status: &'static str,
     /// The course's sectors (CONPES's sectoral descriptors, issue 49).
@@ -83,20 +95,32 @@ pub struct OfferRow {
     pub population_group_codes: Vec<String>,
     #[serde(rename = "grupos_poblacionales")]
     pub population_group_names: Vec<String>,
+    /// `cohorte` or `asistencia_tecnica`.
+    #[serde(rename = "tipo")]
+    #[schema(example = "cohorte")]
+    pub kind: &'static str,
+    /// The assistance's id; null in a cohort's row.
+    #[serde(rename = "id_asistencia")]
+    #[schema(required = true)]
+    pub assistance_id: Option<i32>,
 }
+
+/// The `tipo` of a cohort's row and of an assistance's.
+pub const COHORT: &str = "cohorte";
+pub const ASSISTANCE: &str = "asistencia_tecnica";
 
 impl OfferRow {
     /// The row's CSV fields, in the dictionary's order.
     pub fn fields(&self) -> Vec<CsvField> {
         let list = |items: &[String]| CsvField::Text(items.join(LIST_SEPARATOR));
         vec![
-            self.cohort_id.into(),
+            CsvField::Number(self.cohort_id.map(i64::from)),
             self.cohort_name.as_str().into(),
             self.provider.as_str().into(),
             self.provider_nit.clone().unwrap_or_default().into(),
             self.course_code.as_str().into(),
             self.course_name.as_str().into(),
-            self.hours.into(),
+            CsvField::Number(self.hours.map(i64::from)),
             list(&self.capacity_codes),
             list(&self.capacity_names),
             self.reach.into(),
@@ -105,12 +129,14 @@ impl OfferRow {
             self.start_date.to_string().into(),
             self.end_date.to_string().into(),
             self.modality.into(),
-            self.seats.into(),
+            CsvField::Number(self.seats.map(i64::from)),
             self.status.into(),
             list(&self.sector_codes),
             list(&self.sector_names),
             list(&self.population_group_codes),
             list(&self.population_group_names),
+            self.kind.into(),
+            CsvField::Number(self.assistance_id.map(i64::from)),
         ]
     }
 }
@@ -171,10 +197,136 @@ fn published_ids() -> SelectStatement {
 }
 
 /// Every published cohort (of a course that carries the sector whose code is `sector`, when
-/// given; an unknown code gives none), by id: a few set-based queries (cohorts with their
-/// course and provider, the courses' capacities and descriptors, the municipalities and the
-/// departments targeted), whatever the size of the offer.
+/// given; an unknown code gives none), by id, then every technical assistance not cancelled,
+/// by id (none when `sector` is given: an assistance has no course, so no sector): a few
+/// set-based queries (cohorts with their course and provider, the courses' capacities and
+/// descriptors, the municipalities and the departments targeted; assistances with their
+/// provider and capacities), whatever the size of the offer.
 pub async fn rows<C: ConnectionTrait>(db: &C, sector: Option<&str>) -> AppResult<Vec<OfferRow>> {
+    let by_sector = sector.map(str::trim).is_some_and(|c| !c.is_empty());
+    let mut rows = cohort_rows(db, sector).await?;
+    if !by_sector {
+        rows.extend(assistance_rows(db).await?);
+    }
+    Ok(rows)
+}
+
+/// The statuses of the assistances published: every one but the cancelled.
+const ASSISTANCES_PUBLISHED: [AssistanceStatus; 3] = [
+    AssistanceStatus::Planned,
+    AssistanceStatus::InProgress,
+    AssistanceStatus::Closed,
+];
+
+#[derive(FromQueryResult)]
+struct FoundAssistance {
+    id: i32,
+    municipality_code: Option<String>,
+    department_code: String,
+    entity_type: AssistedEntity,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    modality: Modality,
+    status: AssistanceStatus,
+    provider_name: String,
+    provider_nit: Option<String>,
+}
+
+/// Every technical assistance not cancelled, by id, with its provider and capacities (never
+/// its objective, contact or people: only what a cohort's row says).
+async fn assistance_rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<OfferRow>> {
+    let found: Vec<FoundAssistance> = assistance::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            assistance::Entity::belongs_to(provider::Entity)
+                .from(assistance::Column::ProviderId)
+                .to(provider::Column::Id)
+                .into(),
+        )
+        .select_only()
+        .column(assistance::Column::Id)
+        .column(assistance::Column::MunicipalityCode)
+        .column(assistance::Column::DepartmentCode)
+        .column(assistance::Column::EntityType)
+        .column(assistance::Column::StartsOn)
+        .column(assistance::Column::EndsOn)
+        .column(assistance::Column::Modality)
+        .column(assistance::Column::Status)
+        .column_as(provider::Column::Name, "provider_name")
+        .column_as(provider::Column::Nit, "provider_nit")
+        .filter(assistance::Column::Status.is_in(ASSISTANCES_PUBLISHED))
+        .order_by_asc(assistance::Column::Id)
+        .into_model()
+        .all(db)
+        .await?;
+    let mut capacities: HashMap<i32, (Vec<String>, Vec<String>)> = HashMap::new();
+    let linked: Vec<(i32, String, String)> = assistance_capacity::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            assistance_capacity::Entity::belongs_to(capacity::Entity)
+                .from(assistance_capacity::Column::CapacityId)
+                .to(capacity::Column::Id)
+                .into(),
+        )
+        .select_only()
+        .column(assistance_capacity::Column::AssistanceId)
+        .column(capacity::Column::Code)
+        .column(capacity::Column::Name)
+        .order_by_asc(assistance_capacity::Column::AssistanceId)
+        .order_by_asc(capacity::Column::SortOrder)
+        .order_by_asc(capacity::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (assistance_id, code, name) in linked {
+        let entry = capacities.entry(assistance_id).or_default();
+        entry.0.push(code);
+        entry.1.push(name);
+    }
+    Ok(found
+        .into_iter()
+        .map(|a| {
+            let (capacity_codes, capacity_names) = capacities.remove(&a.id).unwrap_or_default();
+            let (department_codes, municipality_codes) = match a.municipality_code {
+                Some(code) => (Vec::new(), vec![code]),
+                None => (vec![a.department_code], Vec::new()),
+            };
+            OfferRow {
+                cohort_id: None,
+                cohort_name: format!("Asistencia técnica a {}", a.entity_type.label()),
+                provider: a.provider_name,
+                provider_nit: a.provider_nit,
+                course_code: String::new(),
+                course_name: String::new(),
+                hours: None,
+                capacity_codes,
+                capacity_names,
+                reach: reach(&department_codes, &municipality_codes),
+                department_codes,
+                municipality_codes,
+                start_date: a.starts_on,
+                end_date: a.ends_on,
+                modality: modality_value(a.modality),
+                seats: None,
+                status: match a.status {
+                    AssistanceStatus::Planned => "planeada",
+                    AssistanceStatus::InProgress => "en_curso",
+                    AssistanceStatus::Closed => "cerrada",
+                    AssistanceStatus::Cancelled => "cancelada",
+                },
+                sector_codes: Vec::new(),
+                sector_names: Vec::new(),
+                population_group_codes: Vec::new(),
+                population_group_names: Vec::new(),
+                kind: ASSISTANCE,
+                assistance_id: Some(a.id),
+            }
+        })
+        .collect())
+}
+
+/// The published cohorts' rows (see [`rows`]).
+async fn cohort_rows<C: ConnectionTrait>(db: &C, sector: Option<&str>) -> AppResult<Vec<OfferRow>> {
     let mut select = cohort::Entity::find();
     if let Some(code) = sector.map(str::trim).filter(|c| !c.is_empty()) {
         let Some(id) = crate::descriptors::id_by_code(db, DescriptorKind::Sector, code).await?
@@ -335,13 +487,13 @@ fn offer_row(
     let (population_group_codes, population_group_names) =
         codes_and_names(&course_tags.population_groups);
     OfferRow {
-        cohort_id: f.id,
+        cohort_id: Some(f.id),
         cohort_name: f.name,
         provider: f.provider_name,
         provider_nit: f.provider_nit,
         course_code: f.course_code,
         course_name: f.course_name,
-        hours: f.hours,
+        hours: Some(f.hours),
         capacity_codes,
         capacity_names,
         reach: reach(&department_codes, &municipality_codes),
@@ -350,12 +502,14 @@ fn offer_row(
         start_date: f.start_date,
         end_date: f.end_date,
         modality: modality_value(f.modality),
-        seats: f.seats,
+        seats: Some(f.seats),
         status: status_value(f.status),
         sector_codes,
         sector_names,
         population_group_codes,
         population_group_names,
+        kind: COHORT,
+        assistance_id: None,
     }
 }
 
@@ -370,13 +524,13 @@ mod tests {
 
     fn row() -> OfferRow {
         OfferRow {
-            cohort_id: 7,
+            cohort_id: Some(7),
             cohort_name: "Taller KPT · El Paujíl 2026".into(),
             provider: "Departamento Nacional de Planeación (DNP)".into(),
             provider_nit: Some("899999011-0".into()),
             course_code: "DNP-KPT".into(),
             course_name: "Taller del Kit de Planeación Territorial (KPT)".into(),
-            hours: 16,
+            hours: Some(16),
             capacity_codes: vec!["PT".into(), "GAT".into()],
             capacity_names: vec!["Planeación territorial".into(), "Gobierno abierto".into()],
             reach: "mixto",
@@ -385,12 +539,14 @@ mod tests {
             start_date: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
             end_date: NaiveDate::from_ymd_opt(2026, 4, 30).unwrap(),
             modality: "presencial",
-            seats: 30,
+            seats: Some(30),
             status: "abierta",
             sector_codes: vec!["vivienda_agua".into()],
             sector_names: vec!["Vivienda, ciudad y territorio".into()],
             population_group_codes: Vec::new(),
             population_group_names: Vec::new(),
+            kind: COHORT,
+            assistance_id: None,
         }
     }
 
@@ -416,7 +572,7 @@ mod tests {
              \"899999011-0\",\"DNP-KPT\",\"Taller del Kit de Planeación Territorial (KPT)\",16,\
              \"PT;GAT\",\"Planeación territorial;Gobierno abierto\",\"mixto\",\"05\",\
              \"18256;18592\",\"2026-03-02\",\"2026-04-30\",\"presencial\",30,\"abierta\",\
-             \"vivienda_agua\",\"Vivienda, ciudad y territorio\",\"\",\"\""
+             \"vivienda_agua\",\"Vivienda, ciudad y territorio\",\"\",\"\",\"cohorte\","
         );
     }
 
@@ -435,7 +591,7 @@ mod tests {
         assert_eq!(record.len(), OFFER.columns.len());
         assert_eq!(&record[10], "05");
         assert_eq!(&record[11], "18256;18592");
-        assert!(text.ends_with("\"\";\"\"\r\n"), "{text}");
+        assert!(text.ends_with("\"\";\"\";\"cohorte\";\r\n"), "{text}");
     }
 
     #[test]
