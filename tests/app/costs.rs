@@ -724,7 +724,7 @@ async fn the_cohorts_costs_page_adds_keeps_what_was_typed_and_deletes_after_conf
         confirm.contains("¿Eliminar el costo de sede por"),
         "{confirm}"
     );
-    assert_eq!(cost_count(&app).await, 8);
+    assert_eq!(cost_count(&app).await, DEMO_COSTS + 1);
     let deleted = post_form(
         &app,
         &format!("/costos/{id}/eliminar"),
