@@ -40,6 +40,7 @@ pub mod positions;
 pub mod programmes;
 pub mod providers;
 pub mod reports;
+pub mod self_assessment;
 pub mod site;
 pub mod spreadsheets;
 pub mod surveys;
@@ -178,6 +179,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", reports::pages::routes())
         .mount("/", indicators::pages::routes())
         .mount("/", handover::pages::routes())
+        .mount("/", self_assessment::pages::routes())
         .mount("/", demand::pages::routes())
         .mount("/", territory::pages::routes())
         .mount("/", providers::pages::routes())
@@ -213,6 +215,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", costs::api::routes())
         .mount("/api/v1", offer_import::api::routes())
         .mount("/api/v1", capacities::api::routes())
+        .mount("/api/v1", self_assessment::api::routes())
         .mount("/api/v1", descriptors::api::routes())
         .mount("/api/v1", knowledge::api::routes())
         .mount("/api/v1", catalogue::api::routes())

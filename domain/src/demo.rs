@@ -107,6 +107,9 @@ async fn load<C: ConnectionTrait>(
     // Issue 48: the Caquetá and Meta alliances, kept by each department's reviewer.
     alliances::demo::load(db, accounts.reviewer_caqueta, accounts.reviewer_meta).await?;
     handover::demo::load(db, the_participant).await?;
+    // Issue 68: El Paujíl's self-assessments, one validated and the next waiting.
+    crate::self_assessment::demo::load(db, accounts.liaison_el_paujil, accounts.reviewer_caqueta)
+        .await?;
     trainers::demo::load(db, &accounts, &people).await?;
     descriptors::demo::load(db).await?;
     knowledge::demo::load(db, &accounts).await?;

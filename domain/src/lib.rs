@@ -50,6 +50,7 @@ pub mod providers;
 pub mod reference_data;
 pub mod reports;
 pub mod results;
+pub mod self_assessment;
 pub mod surveys;
 pub mod synthetic;
 pub mod territory;

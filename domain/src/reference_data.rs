@@ -14,6 +14,7 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<()> {
             );
         }
         crate::capacities::load_reference(txn).await?;
+        crate::self_assessment::instrument::load_reference(txn).await?;
         crate::descriptors::load_reference(txn).await?;
         let indicators = crate::indicators::load_reference(txn).await?;
         if indicators > 0 {

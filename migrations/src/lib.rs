@@ -54,6 +54,7 @@ mod m20261230_000040_programmes;
 mod m20261231_000041_virtual_classroom;
 mod m20270101_000042_offline_attendance;
 mod m20270102_000043_habeas_data;
+mod m20270103_000044_self_assessment;
 mod m20270104_000045_key_positions;
 mod shapes;
 
@@ -136,6 +137,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261231_000041_virtual_classroom::Migration),
             atomic(m20270101_000042_offline_attendance::Migration),
             atomic(m20270102_000043_habeas_data::Migration),
+            atomic(m20270103_000044_self_assessment::Migration),
             atomic(m20270104_000045_key_positions::Migration),
         ]
     }

@@ -61,6 +61,21 @@ struct Case {
     twice: bool,
 }
 
+/// The names of the self-assessment form's ten answers (issue 68).
+#[rustfmt::skip]
+const SELF_ASSESSMENT_FIELDS: [[&str; 3]; 10] = [
+    ["answers[0].question_id", "answers[0].level", "answers[0].evidence"],
+    ["answers[1].question_id", "answers[1].level", "answers[1].evidence"],
+    ["answers[2].question_id", "answers[2].level", "answers[2].evidence"],
+    ["answers[3].question_id", "answers[3].level", "answers[3].evidence"],
+    ["answers[4].question_id", "answers[4].level", "answers[4].evidence"],
+    ["answers[5].question_id", "answers[5].level", "answers[5].evidence"],
+    ["answers[6].question_id", "answers[6].level", "answers[6].evidence"],
+    ["answers[7].question_id", "answers[7].level", "answers[7].evidence"],
+    ["answers[8].question_id", "answers[8].level", "answers[8].evidence"],
+    ["answers[9].question_id", "answers[9].level", "answers[9].evidence"],
+];
+
 /// A form route without a case here, and why.
 const NOT_FORMS: &[(&str, &str)] = &[
     ("/salir", "signs out: nothing to type"),
@@ -474,7 +489,69 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         .unwrap()
         .expect("the demo's pending data request")
         .id;
+    // Issue 68: the current instrument's questions, and the demo's self-assessment waiting.
+    let instrument = domain::self_assessment::instrument::current(db)
+        .await
+        .unwrap();
+    let questions: Vec<i32> = instrument.questions().map(|q| q.id).collect();
+    let waiting = domain::entities::self_assessment::Entity::find()
+        .filter(domain::entities::self_assessment::Column::Status.eq("submitted"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's self-assessment waiting for validation")
+        .id;
+    let mut self_assessment = vec![];
+    for (i, names) in SELF_ASSESSMENT_FIELDS.iter().enumerate() {
+        self_assessment.push((names[0], questions[i].to_string()));
+        self_assessment.push((names[1], "3".to_string()));
+        let evidence = if i == 0 {
+            String::new()
+        } else {
+            format!("Informe {i}")
+        };
+        self_assessment.push((names[2], evidence));
+    }
     vec![
+        // Issue 68: a self-assessment whose first answer has no evidence.
+        Case {
+            route: "/municipios/<code>/autodiagnostico",
+            who: Who::Liaison,
+            path: "/municipios/18256/autodiagnostico".into(),
+            from: "/municipios/18256/autodiagnostico/nuevo".into(),
+            fields: self_assessment,
+            typed: vec![">Informe 2</textarea>", "value=\"3\" checked"],
+            twice: false,
+            beside: ids(&[&format!("evidencia-{}", questions[0])]),
+        },
+        // Issue 68: returning a self-assessment without the note the liaison would read.
+        Case {
+            route: "/autodiagnosticos/<id>/validacion",
+            who: Who::Reviewer,
+            path: format!("/autodiagnosticos/{waiting}/validacion"),
+            from: format!("/autodiagnosticos/{waiting}"),
+            fields: vec![field("accepted", "false"), field("note", "")],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["note"]),
+        },
+        // Issue 68: a question of the instrument with its fourth level left undescribed.
+        Case {
+            route: "/admin/autodiagnostico/preguntas/<id>",
+            who: Who::Admin,
+            path: format!("/admin/autodiagnostico/preguntas/{}", questions[0]),
+            from: "/admin/autodiagnostico".into(),
+            fields: vec![
+                field("text", "¿Hay plan con seguimiento?"),
+                field("level_1", "No hay plan."),
+                field("level_2", "Hay plan."),
+                field("level_3", "Hay seguimiento."),
+                field("level_4", ""),
+            ],
+            typed: vec!["value=\"¿Hay plan con seguimiento?\""],
+            twice: false,
+            beside: ids(&[&format!("pregunta-{}-level_4", questions[0])]),
+        },
         // Issue 67: rejecting a data request without the note she would receive.
         Case {
             route: "/admin/solicitudes-de-datos/<id>",

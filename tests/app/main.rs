@@ -77,6 +77,7 @@ mod required_choices;
 mod route_matrix;
 mod schema;
 mod scope;
+mod self_assessment;
 mod server;
 mod session_modality;
 mod site;

@@ -176,6 +176,26 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["users", "usuarios"] {
         v.insert(key, admin.id.to_string());
     }
+    // Issue 68: the demo's self-assessment waiting for validation (El Paujíl's), and the
+    // instrument's first question.
+    let waiting = domain::entities::self_assessment::Entity::find()
+        .filter(domain::entities::self_assessment::Column::Status.eq("submitted"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's self-assessment waiting")
+        .id;
+    for key in ["self-assessments", "autodiagnosticos"] {
+        v.insert(key, waiting.to_string());
+    }
+    let question = domain::self_assessment::instrument::current(db)
+        .await
+        .unwrap()
+        .questions()
+        .next()
+        .expect("the instrument's first question")
+        .id;
+    v.insert("preguntas", question.to_string());
     let person = domain::entities::enrolment::Entity::find_by_id(shared.meta_enrolment_id)
         .one(db)
         .await

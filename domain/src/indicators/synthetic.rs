@@ -34,6 +34,8 @@ pub async fn add_years<C: ConnectionTrait>(
         .await?
         .into_iter()
         .filter(|i| i.unit != CATEGORY_UNIT)
+        // Issue 68: a self-assessed level is the entity's word, never made up.
+        .filter(|i| !crate::self_assessment::indicator::is_self_assessed(&i.code))
         .collect();
     let wanted: Option<HashSet<&str>> =
         only.map(|codes| codes.iter().map(String::as_str).collect());

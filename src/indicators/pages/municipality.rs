@@ -43,6 +43,58 @@ pub(super) struct MunicipalityView<'a> {
     /// Issue 64: «Programas completados», its people with a valid programme certificate per
     /// programme (the modules stay counted as courses, in the capacities).
     programme_completions: Vec<domain::programmes::completions::ProgrammeCompletions>,
+    /// Issue 68: its self-assessments over time (autorreportado), oldest first.
+    self_assessment: SelfAssessmentSeries,
+}
+
+/// A municipality's self-assessments as a series: one row per self-assessment, one column per
+/// capacity (its level, or none when not rated).
+#[derive(Serialize)]
+pub(super) struct SelfAssessmentSeries {
+    capacities: Vec<String>,
+    rows: Vec<SelfAssessmentRow>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SelfAssessmentRow {
+    id: i32,
+    period: String,
+    entity_label: String,
+    status_label: String,
+    validated: bool,
+    levels: Vec<Option<i32>>,
+}
+
+impl SelfAssessmentSeries {
+    fn of(
+        capacities: &[(i32, String)],
+        items: Vec<domain::self_assessment::assessments::SelfAssessmentView>,
+    ) -> Self {
+        let mut rows: Vec<SelfAssessmentRow> = items
+            .into_iter()
+            .map(|a| SelfAssessmentRow {
+                levels: capacities
+                    .iter()
+                    .map(|(id, _)| {
+                        a.levels
+                            .iter()
+                            .find(|l| l.capacity_id == *id)
+                            .map(|l| l.level)
+                    })
+                    .collect(),
+                validated: a.status == domain::self_assessment::assessments::VALIDATED,
+                id: a.id,
+                period: a.period,
+                entity_label: a.entity_label,
+                status_label: a.status_label,
+            })
+            .collect();
+        rows.reverse();
+        SelfAssessmentSeries {
+            capacities: capacities.iter().map(|(_, name)| name.clone()).collect(),
+            rows,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -115,7 +167,22 @@ pub(super) async fn municipality_page(
                 50,
             )
             .await?;
+            // Issue 68: its self-assessments, newest first from the domain, shown oldest first.
+            let self_assessment = SelfAssessmentSeries::of(
+                &impact
+                    .capacities
+                    .iter()
+                    .map(|c| (c.capacity.id, c.capacity.name.clone()))
+                    .collect::<Vec<_>>(),
+                domain::self_assessment::assessments::of_municipality(
+                    &db,
+                    &user,
+                    &impact.municipality.code,
+                )
+                .await?,
+            );
             let view = MunicipalityView {
+                self_assessment,
                 assistances,
                 municipality: &impact.municipality,
                 trained_any: impact.capacities.iter().any(|c| c.trained > 0),
