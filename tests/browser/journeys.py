@@ -1488,6 +1488,33 @@ def liaison_prints_the_handover(run: Run):
     print(f"  ok   handover PDF {links[0]} ({got['size']} bytes, {got['type']})", flush=True)
 
 
+def reviewer_reads_key_positions(run: Run, pass_number: int):
+    """Issue 68: the Caquetá reviewer's home says Puerto Rico's certified treasurer left; she
+    follows it to the municipality's «Cargos clave» (the «N de 5» headline, the table as cards
+    on a phone, the vacant treasury and who left), opens the treasury's page (record a holder,
+    a departure) and adds a position to the list."""
+    b = run.browser
+    sign_in(run, "reviewer", REVIEWER)
+    alert = b.text(b.find('main section[aria-labelledby="cargos-vacantes"]'))
+    if "Puerto Rico: Tesorero(a)" not in alert:
+        raise StepFailed(f"the reviewer's home does not say the treasurer left: {alert[:200]}")
+    b.click('main section[aria-labelledby="cargos-vacantes"] a[href="/municipios/18592/cargos"]')
+    run.page("reviewer", "key-positions", expect="Cargos clave de Puerto Rico")
+    text = b.text(b.find("main"))
+    if not re.search(r"\d de \d+ cargos clave con titular certificado", text):
+        raise StepFailed("the key positions page has no «N de M» headline")
+    if "salió el" not in text or "(estaba certificado)" not in text:
+        raise StepFailed("the vacant treasury does not say who left")
+    b.click_element(b.find("//a[contains(., 'Nombrar titular')][contains(., 'Tesorero(a)')]", "xpath"))
+    run.page("reviewer", "key-position", expect="Nombrar al titular")
+    b.click('main a[href="/municipios/18592/cargos"]')
+    b.click_element(b.find("//summary[contains(., 'Agregar un cargo clave')]", "xpath"))
+    b.type("#nuevo-title", f"Asesor(a) jurídico(a) {pass_number}")
+    b.choose("#nuevo-capacity", text="Gobierno abierto y transparencia")
+    b.submit('form[action="/municipios/18592/cargos"] button[type=submit]')
+    run.page("reviewer", "key-position-added", expect=f"Cargo agregado: Asesor(a) jurídico(a) {pass_number}")
+
+
 def knowledge_bank_is_read(run: Run):
     """Issue 48: a visitor, on a phone, finds Mapiripán's lesson learned on the public knowledge
     bank and reads its structure; ESAP's coordinator searches the bank signed in, opens the
@@ -1806,6 +1833,7 @@ def run_pass(
         ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),
         ("reviewer records a table of the department's alliance", [], lambda: reviewer_records_a_table(run, pass_number)),
         ("liaison opens the handover and prints it", [], lambda: liaison_prints_the_handover(run)),
+        ("reviewer reads Puerto Rico's key positions and adds one", [], lambda: reviewer_reads_key_positions(run, pass_number)),
         ("a visitor and a coordinator read the knowledge bank", [], lambda: knowledge_bank_is_read(run)),
         ("direction reads its plan and its cohort's invitations", [], lambda: direction_reads_plan_and_invitations(run)),
         ("direction reads its plan against reality", [], lambda: direction_reads_plan_against_reality(run)),

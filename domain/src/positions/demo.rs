@@ -13,6 +13,17 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 const PLACE: &str = "18592";
 
+/// (title, capacity code, holder who is a person of the demo, holder who is only a name,
+/// appointment, days since possession).
+type DemoPosition = (
+    &'static str,
+    &'static str,
+    Option<i32>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<i64>,
+);
+
 pub async fn load<C: ConnectionTrait>(
     db: &C,
     people: &People,
@@ -60,14 +71,7 @@ pub async fn load<C: ConnectionTrait>(
     }
     let day = today();
     let at = now();
-    let positions: [(
-        &str,
-        &str,
-        Option<i32>,
-        Option<&str>,
-        Option<&str>,
-        Option<i64>,
-    ); 5] = [
+    let positions: [DemoPosition; 5] = [
         (
             "Secretario(a) de Planeación",
             "planeacion_territorial",
