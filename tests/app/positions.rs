@@ -617,3 +617,113 @@ async fn the_demo_shows_puerto_ricos_certified_treasurer_gone() {
     assert_eq!(status, Status::Ok);
     assert!(html.contains(&format!("{} de 5", list["held_by_certified"])));
 }
+
+#[rocket::async_test]
+async fn naming_another_holder_records_the_previous_ones_departure() {
+    let app = TestApp::with_demo().await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let (person, matching, _) = certified_person(&app, BELEN).await;
+    let (_, position) = create(
+        &app,
+        &reviewer,
+        BELEN,
+        json!({"title": "Tesorero(a)", "capacity_id": matching,
+               "holder": {"participant_id": person},
+               "appointment": "provisional", "since": "2023-03-01"}),
+    )
+    .await;
+    let id = position["id"].as_i64().unwrap();
+    let db = app.db();
+    // Changing only the appointment keeps the holder: no departure.
+    let (status, kept) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/positions/{id}"),
+        Some(&reviewer),
+        Some(json!({"appointment": "carrera"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{kept}");
+    assert_eq!(kept["holder"]["participant_id"], json!(person));
+    assert_eq!(kept["since"], json!("2023-03-01"));
+    assert_eq!(kept["last_departure"], Value::Null);
+    // A successor named before the holder took office: refused, nothing written.
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/positions/{id}"),
+        Some(&reviewer),
+        Some(json!({"holder": {"full_name": "Nuevo Tesorero"},
+                    "appointment": "provisional", "since": "2023-01-01"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(crate::support::error_fields(&body), vec!["since"]);
+    // The successor: the certified holder's departure on the new possession day, and the
+    // reviewer told.
+    let (status, replaced) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/positions/{id}"),
+        Some(&reviewer),
+        Some(json!({"holder": {"full_name": "Nuevo Tesorero"},
+                    "appointment": "provisional", "since": "2026-02-01"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{replaced}");
+    assert_eq!(replaced["holder"]["full_name"], json!("Nuevo Tesorero"));
+    assert_eq!(replaced["certified"], json!(false));
+    assert_eq!(replaced["last_departure"]["on"], json!("2026-02-01"));
+    assert_eq!(replaced["last_departure"]["certified"], json!(true));
+    assert_eq!(
+        replaced["last_departure"]["reason"],
+        json!("Reemplazo en el cargo")
+    );
+    let (reviewer_email, _) = demo_account(Role::Reviewer);
+    assert_eq!(
+        outbox::Entity::find()
+            .filter(outbox::Column::Recipient.eq(reviewer_email))
+            .filter(outbox::Column::DedupeKey.starts_with("cargo-clave-salida:"))
+            .count(db)
+            .await
+            .unwrap(),
+        1
+    );
+    // Held again: no alert for it.
+    let vacated = domain::positions::vacated_certified(db, Some("18"), None)
+        .await
+        .unwrap();
+    assert!(vacated.iter().all(|v| v.position_id != id as i32));
+}
+
+#[rocket::async_test]
+async fn the_import_links_only_people_registered_in_the_municipality() {
+    let app = TestApp::with_demo().await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    // María Fernanda is registered in Puerto Rico, not in Belén.
+    let elsewhere = participant::Entity::find()
+        .filter(participant::Column::MunicipalityCode.eq("18592"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let path = format!("/api/v1/municipalities/{BELEN}/positions/import");
+    let row = format!(
+        "Tesorero(a),,{},provisional,2024-01-02,",
+        elsewhere.document_number
+    );
+    let (status, body) = upload(&app, &path, &reviewer, "cargos.csv", &sheet(&[&row])).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(body["errors"][0]["field"], json!("Nombre del titular"));
+    assert!(!body.to_string().contains(&elsewhere.first_names));
+    // With the name, the row is a name only: no link to her.
+    let row = format!(
+        "Tesorero(a),Ana Ríos,{},provisional,2024-01-02,",
+        elsewhere.document_number
+    );
+    let (status, saved) = upload(&app, &path, &reviewer, "cargos.csv", &sheet(&[&row])).await;
+    assert_eq!(status, Status::Ok, "{saved}");
+    assert_eq!(saved["changes"][0]["linked"], json!(false));
+    let (_, list) = positions_of(&app, &reviewer, BELEN).await;
+    assert_eq!(list["items"][0]["holder"], json!({"full_name": "Ana Ríos"}));
+}
