@@ -43,13 +43,19 @@ impl ComparisonForm {
             self.capacidad = first.map(|c| c.id.to_string());
         }
         if self.indicador.is_none() {
+            // A national index first: a self-assessed level (issue 68) only when chosen.
+            let national = |list: &[domain::indicators::IndicatorView]| {
+                list.iter()
+                    .find(|i| !domain::self_assessment::indicator::is_self_assessed(&i.code))
+                    .or(list.first())
+                    .map(|i| i.id)
+            };
             self.indicador = match self.capacidad.as_deref().map(str::parse::<i32>) {
                 Some(Ok(id)) => domain::indicators::by_capacity(db)
                     .await?
                     .get(&id)
-                    .and_then(|list| list.first())
-                    .map(|i| i.id),
-                _ => domain::indicators::list(db).await?.first().map(|i| i.id),
+                    .and_then(|list| national(list)),
+                _ => national(&domain::indicators::list(db).await?),
             };
         }
         Ok(self)
