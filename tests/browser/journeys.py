@@ -44,6 +44,7 @@ import base64
 import datetime as dt
 import email
 import email.policy
+import io
 import json
 import os
 import re
@@ -53,6 +54,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 BASE = os.environ.get("AULA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -1608,6 +1610,66 @@ def direction_reads_plan_against_reality(run: Run):
         raise StepFailed("the cohort's costs do not say what was executed")
 
 
+FETCH_BYTES_SCRIPT = r"""
+const done = arguments[arguments.length - 1];
+fetch(arguments[0], {credentials: 'same-origin'}).then(async r => {
+  const bytes = new Uint8Array(await r.arrayBuffer());
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  done({status: r.status, type: r.headers.get('content-type') || '', base64: btoa(text)});
+}).catch(e => done({error: String(e)}));
+"""
+
+
+def workbook_texts(b64: str) -> str:
+    """Every sheet's XML and the shared strings of an .xlsx, as one text to look in."""
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(b64))) as book:
+        return "\n".join(
+            book.read(name).decode("utf-8")
+            for name in book.namelist()
+            if name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml"
+        )
+
+
+def coordinator_reads_cost_per_point(run: Run):
+    """Issue 68: ESAP's coordinator opens the impact comparison, sets ESAP's study on the IDF
+    from 2022 to 2023 in Caquetá, reads what a point of change cost the municipalities that had
+    one to four closed assistances (the demo's 2022 accompaniments), and finds the same figure
+    in the comparison's workbook."""
+    b = run.browser
+    sign_in(run, "coordinator", COORDINATOR)
+    b.open("/reportes/impacto")
+    run.page("coordinator", "impact", expect="Formación e indicadores")
+    # ESAP's study (any capacity, closed assistances, five or more), chosen field by field.
+    b.choose("#i-cap", value="any")
+    b.choose("#i-ind", text="IDF – Índice de Desempeño Fiscal")
+    b.type("#i-from", "2022")
+    b.type("#i-to", "2023")
+    b.choose("#i-unit", value="assistance")
+    b.type("#i-th", "5")
+    b.choose("#i-dep", value="18")
+    b.submit('main form.filters button[type="submit"]')
+    run.page("coordinator", "impact-cost", expect="Costo por punto de cambio")
+    shown = None
+    for row in b.find_all('div[aria-labelledby="costo"] tbody tr'):
+        if "De 1 a 4" in b.text(b.find("th", within=row)):
+            shown = b.text(b.find("td", within=row))
+    if not shown or not re.fullmatch(r"\$\s?\d{1,3}(\.\d{3})+", shown.strip()):
+        raise StepFailed(f"no cost per point of change in pesos for «De 1 a 4…»: {shown!r}")
+    print(f"  ok   cost per point of change {shown}", flush=True)
+    href = b.attribute(b.find('main a.button[href*="/reportes/impacto.xlsx"]'), "href")
+    got = b.async_script(FETCH_BYTES_SCRIPT, href)
+    if got.get("error") or got["status"] != 200 or "spreadsheetml" not in got["type"]:
+        raise StepFailed(f"workbook {href}: { {k: v for k, v in got.items() if k != 'base64'} }")
+    texts = workbook_texts(got["base64"])
+    digits = re.sub(r"\D", "", shown)
+    if "Costo por punto de cambio (pesos)" not in texts or f">{digits}<" not in texts:
+        raise StepFailed(f"the workbook {href} does not carry the cost per point of change {digits}")
+    print(f"  ok   workbook {href} carries {digits}", flush=True)
+
+
 def coordinator_reviews_a_name_change(run: Run):
     """Issue 46: ESAP's coordinator finds, from the home, the participant's own change of
     surnames waiting for review, and opens its confirmation (approving is not done here)."""
@@ -1882,6 +1944,7 @@ def run_pass(
         ("direction reads its plan and its cohort's invitations", [], lambda: direction_reads_plan_and_invitations(run)),
         ("direction reads its plan against reality", [], lambda: direction_reads_plan_against_reality(run)),
         ("coordinator reviews a participant's change of name", [], lambda: coordinator_reviews_a_name_change(run)),
+        ("coordinator reads the cost per point of change and its workbook", [], lambda: coordinator_reads_cost_per_point(run)),
         ("coordinator imports a spreadsheet of cohorts", [], lambda: coordinator_imports_cohorts(run, pass_number)),
         ("replicator records a replica with two attendees", [], lambda: replicator_records_a_replica(run, pass_number)),
         ("one person of a cohort in progress reads the same everywhere", [], lambda: one_person_everywhere(run)),
