@@ -402,7 +402,10 @@ async fn the_plan_comparison_reads_a_cost_per_point_of_change_per_direction_and_
     assert!(near(&point["comparison_median_change"], 3.5), "{point}");
     assert_eq!(point["cost"]["executed"], 10_500_000);
     assert_eq!(point["cost"]["assistance"], 10_500_000);
-    assert!(near(&point["cost"]["points_beyond_comparison"], 3.9), "{point}");
+    assert!(
+        near(&point["cost"]["points_beyond_comparison"], 3.9),
+        "{point}"
+    );
     assert_eq!(point["cost"]["per_point_of_change"], 2_692_308, "{point}");
     assert_eq!(point["cost"]["per_municipality"], 2_625_000);
     assert_eq!(
@@ -445,7 +448,10 @@ async fn the_plan_comparison_reads_a_cost_per_point_of_change_per_direction_and_
     assert!(html.contains("$\u{a0}2.692.308"), "cost per point in pesos");
     assert!(html.contains("$\u{a0}11.500.000"), "executed");
     assert!(html.contains("en 6 municipios alcanzados"));
-    assert!(html.contains("3,90 puntos sobre 6 municipios no alcanzados"));
+    assert!(
+        html.contains("$\u{a0}10.500.000 ÷ 3,90 puntos"),
+        "what it rests on"
+    );
     assert!(html.contains("Costo por punto de cambio"));
     assert!(html.contains("no alcanzados de los mismos departamentos"));
 }

@@ -63,30 +63,21 @@ fn point_of_change_cell(
         "municipio medido",
         "municipios medidos",
     );
+    // Short: the cell is one of many on a phone's row.
     let detail = match (cost.per_point_of_change, cost.points_beyond_comparison) {
         (Some(_), Some(beyond)) => format!(
-            "{} ejecutados en {measured}, {} puntos sobre {}",
+            "{} ÷ {} puntos",
             domain::format::pesos(cost.executed),
-            points(beyond),
-            domain::format::plural(
-                point.compared as i64,
-                "municipio no alcanzado",
-                "municipios no alcanzados"
-            )
+            points(beyond)
         ),
         _ => match indicator {
             None => "Sin indicador".to_string(),
-            Some(i) if point.measured == 0 => format!(
-                "Sin medición {}–{} de los municipios alcanzados",
-                i.from_year, i.to_year
-            ),
+            Some(i) if point.measured == 0 => {
+                format!("Sin medición {}–{}", i.from_year, i.to_year)
+            }
             Some(_) if cost.small_group => measured,
-            Some(_) if cost.executed == 0 => format!("Sin costo ejecutado en {measured}"),
-            Some(_) => format!(
-                "Su cambio ({}) no supera al de los no alcanzados ({})",
-                point.median_change.map_or("—".into(), points),
-                point.comparison_median_change.map_or("—".into(), points)
-            ),
+            Some(_) if cost.executed == 0 => "Sin costo en los medidos".to_string(),
+            Some(_) => "No supera a los no alcanzados".to_string(),
         },
     };
     FigureCell {
