@@ -350,6 +350,20 @@ async fn a_certified_holders_departure_tells_the_reviewer_and_the_liaison_and_th
     assert_eq!(filled["holder"]["full_name"], json!("Nueva Tesorera"));
     let (_, liaison_home) = page(&app, "/").await;
     assert!(!liaison_home.contains("Belén de los Andaquíes: Tesorero(a)"));
+    // The handover's page and PDF name what is still uncovered.
+    let (_, handover_page) = page(&app, &format!("/municipios/{BELEN}/empalme")).await;
+    assert!(handover_page.contains("Cargos clave sin titular certificado (2)"));
+    assert!(handover_page.contains("Luis Perdomo salió el"));
+    let pdf = app
+        .client
+        .get(format!("/municipios/{BELEN}/empalme.pdf"))
+        .dispatch()
+        .await
+        .into_bytes()
+        .await
+        .unwrap();
+    let text = crate::support::pdf_text(&pdf);
+    assert!(text.contains("Cargos clave sin titular certificado (2)"), "{text}");
 }
 
 #[rocket::async_test]

@@ -1503,7 +1503,7 @@ def reviewer_reads_key_positions(run: Run, pass_number: int):
     b.click('main section[aria-labelledby="cargos-vacantes"] a[href="/municipios/18592/cargos"]')
     run.page("reviewer", "key-positions", expect="Cargos clave de Puerto Rico")
     text = b.text(b.find("main"))
-    if not re.search(r"\d de \d+ cargos clave con titular certificado", text):
+    if not re.search(r"\d+ de \d+\s+cargos clave con titular certificado", text):
         raise StepFailed("the key positions page has no «N de M» headline")
     if "salió el" not in text or "(estaba certificado)" not in text:
         raise StepFailed("the vacant treasury does not say who left")

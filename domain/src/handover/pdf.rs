@@ -189,6 +189,7 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
     lay_out_agreements(layout, h, p);
     lay_out_milestones(layout, h, p);
     lay_out_resources(layout, h, p);
+    lay_out_positions(layout, h, p);
     lay_out_replicas(layout, h, p);
     lay_out_demands(layout, h, p);
     lay_out_indicators(layout, h, p);
@@ -407,6 +408,45 @@ fn lay_out_resources(layout: &mut Layout, h: &Handover, p: &Painter) {
                 date(r.date),
                 r.provider_name
             ))],
+        );
+    }
+}
+
+/// The key positions not held by someone certified in their capacity (issue 68).
+fn lay_out_positions(layout: &mut Layout, h: &Handover, p: &Painter) {
+    let t = |text: &str| printable(text, p);
+    layout.heading(&format!(
+        "Cargos clave sin titular certificado ({})",
+        h.uncovered_positions.len()
+    ));
+    if h.uncovered_positions.is_empty() {
+        layout.sentence(
+            "Todos los cargos clave registrados tienen titular certificado en su capacidad, o \
+             la alcaldía no ha registrado cargos clave.",
+        );
+    }
+    for c in &h.uncovered_positions {
+        let state = match (&c.holder, &c.last_departure) {
+            (Some(holder), _) => format!(
+                "{} · {} · sin certificado en la capacidad",
+                holder.full_name,
+                c.appointment_label.unwrap_or("")
+            ),
+            (None, Some(left)) => format!(
+                "Vacante: {} salió el {}{}",
+                left.holder_name,
+                left.on_display,
+                if left.certified {
+                    " (estaba certificado)"
+                } else {
+                    ""
+                }
+            ),
+            (None, None) => "Vacante".to_string(),
+        };
+        layout.item(
+            &t(&format!("{} ({})", c.title, c.capacity_name)),
+            &[t(&state)],
         );
     }
 }
