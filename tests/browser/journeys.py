@@ -935,8 +935,11 @@ class Journey:
         b.send_keys(b.find("#i-file"), str(sheet))
         b.submit('form[action$="/importar"] button[value="preview"]')
         run.page("coordinator", "import-preview", expect="Vista previa (no se guardó nada)")
-        b.send_keys(b.find("#i-file"), str(sheet))
-        b.submit('form[action$="/importar"] button[value="import"]')
+        # Issue 67: «Importar» under the preview declares that each person of the sheet
+        # authorized the treatment of her data, and where it is written.
+        b.check('form:has(input[name="draft"]) input[name="declaracion"]')
+        b.type("#p-source", "Formato físico de inscripción firmado en la jornada del recorrido")
+        b.submit('form:has(input[name="draft"]) button[value="import"]')
         run.page("coordinator", "import-done", expect="Importación realizada")
 
         # A surname came incomplete on the sheet: «Corregir datos» beside the person, with a
@@ -1026,6 +1029,46 @@ class Journey:
         run.page("participant", "profile", expect=self.document)
         b.click('a[href="/perfil/datos"]')
         run.page("participant", "my-data", expect=self.document)
+
+    # -- habeas data: who read her record, a consulta, the admin answers ----------------------
+    def participant_asks_about_her_data(self):
+        """Issue 67: the coordinator opens her record; in «Mis datos» she sees that read and
+        asks for a consulta; the administrator finds it in «Solicitudes de datos» and answers."""
+        run, b = self.run, self.b
+        sign_in(run, "coordinator", COORDINATOR)
+        b.open(f"/coordinacion/cohortes/{self.cohort_id}/inscripciones")
+        run.page("coordinator", "enrolments-for-a-read", expect=self.first_names)
+        b.click(
+            f'//a[starts-with(@href, "/coordinacion/personas/") and contains(., {xpath_literal(self.first_names)})]',
+            "xpath",
+        )
+        run.page("coordinator", "person-read", expect=self.first_names)
+        sign_out(run)
+        sign_in(run, "participant", (self.email, self.password))
+        b.click('header nav a[href="/perfil"]')
+        run.page("participant", "profile-again", expect=self.document)
+        b.click('a[href="/perfil/datos"]')
+        run.page("participant", "my-data-reads", expect="Quién ha consultado mi registro")
+        if "Nadie del equipo ha abierto su registro" in b.text(b.find("main")):
+            raise StepFailed("«Mis datos» does not show the coordinator's read")
+        b.choose("#solicitud-kind", value="consulta")
+        b.type("#solicitud-reason", "Quiero saber qué datos míos guardan")
+        b.submit('form[action="/perfil/datos/solicitudes"] button')
+        run.page("participant", "data-request-sent", expect="Recibimos su solicitud")
+        sign_out(run)
+        sign_in(run, "admin", ADMIN)
+        b.open("/admin/solicitudes-de-datos")
+        run.page("admin", "data-requests", expect=self.first_names)
+        b.click(
+            f'//tr[contains(., {xpath_literal(self.first_names)}) and contains(., "Consulta")]'
+            '//a[starts-with(@href, "/admin/solicitudes-de-datos/")]',
+            "xpath",
+        )
+        run.page("admin", "data-request", expect="Qué pasa si la acepta")
+        b.type("#note", "Le enviamos por correo sus datos.")
+        b.submit('button[name="decision"][value="accepted"]')
+        run.page("admin", "data-request-resolved", expect="Le enviamos la respuesta por correo")
+        sign_out(run)
 
     # -- instructor: marks and scores ----------------------------------------------------------
     def instructor_records(self):
@@ -1950,6 +1993,8 @@ def run_pass(
         ("one person of a cohort in progress reads the same everywhere", [], lambda: one_person_everywhere(run)),
         ("pages at a glance: admin, reports, where to train, a cohort", [], lambda: pages_at_a_glance(run)),
         ("a visitor reads the site's accessibility, transparency and data policy", [], lambda: site_pages(run)),
+        ("participant sees who read her record and asks for a consulta; the admin answers", [0, 1],
+         journey.participant_asks_about_her_data),
         ("liaison fills the self-assessment of capacities", [], lambda: liaison_fills_the_self_assessment(run)),
         ("reviewer validates a self-assessment", [], lambda: reviewer_validates_a_self_assessment(run)),
     ]
