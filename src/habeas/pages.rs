@@ -106,6 +106,8 @@ async fn request_submit(
                     "Recibimos su solicitud ({}): le responderemos a más tardar el {}.",
                     view.kind_label.to_lowercase(),
                     view.due_on
+                        .parse()
+                        .map_or_else(|_| view.due_on.clone(), domain::format::date)
                 ),
             )
         },
@@ -226,9 +228,9 @@ async fn admin_resolve(
             Flash::success(
                 Redirect::to(ADMIN_LIST),
                 format!(
-                    "Solicitud {} ({}): {}. Le enviamos la respuesta por correo.",
+                    "Solicitud n.º {} («{}»): {}. Le enviamos la respuesta por correo.",
                     view.id,
-                    view.kind_label.to_lowercase(),
+                    view.kind_label,
                     view.status_label.to_lowercase()
                 ),
             )

@@ -792,7 +792,7 @@ async fn she_sees_in_her_data_where_her_authorization_comes_from() {
     sign_in_page(&app, "yolima@example.org", PASSWORD).await;
     let (status, html) = page(&app, "/perfil/datos").await;
     assert_eq!(status, Status::Ok);
-    let today = domain::time::today().format("%d/%m/%Y").to_string();
+    let today = domain::format::date(domain::time::today());
     let expected = format!(
         "Declarada por {} al importarla desde una planilla el {today}. Fuente: {source}.",
         coordinator.full_name

@@ -108,7 +108,7 @@ impl Declared {
 }
 
 /// Where an authorization comes from, as the person reads it in «Mis datos»: given by her on
-/// `granted` (dd/mm/aaaa), or declared by the importer (by name, when known) on import that
+/// `granted` (the day as the page writes it), or declared by the importer (by name, when known) on import that
 /// day, with the source declared.
 pub fn origin(
     source: Option<&str>,

@@ -46,14 +46,10 @@ fn instant(text: &str) -> String {
         .unwrap_or_else(|_| text.to_string())
 }
 
-/// The Bogotá day of an RFC 3339 instant, dd/mm/aaaa.
+/// The Bogotá day of an RFC 3339 instant, as the page writes days («28 nov. 2026»).
 fn day(text: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(text)
-        .map(|at| {
-            crate::time::local(at.to_utc())
-                .format("%d/%m/%Y")
-                .to_string()
-        })
+        .map(|at| crate::format::date(crate::time::local(at.to_utc()).date_naive()))
         .unwrap_or_else(|_| text.to_string())
 }
 
