@@ -363,7 +363,10 @@ async fn a_certified_holders_departure_tells_the_reviewer_and_the_liaison_and_th
         .await
         .unwrap();
     let text = crate::support::pdf_text(&pdf);
-    assert!(text.contains("Cargos clave sin titular certificado (2)"), "{text}");
+    assert!(
+        text.contains("Cargos clave sin titular certificado (2)"),
+        "{text}"
+    );
 }
 
 #[rocket::async_test]
@@ -740,4 +743,92 @@ async fn the_import_links_only_people_registered_in_the_municipality() {
     assert_eq!(saved["changes"][0]["linked"], json!(false));
     let (_, list) = positions_of(&app, &reviewer, BELEN).await;
     assert_eq!(list["items"][0]["holder"], json!({"full_name": "Ana Ríos"}));
+}
+
+#[rocket::async_test]
+async fn the_pages_keep_a_holder_saved_unchanged_and_record_a_departure() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_page(&app, email, password).await;
+    // Puerto Rico's planning secretary (a person of the product) and its head of internal
+    // control (a name only), from the demo.
+    let positions = key_position::Entity::find()
+        .filter(key_position::Column::MunicipalityCode.eq("18592"))
+        .all(app.db())
+        .await
+        .unwrap();
+    let planning = positions
+        .iter()
+        .find(|p| p.holder_participant_id.is_some())
+        .unwrap();
+    let control = positions
+        .iter()
+        .find(|p| p.title == "Jefe(a) de Control Interno")
+        .unwrap();
+    for position in [planning, control] {
+        let path = format!("/cargos/{}", position.id);
+        let (status, html) = page(&app, &path).await;
+        assert_eq!(status, Status::Ok);
+        let csrf = crate::support::csrf_from(&app, &path).await;
+        // The form as the page fills it, the title changed: saved, the holder kept.
+        let person = position
+            .holder_participant_id
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let name = position.holder_name.clone().unwrap_or_default();
+        let since = position.since.unwrap().to_string();
+        assert!(html.contains(&format!("value=\"{since}\"")), "{html}");
+        let response = crate::support::post_form(
+            &app,
+            &path,
+            &[
+                ("csrf_token", &csrf),
+                ("title", &format!("{} (E)", position.title)),
+                ("capacity_id", &position.capacity_id.to_string()),
+                ("holder_participant_id", &person),
+                ("holder_name", &name),
+                ("appointment", position.appointment.as_deref().unwrap()),
+                ("since", &since),
+            ],
+        )
+        .await;
+        assert_eq!(response.status(), Status::SeeOther);
+        let saved = key_position::Entity::find_by_id(position.id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.title, format!("{} (E)", position.title));
+        assert_eq!(saved.holder_participant_id, position.holder_participant_id);
+        assert_eq!(saved.holder_name, position.holder_name);
+        assert_eq!(saved.since, position.since);
+    }
+    assert_eq!(
+        key_position_departure::Entity::find()
+            .count(app.db())
+            .await
+            .unwrap(),
+        1,
+        "saving a holder unchanged records no departure"
+    );
+    // The departure from the page: the position is vacant.
+    let path = format!("/cargos/{}/salida", control.id);
+    let csrf = crate::support::csrf_from(&app, &format!("/cargos/{}", control.id)).await;
+    let response = crate::support::post_form(
+        &app,
+        &path,
+        &[
+            ("csrf_token", &csrf),
+            ("on", &domain::time::today().to_string()),
+            ("reason", "Fin del periodo"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let (_, html) = page(&app, "/municipios/18592/cargos").await;
+    assert!(html.contains("Salida registrada"), "{html}");
+    assert!(
+        html.contains("Gloria Inés Manrique Sierra salió el"),
+        "{html}"
+    );
 }
