@@ -686,3 +686,74 @@ async fn an_edit_of_the_instrument_is_a_new_version_and_answers_keep_theirs() {
     let (status, _) = page(&app, "/admin/autodiagnostico").await;
     assert_eq!(status, Status::Forbidden);
 }
+
+#[rocket::async_test]
+async fn an_assistance_starts_from_the_latest_self_assessment_and_its_closing_asks_for_a_new_one() {
+    use domain::entities::assistance;
+    use domain::entities::values::{AssistanceStatus, AssistedEntity};
+    let app = TestApp::with_demo().await;
+    let of = |entity: AssistedEntity, status: AssistanceStatus| {
+        assistance::Entity::find()
+            .filter(assistance::Column::MunicipalityCode.eq(EL_PAUJIL))
+            .filter(assistance::Column::EntityType.eq(entity))
+            .filter(assistance::Column::Status.eq(status))
+            .one(app.db())
+    };
+    let in_progress = of(AssistedEntity::Alcaldia, AssistanceStatus::InProgress)
+        .await
+        .unwrap()
+        .expect("the demo's assistance to El Paujíl's alcaldía");
+    let closed = of(AssistedEntity::Concejo, AssistanceStatus::Closed)
+        .await
+        .unwrap()
+        .expect("the demo's closed assistance to El Paujíl's concejo");
+    let liaison = role_token(&app, Role::Liaison).await;
+    let (_, items) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/municipalities/{EL_PAUJIL}/self-assessments"),
+        Some(&liaison),
+        None,
+    )
+    .await;
+    let validated = items["items"][1]["period"].as_str().unwrap().to_string();
+
+    let (email, password) = demo_account(Role::Liaison);
+    sign_in_page(&app, email, password).await;
+    // The diagnosis starts from the alcaldía's latest validated self-assessment.
+    let (status, html) = page(&app, &format!("/asistencias/{}", in_progress.id)).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains(&format!(
+            "Punto de partida: el autodiagnóstico de la entidad de {validated} (Validado por la gobernación; autorreportado)"
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("nuevo autodiagnóstico de capacidades ahora que"));
+    // Closed, the concejo is asked for a new one, until it rates itself this quarter.
+    let (_, html) = page(&app, &format!("/asistencias/{}", closed.id)).await;
+    assert!(
+        html.contains(
+            "la entidad hace un nuevo autodiagnóstico de capacidades ahora que la asistencia cerró"
+        ),
+        "{html}"
+    );
+    assert!(html.contains(&format!("/municipios/{EL_PAUJIL}/autodiagnostico/nuevo")));
+    let questions = questions(&app, &liaison).await;
+    let (status, body) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/municipalities/{EL_PAUJIL}/self-assessments"),
+        Some(&liaison),
+        Some(json!({"entity_type": "concejo", "answers": answers(&questions, |_| 2)})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["entity_type"], "concejo");
+    let (_, html) = page(&app, &format!("/asistencias/{}", closed.id)).await;
+    assert!(
+        !html.contains("ahora que la asistencia cerró"),
+        "asked no more"
+    );
+    assert!(html.contains("Punto de partida: el autodiagnóstico de la entidad de"));
+}

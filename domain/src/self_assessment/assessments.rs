@@ -59,14 +59,17 @@ pub fn period_label(year: i32, quarter: i32) -> String {
 }
 
 /// The first day of the quarter after `(year, quarter)`.
-pub fn next_quarter_start(year: i32, quarter: i32) -> NaiveDate {
+pub fn next_quarter_start(year: i32, quarter: i32) -> Option<NaiveDate> {
     let (y, q) = if quarter >= 4 {
         (year + 1, 1)
     } else {
         (year, quarter + 1)
     };
-    NaiveDate::from_ymd_opt(y, (q as u32 - 1) * 3 + 1, 1).expect("a quarter's first day")
+    NaiveDate::from_ymd_opt(y, (q.clamp(1, 4) as u32 - 1) * 3 + 1, 1)
 }
+
+/// An answer checked against the instrument: (question, capacity, level, evidence).
+pub(crate) type CheckedAnswer = (i32, i32, i32, String);
 
 /// One answer as it arrives.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -190,7 +193,7 @@ pub fn entity_choices() -> Vec<(&'static str, &'static str)> {
 fn checked_answers(
     instrument: &InstrumentView,
     input: &NewSelfAssessment,
-) -> Result<(String, Vec<(i32, i32, i32, String)>), Vec<FieldError>> {
+) -> Result<(String, Vec<CheckedAnswer>), Vec<FieldError>> {
     let mut errors = Vec::new();
     let entity = input
         .entity_type
@@ -331,7 +334,7 @@ pub(crate) async fn submit_on(
     place: &municipality::Model,
     instrument: &InstrumentView,
     entity: &str,
-    answers: &[(i32, i32, i32, String)],
+    answers: &[CheckedAnswer],
     on: NaiveDate,
 ) -> AppResult<SelfAssessmentView> {
     let id = crate::db::write(db, async |txn| {
@@ -347,7 +350,7 @@ pub(crate) async fn write_submitted<C: ConnectionTrait>(
     place: &municipality::Model,
     instrument_id: i32,
     entity: &str,
-    answers: &[(i32, i32, i32, String)],
+    answers: &[CheckedAnswer],
     on: NaiveDate,
 ) -> AppResult<i32> {
     let (year, quarter) = (on.year(), super::quarter_of(on));
@@ -367,7 +370,9 @@ pub(crate) async fn write_submitted<C: ConnectionTrait>(
             place.name,
             period_label(year, quarter),
             crate::format::date(taken.submitted_on),
-            crate::format::date(next_quarter_start(year, quarter)),
+            next_quarter_start(year, quarter)
+                .map(crate::format::date)
+                .unwrap_or_default(),
         )));
     }
     let row = assessment::ActiveModel {
@@ -603,15 +608,16 @@ async fn get_row<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<SelfAssessmen
     found.pop().ok_or(AppError::NotFound)
 }
 
-/// The latest self-assessment of municipality `code`'s alcaldía (validated first, else the
-/// latest submitted), for an assistance's diagnosis; none for a caller outside its territory.
+/// The latest self-assessment of entity `entity` of municipality `code` (the latest validated,
+/// else the latest waiting), for an assistance's diagnosis (the caller checked the scope).
 pub async fn latest_of<C: ConnectionTrait>(
     db: &C,
     code: &str,
+    entity: &str,
 ) -> AppResult<Option<SelfAssessmentView>> {
     let rows = assessment::Entity::find()
         .filter(assessment::Column::MunicipalityCode.eq(code))
-        .filter(assessment::Column::EntityType.eq(AssistedEntity::Alcaldia.as_str()))
+        .filter(assessment::Column::EntityType.eq(entity))
         .filter(assessment::Column::Status.ne(REJECTED))
         .order_by_desc(assessment::Column::SubmittedOn)
         .order_by_desc(assessment::Column::Id)

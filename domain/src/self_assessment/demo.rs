@@ -13,10 +13,11 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 pub const PLACE: &str = "18256";
 
 /// The first day of the quarter `back` quarters before the one of `on`.
-fn quarter_start(on: NaiveDate, back: i32) -> NaiveDate {
+fn quarter_start(on: NaiveDate, back: i32) -> AppResult<NaiveDate> {
     let index = on.year() * 4 + (super::quarter_of(on) - 1) - back;
     let (year, quarter) = (index.div_euclid(4), index.rem_euclid(4) + 1);
-    NaiveDate::from_ymd_opt(year, (quarter as u32 - 1) * 3 + 1, 1).expect("a quarter's first day")
+    NaiveDate::from_ymd_opt(year, (quarter as u32 - 1) * 3 + 1, 1)
+        .ok_or_else(|| AppError::Internal(format!("el trimestre {quarter} de {year}")))
 }
 
 pub async fn load<C: ConnectionTrait>(db: &C, liaison: i32, reviewer: i32) -> AppResult<()> {
@@ -42,8 +43,8 @@ pub async fn load<C: ConnectionTrait>(db: &C, liaison: i32, reviewer: i32) -> Ap
         "Oficio al gestor catastral sobre la actualización.",
     ];
     for (back, levels, validated) in [(2, first, true), (1, second, false)] {
-        let on = quarter_start(today, back) + chrono::Duration::days(20);
-        let answers: Vec<(i32, i32, i32, String)> = instrument
+        let on = quarter_start(today, back)? + chrono::Duration::days(20);
+        let answers: Vec<super::assessments::CheckedAnswer> = instrument
             .questions()
             .enumerate()
             .map(|(i, q)| {

@@ -39,6 +39,12 @@ pub(super) struct WorkspaceView {
     resources: Vec<domain::knowledge::ResourceView>,
     unbanked: Vec<visits::ProductView>,
     bank_add: Option<String>,
+    /// Issue 68: the entity's latest self-assessment, where its diagnosis starts.
+    self_assessment: Option<domain::self_assessment::assessments::SelfAssessmentView>,
+    /// Closed, and the entity has not rated itself this quarter: a new one is asked for.
+    ask_self_assessment: bool,
+    /// The municipality's liaison, who fills it.
+    may_self_assess: bool,
 }
 
 /// How many agreements of an assistance are in each state.
@@ -108,9 +114,31 @@ pub(super) async fn workspace_view(
     } else {
         Vec::new()
     };
+    // Issue 68: the diagnosis starts from the entity's latest self-assessment; once closed, a
+    // new one measures the change.
+    let self_assessment = match &view.municipality_code {
+        Some(code) => {
+            domain::self_assessment::assessments::latest_of(db, code, view.entity_type.as_str())
+                .await?
+        }
+        None => None,
+    };
+    let today = domain::time::today();
+    let this_quarter = (
+        chrono::Datelike::year(&today),
+        domain::self_assessment::quarter_of(today),
+    );
+    let ask_self_assessment = view.status == AssistanceStatus::Closed
+        && view.municipality_code.is_some()
+        && self_assessment
+            .as_ref()
+            .is_none_or(|a| (a.year, a.quarter) != this_quarter);
     Ok((
         title,
         WorkspaceView {
+            may_self_assess: user.role == Role::Liaison,
+            ask_self_assessment,
+            self_assessment,
             resources,
             unbanked,
             bank_add: manages.then(|| format!("/conocimiento/nuevo?asistencia={id}")),
@@ -191,6 +219,9 @@ pub(super) async fn closing_summary(
             resources: domain::knowledge::of_origin(db.inner(), &user, Some(id), None).await?,
             unbanked: Vec::new(),
             bank_add: None,
+            self_assessment: None,
+            ask_self_assessment: false,
+            may_self_assess: false,
             assistance: view,
         },
     )
