@@ -1904,7 +1904,7 @@ def liaison_fills_the_self_assessment(run: Run):
     quarter, so the laptop pass reads the form and leaves it."""
     b = run.browser
     sign_in(run, "liaison", LIAISON)
-    b.click_link("Autodiagnóstico")
+    b.click('header a[href="/autodiagnosticos"]')
     run.page("liaison", "self-assessments", expect="Autodiagnóstico de capacidades")
     b.click('main a[href$="/autodiagnostico/nuevo"]')
     run.page("liaison", "self-assessment-form", expect="Nivel 4")
@@ -1931,7 +1931,7 @@ def reviewer_validates_a_self_assessment(run: Run):
     answers and evidence and validates it; the municipality page shows the series."""
     b = run.browser
     sign_in(run, "reviewer", REVIEWER)
-    b.click_link("Autodiagnóstico")
+    b.click('header a[href="/autodiagnosticos"]')
     run.page("reviewer", "self-assessments-waiting", expect="Por validar")
     b.click('main a[href^="/autodiagnosticos/"]')
     run.page("reviewer", "self-assessment", expect="Respuestas y evidencias")
