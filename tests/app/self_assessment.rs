@@ -337,6 +337,10 @@ async fn the_series_shows_on_the_municipality_page_and_validated_levels_are_a_se
         "this quarter's planning level: {series}"
     );
     assert!(series.contains("Validado por la gobernación"), "{series}");
+    assert!(
+        series.contains("<th scope=\"col\" data-key>Trimestre</th>"),
+        "its key column marked for the phone's sideways table"
+    );
 
     // The demo's validated one is the self-assessed indicator's observation of its year.
     let planning = indicator::Entity::find()
