@@ -664,7 +664,11 @@ pub async fn vacated_positions<C: ConnectionTrait>(
     db: &C,
     user: &Actor,
 ) -> AppResult<Vec<crate::positions::VacatedPosition>> {
-    match (user.role, user.department_code.as_deref(), user.municipality_code.as_deref()) {
+    match (
+        user.role,
+        user.department_code.as_deref(),
+        user.municipality_code.as_deref(),
+    ) {
         (Role::Reviewer, Some(department), _) => {
             crate::positions::vacated_certified(db, Some(department), None).await
         }

@@ -683,7 +683,11 @@ async fn the_cohorts_costs_page_adds_keeps_what_was_typed_and_deletes_after_conf
     assert!(html.contains("value=\"-20.000\""));
     assert!(html.contains("value=\"Salón comunal escrito\""));
     assert!(html.contains("value=\"sede\" selected"));
-    assert_eq!(cost_count(&app).await, DEMO_COSTS, "the demo's, nothing more");
+    assert_eq!(
+        cost_count(&app).await,
+        DEMO_COSTS,
+        "the demo's, nothing more"
+    );
 
     let saved = post_form(
         &app,

@@ -1077,7 +1077,12 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             ],
             typed: vec!["value=\"Titular Escrito\""],
             twice: false,
-            beside: ids(&["nuevo-title", "nuevo-capacity_id", "nuevo-appointment", "nuevo-since"]),
+            beside: ids(&[
+                "nuevo-title",
+                "nuevo-capacity_id",
+                "nuevo-appointment",
+                "nuevo-since",
+            ]),
         },
         // Issue 68: a position changed without its title and with a possession day ahead.
         Case {
