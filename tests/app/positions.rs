@@ -10,8 +10,8 @@ use crate::support::{
 };
 use domain::entities::values::{CertificateStatus, Role};
 use domain::entities::{
-    certificate, cohort, course_capacity, entity_departure, key_position, key_position_departure,
-    outbox, participant,
+    audit_log, certificate, cohort, course_capacity, entity_departure, key_position,
+    key_position_departure, outbox, participant,
 };
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -505,6 +505,25 @@ async fn bad_input_is_a_spanish_422_and_writes_nothing() {
     );
     let (_, list) = positions_of(&app, &reviewer, BELEN).await;
     assert_eq!(list["items"][0]["holder"]["full_name"], json!("Ana Ríos"));
+    // A change that names nothing to change: 422, no audit row, nothing moved.
+    let audits = audit_log::Entity::find().count(app.db()).await.unwrap();
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/positions/{}", position["id"]),
+        Some(&reviewer),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert!(
+        body["errors"].to_string().contains("Indique qué cambiar"),
+        "{body}"
+    );
+    assert_eq!(
+        audit_log::Entity::find().count(app.db()).await.unwrap(),
+        audits
+    );
     // A vacant position has nobody to leave: 409.
     let (_, vacant) = create(
         &app,

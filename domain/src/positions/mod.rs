@@ -670,6 +670,19 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let place = scoped(db, user, &row.municipality_code).await?;
+    if input.title.is_none()
+        && input.capacity_id.is_none()
+        && input.holder.is_none()
+        && input.appointment.is_none()
+        && input.since.is_none()
+    {
+        // Nothing asked: no write, no audit row, no «changed» date moved.
+        return Err(AppError::invalid(
+            "title",
+            "Indique qué cambiar del cargo: el nombre, la capacidad, el titular, el tipo de \
+             vinculación o la fecha de posesión.",
+        ));
+    }
     let current_holder = match (row.holder_participant_id, row.holder_name.clone()) {
         (Some(p), _) => Some(HolderInput {
             participant_id: Some(p),
