@@ -23,6 +23,24 @@ fn keeping() -> [(&'static str, serde_json::Value); 2] {
     ]
 }
 
+/// An app that keeps pages, once the warmer's start round has finished (it fills the kept
+/// store in the background: counted in the middle of a test, its keys would look like the
+/// test's own).
+async fn keeping_app() -> TestApp {
+    let app = TestApp::with_config(&keeping()).await;
+    let mut rounds = app
+        .client
+        .rocket()
+        .state::<aula_territorial::home::warm::Warmed>()
+        .expect("the warmer's rounds in managed state")
+        .rounds();
+    tokio::time::timeout(Duration::from_secs(60), rounds.wait_for(|done| *done >= 1))
+        .await
+        .expect("the start round within a minute")
+        .unwrap();
+    app
+}
+
 /// How many contents the app keeps in memory.
 fn kept_in_memory(app: &TestApp) -> usize {
     app.client
@@ -69,7 +87,7 @@ async fn visit(app: &TestApp, path: &str) -> (Status, String) {
 /// the memory or the shelf: they are the page without them.
 #[rocket::async_test]
 async fn unknown_query_parameters_make_no_new_kept_content() {
-    let app = TestApp::with_config(&keeping()).await;
+    let app = keeping_app().await;
     let open = crate::world::demo_cohort(app.db(), CohortStatus::Open).await;
     let path = format!("/cohortes/{}", open.id);
     let (status, first) = visit(&app, &path).await;
@@ -130,7 +148,7 @@ async fn unknown_query_parameters_make_no_new_kept_content() {
 /// over the bound (left by other instances) is brought back to it.
 #[rocket::async_test]
 async fn a_page_keeps_a_bounded_number_of_variants_per_scope() {
-    let app = TestApp::with_config(&keeping()).await;
+    let app = keeping_app().await;
     let (email, password) = demo_account(Role::Reviewer);
     sign_in_page(&app, email, password).await;
     let this_page = "page|[\"%|/reportes/participantes\",%";
@@ -241,7 +259,7 @@ async fn closed_with(world: &World<'_>, people: &[Person]) {
 /// once (the line reads the survey tallies' version, as the report does).
 #[rocket::async_test]
 async fn a_satisfaction_answer_shows_on_the_coordinators_home_at_once() {
-    let app = TestApp::with_config(&keeping()).await;
+    let app = keeping_app().await;
     let world = World::new(&app).await;
     let people = world.people("satisf").count(1).create().await;
     closed_with(&world, &people).await;
