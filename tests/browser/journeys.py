@@ -1708,7 +1708,8 @@ def coordinator_reads_cost_per_point(run: Run):
         raise StepFailed(f"workbook {href}: { {k: v for k, v in got.items() if k != 'base64'} }")
     texts = workbook_texts(got["base64"])
     digits = re.sub(r"\D", "", shown)
-    if "Costo por punto de cambio (pesos)" not in texts or f">{digits}<" not in texts:
+    # A number cell is written as a float (`<v>10965166.0</v>`).
+    if "Costo por punto de cambio (pesos)" not in texts or not re.search(rf">{digits}(\.0+)?<", texts):
         raise StepFailed(f"the workbook {href} does not carry the cost per point of change {digits}")
     print(f"  ok   workbook {href} carries {digits}", flush=True)
 
