@@ -51,6 +51,11 @@ engine, three p99s at `--connections` clients, each with its sample count:
   after a deploy), then `--connections` first visitors at once to the page as soon as
   `/health` answers, one restart per page.
 
+Issue 69, item 3 (the programmes' enrolment day, `programme_day`): the same 2,000 people at
+once into 20 editions of a diplomado of four modules (four fresh 50-seat cohorts an edition,
+each open to one department's people): every answer 201 with its own result, no module
+overbooked, each edition's four cohorts holding the same people, p99 under 3 s.
+
 A wrk run shorter than `MIN_SAMPLES` (300) answers is run again for longer (up to
 `MAX_SECONDS`), so no p99 comes from a handful of reads. The script exits with status 1 when
 any page row misses its target (p99 under 100 ms in every column, no failed answer) and says
@@ -951,12 +956,17 @@ def bogota_dates():
         lambda days: time.strftime("%Y-%m-%d", bogota(days))
 
 
-def open_cohorts(call, name, groups, seats):
-    """One open cohort of `seats` seats for each group of department codes (one of ESAP's
-    courses: the coordinator schedules ESAP's offer only); checks each cohort came back open
-    to exactly its departments. Returns the ids, in the order of `groups`."""
-    course = next(c["id"] for c in call.every("/api/v1/courses")
+def esap_courses(call):
+    """ESAP's courses in force (the coordinator schedules ESAP's offer only), by id."""
+    return sorted(c["id"] for c in call.every("/api/v1/courses")
                   if c["provider"]["id"] == 1 and not c["retired"])
+
+
+def open_cohorts(call, name, groups, seats, course=None):
+    """One open cohort of `seats` seats for each group of department codes (of `course`, by
+    default ESAP's first); checks each cohort came back open to exactly its departments.
+    Returns the ids, in the order of `groups`."""
+    course = course or esap_courses(call)[0]
     today, later = bogota_dates()
     stamp = time.strftime("%H%M%S")
     ids = []
@@ -1015,14 +1025,14 @@ def listen_overflows():
 
 
 def burst(sends, on_gate=None):
-    """Every (host, port, cohort, token) of `sends` sends its enrolment at the same moment,
+    """Every (host, port, path, token) of `sends` POSTs its enrolment at the same moment,
     each over its own connection (opened before the gate opens). `on_gate` runs half a second
     before the gate opens. Returns ([(status, seconds, answer JSON or text)], wall seconds from
     the gate to the last answer)."""
     import asyncio
 
-    async def enrol(host, port, cohort, token, gate):
-        request = (f"POST /api/v1/cohorts/{cohort}/enrolments HTTP/1.1\r\nHost: {host}\r\n"
+    async def enrol(host, port, path, token, gate):
+        request = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
                    f"Authorization: Bearer {token}\r\nContent-Length: 0\r\n"
                    "Connection: close\r\n\r\n").encode()
         try:
@@ -1219,7 +1229,8 @@ def enrolment_day(args, engine, url, binary, env, work, servers, extra, accounts
         sends = []
         for n, account in enumerate(accounts):
             server = servers[n % len(servers)]
-            sends.append(("127.0.0.1", server.port, cohort_of[account[3]], account[0]))
+            sends.append(("127.0.0.1", server.port,
+                          f"/api/v1/cohorts/{cohort_of[account[3]]}/enrolments", account[0]))
         # The reviewer's pages, warm (as a reviewer finds them), then read through the burst.
         for _, path in reviewer_paths():
             get(base, path, dict([reviewer.split(": ", 1)]))
@@ -1248,7 +1259,7 @@ def enrolment_day(args, engine, url, binary, env, work, servers, extra, accounts
         for (status, _, body), account, send in zip(results, accounts, sends):
             if (status == 201 and isinstance(body, dict)
                     and str(body.get("participant_id")) == account[1]
-                    and body.get("cohort_id") == send[2]
+                    and body.get("cohort_id") == cohort_of[account[3]]
                     and body.get("status") in ("enrolled", "waitlisted")
                     and body.get("id") not in answer_of):
                 own += 1
@@ -1327,6 +1338,104 @@ def enrolment_day(args, engine, url, binary, env, work, servers, extra, accounts
         # Warm again what the rebuild made the servers recompute.
         for _, path in reviewer_paths():
             get(base, path, dict([reviewer.split(": ", 1)]))
+
+
+# Issue 69, item 3: the programmes' enrolment day.
+PROGRAMME_EDITIONS, PROGRAMME_MODULES, PROGRAMME_SEATS = 20, 4, 50
+
+
+def programme_day(args, engine, url, binary, env, work, server, extra, accounts_cache):
+    """Issue 69, item 3: the same 2,000 people (each their own token) send one enrolment at
+    the same moment into 20 editions of a diplomado of four modules (each edition: four fresh
+    cohorts of 50 seats open to one department's people; a person is enrolled in every
+    module or in none, on the edition's waiting list). Every answer must be 201 with its own
+    result; no module cohort overbooked; each edition's enrolled the same people in its four
+    cohorts; p99 under 3 s; the figures against a rebuild afterwards."""
+    base = server.base
+    accounts = synthetic_accounts(engine, binary, env, work, base, accounts_cache)
+    departments = sorted({a[3] for a in accounts})
+    call = Api(base, api_token(base, *COORDINATOR))
+    courses = esap_courses(call)[:PROGRAMME_MODULES]
+    if len(courses) < PROGRAMME_MODULES:
+        raise SystemExit(f"ESAP offers {len(courses)} courses, fewer than {PROGRAMME_MODULES}")
+    stamp = time.strftime("%H%M%S")
+    programme = call("POST", "/api/v1/programmes", {
+        "code": f"DIP-CARGA-{stamp}", "name": f"Diplomado de carga ({stamp})",
+        "kind": "diplomado", "description": "Diplomado del día de inscripción (prueba de carga).",
+        "modules": [{"course_id": c, "order": n, "required": True}
+                    for n, c in enumerate(courses, 1)]})
+    call("POST", f"/api/v1/programmes/{programme['id']}/publication")
+    per = len(departments) // PROGRAMME_EDITIONS
+    groups = [departments[i * per:(i + 1) * per] for i in range(PROGRAMME_EDITIONS)]
+    # The cohorts of each module, one per department group, then one edition per group.
+    by_module = [open_cohorts(call, f"Diplomado de carga, módulo {m}", groups, PROGRAMME_SEATS,
+                              course) for m, course in enumerate(courses, 1)]
+    editions, edition_of = [], {}
+    for n, group in enumerate(groups):
+        cohorts = [ids[n] for ids in by_module]
+        edition = call("POST", f"/api/v1/programmes/{programme['id']}/editions",
+                       {"name": f"Edición {n + 1} ({stamp})", "cohort_ids": cohorts})
+        editions.append((edition["id"], cohorts))
+        for d in group:
+            edition_of[d] = (edition["id"], cohorts)
+    sends = [("127.0.0.1", server.port,
+              f"/api/v1/programme-editions/{edition_of[a[3]][0]}/enrolments", a[0])
+             for a in accounts]
+    results, wall = burst(sends)
+    key = lambda what: f"programme day, {PROGRAMME_EDITIONS} editions of {PROGRAMME_MODULES} " \
+                       f"modules ({PROGRAMME_SEATS} seats): {what}"
+    times = [t for _, t, _ in results]
+    p50, p99 = percentile(times, 0.5) * 1000, percentile(times, 0.99) * 1000
+    statuses = {}
+    for status, _, _ in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    samples = sorted({str(body)[:160] for status, _, body in results if status != 201})[:3]
+    own, seen = 0, set()
+    for (status, _, body), account in zip(results, accounts):
+        edition, cohorts = edition_of[account[3]]
+        if (status == 201 and isinstance(body, dict)
+                and str(body.get("participant_id")) == account[1]
+                and body.get("edition_id") == edition
+                and body.get("status") in ("enrolled", "waitlisted")
+                and sorted(m.get("cohort_id") for m in body.get("modules", [])) == sorted(cohorts)
+                and body.get("id") not in seen):
+            own += 1
+            seen.add(body["id"])
+    extra[key(f"{len(results):,} enrolments at once: rate over the burst")] = \
+        f"{len(results) / wall:,.0f} req/s over {wall:.2f} s"
+    extra[key("latency p50 / p99 (target p99 < 3 s)")] = \
+        f"{p50:,.0f} ms / {p99:,.0f} ms{ok(p99 < 3000)}"
+    extra[key("answers by status (every one 201)")] = (
+        ", ".join(f"{s or 'no answer'} × {n:,}" for s, n in sorted(statuses.items())) +
+        ok(set(statuses) == {201}) + (f"; e.g. {' | '.join(samples)}" if samples else ""))
+    extra[key("answers carrying their own result (person, edition, its four cohorts; ids "
+              "distinct)")] = f"{own:,} of {len(results):,}{ok(own == len(results))}"
+    time.sleep(2.0)
+    over, split, counts = 0, 0, []
+    for edition, cohorts in editions:
+        rosters = [call("GET", f"/api/v1/cohorts/{c}/enrolments?per_page=500")["items"]
+                   for c in cohorts]
+        enrolled = [{r["participant_id"] for r in roster if r["status"] == "enrolled"}
+                    for roster in rosters]
+        over += sum(len(e) > PROGRAMME_SEATS for e in enrolled)
+        # Recognised modules leave a person out of that roster: compare the people who are
+        # in every module they were not recognised for through the answers.
+        split += sum(1 for e in enrolled[1:] if e != enrolled[0])
+        counts.append(len(enrolled[0]))
+    answered = {s: sum(1 for st, _, b in results if st == 201 and isinstance(b, dict)
+                       and b.get("status") == s) for s in ("enrolled", "waitlisted")}
+    extra[key("module cohorts overbooked")] = f"{over}{ok(over == 0)}"
+    extra[key("editions whose four cohorts enrolled different people (all or none)")] = \
+        f"{split}{ok(split == 0)}"
+    extra[key("enrolled / waitlisted (answers); enrolled per edition")] = (
+        f"{answered['enrolled']:,} / {answered['waitlisted']:,}; "
+        f"{min(counts)}–{max(counts)} per edition (seats {PROGRAMME_SEATS})"
+        f"{ok(max(counts) <= PROGRAMME_SEATS)}")
+    text, _ = figures_against_rebuild(engine, url, binary, env, work)
+    extra[key("figures maintained = rebuild-figures afterwards")] = text
+    for k in list(extra):
+        if k.startswith("programme day"):
+            log(engine, k, extra[k])
 
 
 def mixed_run(args, engine, url, binary, env, work, server, extra, accounts_cache):
@@ -1449,13 +1558,14 @@ def main():
     parser.add_argument("--only", default=None,
                         help="measure only pages whose label contains one of these "
                              "(comma-separated); skips the one-client, workbook and enrolment-day "
-                             "parts unless named («workbook», «enrolment», «restart», "
+                             "parts unless named («workbook», «enrolment», «programme», «restart», "
                              "«mixed»)")
     parser.add_argument("--two-instances", action="store_true",
                         help="on PostgreSQL, the same pages again with a second instance")
     parser.add_argument("--skip", default="",
-                        help="parts to leave out: workbooks, enrolment-day, uncached (also "
-                             "«computed», its old name), first-wave, pgbench, mixed "
+                        help="parts to leave out: workbooks, enrolment-day, programme-day, "
+                             "uncached (also «computed», its old name), first-wave, pgbench, "
+                             "mixed "
                              "(comma-separated)")
     parser.add_argument("--binary", default=None,
                         help="use this aula-territorial binary instead of building the release "
@@ -1539,6 +1649,9 @@ def measure_all(args, engines, skip, work, binary, pages_by_engine, extra_by_eng
             if day:
                 enrolment_day(args, engine, url, binary, env, work, [server], extra,
                               accounts_cache, tps)
+            if "programme-day" not in skip and wanted("programme"):
+                programme_day(args, engine, url, binary, env, work, server, extra,
+                              accounts_cache)
             if args.two_instances and engine == "postgres":
                 measure_two_instances(args, binary, env, work, pages, server, two)
                 if day:
@@ -1632,7 +1745,7 @@ def report(args, engines, work, pages_by_engine, extra_by_engine, two):
     # against), then the same day through two instances, then the mixed run; the rest after.
     rank = lambda k: (0 if k.startswith("pgbench") else
                       2 if k.startswith("enrolment day, two instances") else
-                      1 if k.startswith("enrolment day") else
+                      1 if k.startswith("enrolment day") or k.startswith("programme day") else
                       3 if k.startswith("mixed run") else 4)
     keys.sort(key=rank)
     if keys:
