@@ -21,8 +21,9 @@
 //! * With a [`Shelf`] (the database's `kept_contents`, [`DbShelf`]), what one process computed
 //!   outlives it and is shared: a key missing from memory — the first visits after a start, or
 //!   on an instance that has not computed it yet — is looked for on the shelf first, and served
-//!   from there (at once when its version is current; when it is stale, the waiting visitors get
-//!   it at once and the first one recomputes). Before recomputing a stale value, the shelf is
+//!   from there (at once when its version is current, recomputed behind the answer when only
+//!   its time to live is over; when its version is stale, the waiting visitors get it at once
+//!   and the first one recomputes). Before recomputing a stale value, the shelf is
 //!   asked whether another instance already computed the current version. What is computed is
 //!   put on the shelf in the background, at most every [`SHELVE_EVERY`] per key.
 //! * With a bound per group ([`Kept::per_group`]: the kept pages' group is a page for a scope),
@@ -354,10 +355,27 @@ where
         if let Some(shelf) = &store.shelf
             && let Some(found) = shelf.load(&key, None).await
         {
-            let fresh = found.version == version && found.age < store.ttl;
+            let current = found.version == version;
+            let fresh = current && found.age < store.ttl;
             let value = Arc::new(found.value);
             store.store(key.clone(), found.version, value.clone(), found.age, true);
             if fresh {
+                return Ok((value, false));
+            }
+            if current {
+                // Only its time to live is over: nothing it was computed from has changed
+                // since, so this first visitor is served it at once too, and it is recomputed
+                // behind the answer (issue 69: after a start, nobody waits for a computation
+                // of a value the shelf holds for the current version).
+                drop(first);
+                if let Ok(computing) = flight.lock.clone().try_lock_owned() {
+                    let (behind, stale) = (store.clone(), value.clone());
+                    tokio::spawn(async move {
+                        behind.recompute(key, version, stale, compute).await;
+                        drop(computing);
+                        drop(flight);
+                    });
+                }
                 return Ok((value, false));
             }
             // Stale: the visitors waiting behind get it at once (when its group had room for
@@ -922,6 +940,54 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_shelved_value_past_its_time_for_the_current_version_makes_nobody_wait() {
+        // Shelved for version 1 more than the time to live (1 s) ago; version 1 is current.
+        let shelf = shelf_with(1, 7);
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        let kept: Arc<Kept<&str, usize>> = Arc::new(Kept::new(1, 10).shelved(shelf.clone()));
+        let computed = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let (done, mut answers) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..32 {
+            let (kept, computed, release, done) = (
+                kept.clone(),
+                computed.clone(),
+                release.clone(),
+                done.clone(),
+            );
+            tokio::spawn(async move {
+                let value = kept
+                    .get("antioquia", 1, move || async move {
+                        release.notified().await;
+                        Ok(computed.fetch_add(1, Ordering::SeqCst) + 100)
+                    })
+                    .await
+                    .map(|v| *v)
+                    .unwrap();
+                done.send(value).unwrap();
+            });
+        }
+        // Every one of the 32 answers, the first included, while the recomputation waits.
+        for _ in 0..32 {
+            let value = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+                .await
+                .expect("every visitor answered while the computation was under way");
+            assert_eq!(value, Some(7));
+        }
+        release.notify_one();
+        let mut after = 7;
+        for _ in 0..100 {
+            after = *kept.get("antioquia", 1, || async { Ok(99) }).await.unwrap();
+            if after != 7 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(after, 100, "the value recomputed behind is kept");
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "recomputed once");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_stale_shelved_value_is_served_at_once_while_the_first_visitor_recomputes() {
         let shelf = shelf_with(1, 7);
         let kept: Arc<Kept<&str, usize>> = Arc::new(Kept::new(60, 10).shelved(shelf.clone()));
@@ -1012,17 +1078,23 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(*value, 8);
-        // A shelved value too old for the time to live is computed anew.
+        // A shelved value too old for the time to live, for the current version, is computed
+        // anew behind its first visitor's answer (issue 69: she does not wait for it).
         let aged = shelf_with(1, 7);
         aged.rows.lock().unwrap().get_mut("antioquia").unwrap().2 =
             Instant::now() - Duration::from_secs(120);
         let old: Kept<&str, usize> = Kept::new(60, 10).shelved(aged);
-        // Served once (the visitor who found it stale recomputes, a later one gets the new).
         let first = old.get("antioquia", 1, || async { Ok(5) }).await.unwrap();
-        assert_eq!(
-            *first, 5,
-            "the first visitor recomputes a value older than the time to live"
-        );
+        assert_eq!(*first, 7, "served at once");
+        let mut later = 7;
+        for _ in 0..100 {
+            later = *old.get("antioquia", 1, || async { Ok(6) }).await.unwrap();
+            if later != 7 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(later, 5, "recomputed behind the first answer, once");
     }
 
     /// Issue 50: within the grace a stale value is served to the visitor who finds it too —

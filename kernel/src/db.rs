@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, TransactionTrait};
 use std::time::Duration;
 
 /// How long a statement waits for a lock by default.
@@ -18,6 +18,38 @@ const POSTGRES_WRITERS: usize = 12;
 /// [`connect_with`] the default lock wait.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
     connect_with(url, DEFAULT_BUSY_SECONDS).await
+}
+
+/// The most connections the pool of a database of `backend` holds.
+pub fn pool_size(backend: DbBackend) -> u32 {
+    match backend {
+        DbBackend::Sqlite => 8,
+        _ => POSTGRES_POOL,
+    }
+}
+
+/// Opens every connection of the pool now (issue 69), so the first visitors after a start or
+/// a deploy, who arrive together, find them open instead of each paying a handshake and the
+/// connection's settings (a SQLite connection's PRAGMAs took 8–22 ms under that first wave):
+/// holds that many transactions at once, then lets them go. A failure is only logged (the
+/// visitors open what they need).
+pub async fn open_pool(db: &DatabaseConnection) {
+    let wanted = pool_size(db.get_database_backend());
+    let mut held = Vec::with_capacity(wanted as usize);
+    for _ in 0..wanted {
+        match db.begin().await {
+            Ok(txn) => held.push(txn),
+            Err(error) => {
+                tracing::warn!(%error, "no se abrieron de antemano las conexiones");
+                break;
+            }
+        }
+    }
+    for txn in held {
+        if let Err(error) = txn.rollback().await {
+            tracing::warn!(%error, "una conexión abierta de antemano no se liberó");
+        }
+    }
 }
 
 /// Connects to `url`. For SQLite: creates the file and its folder, WAL journal (readers never
@@ -47,11 +79,11 @@ pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnec
         .sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Trace)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(200))
-        .max_connections(if url.starts_with("sqlite") {
-            8
+        .max_connections(pool_size(if url.starts_with("sqlite") {
+            DbBackend::Sqlite
         } else {
-            POSTGRES_POOL
-        })
+            DbBackend::Postgres
+        }))
         .acquire_timeout(Duration::from_secs(30))
         .map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
