@@ -12,7 +12,8 @@
 //! * the national rankings of «¿Dónde formar?» (every capacity, and all of them:
 //!   `indicators::priorities::warm`).
 //!
-//! A round runs when the app starts and after the figures worker announces a flush
+//! Before the first round every connection of the pool is opened (`db::open_pool`). A round
+//! runs when the app starts and after the figures worker announces a flush
 //! (`figures::worker::flushes`: the areas announce, this layer listens), [`AFTER_FLUSH`] later
 //! so a burst's flushes make one round, and at most one round every [`BETWEEN_ROUNDS`]. Nothing
 //! runs when nothing is kept (`dashboard_cache_seconds = 0`, the tests' default).
@@ -134,6 +135,7 @@ impl Warmer {
         let mut flushes = domain::figures::worker::flushes(&domain::db::database_key(&self.db));
         flushes.borrow_and_update();
         tokio::pin!(stop);
+        domain::db::open_pool(&self.db).await;
         loop {
             let started = tokio::time::Instant::now();
             self.round().await;

@@ -20,6 +20,9 @@ use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use oxrdf::Dataset;
 use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
 /// JSON objects a screened document may hold (a course credential has 13, a programme's one
 /// more per module).
@@ -69,13 +72,37 @@ pub fn screen(document: &Map<String, Value>) -> Result<(), String> {
     walk(&Value::Object(document.clone()), &mut objects, true)
 }
 
+/// Canonical forms already computed, by the SHA-256 of the document's JSON, at most
+/// [`MEMO_MAX`] (then forgotten all at once). RDFC-1.0 over the embedded contexts is a pure
+/// function of the document, and its JSON-LD context processing costs about ten milliseconds
+/// a document (issue 69: a credential served or verified again, a status list read again, paid
+/// it every time, 20× slower than the JCS proof alone). The cell makes the first visitors of a
+/// document at once wait on one computation instead of each doing it.
+type Memo = HashMap<[u8; 32], Arc<OnceLock<Result<String, String>>>>;
+static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
+/// Documents remembered (a credential's canonical form is 3–6 KB).
+const MEMO_MAX: usize = 2_048;
+
 /// The RDFC-1.0 canonical N-Quads of a JSON-LD document, or why it cannot be read (in
 /// Spanish): an unknown context, JSON-LD that does not process, a dataset too large.
 pub fn canonical_nquads(document: &Map<String, Value>) -> Result<String, String> {
     let bytes = serde_json::to_vec(document).map_err(|e| e.to_string())?;
+    let key: [u8; 32] = Sha256::digest(&bytes).into();
+    let cell = {
+        let mut memo = MEMO.lock().unwrap_or_else(PoisonError::into_inner);
+        if memo.len() >= MEMO_MAX && !memo.contains_key(&key) {
+            memo.clear();
+        }
+        memo.entry(key).or_default().clone()
+    };
+    cell.get_or_init(|| canonicalize(&bytes)).clone()
+}
+
+/// [`canonical_nquads`] computed: the JSON `bytes` read as JSON-LD, canonicalized, sorted.
+fn canonicalize(bytes: &[u8]) -> Result<String, String> {
     let mut dataset = Dataset::new();
     let parser = JsonLdParser::new()
-        .for_slice(&bytes)
+        .for_slice(bytes)
         .with_load_document_callback(|url, _options| {
             contexts::load(url)
                 .map(|text| JsonLdRemoteDocument {
@@ -156,6 +183,27 @@ mod tests {
 
     fn map(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_document_read_again_gives_its_own_canonical_form_from_the_memo() {
+        let named = |name: &str| {
+            map(json!({
+                "@context": [contexts::CREDENTIALS_V2, contexts::OPEN_BADGES_V3],
+                "id": "https://aula.example/api/v1/certificates/M/credential",
+                "type": ["VerifiableCredential", "OpenBadgeCredential"],
+                "name": name,
+            }))
+        };
+        let first = canonical_nquads(&named("Primera")).unwrap();
+        let second = canonical_nquads(&named("Segunda")).unwrap();
+        assert_ne!(first, second);
+        assert!(second.contains("\"Segunda\""));
+        assert_eq!(canonical_nquads(&named("Primera")).unwrap(), first);
+        assert_eq!(
+            canonicalize(&serde_json::to_vec(&named("Primera")).unwrap()).unwrap(),
+            first
+        );
     }
 
     #[test]
