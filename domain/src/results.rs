@@ -377,19 +377,10 @@ pub async fn sessions_total<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppRe
 
 /// The cohort's assessment items, in order.
 pub async fn items<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<Item>> {
-    Ok(assessment::Entity::find()
-        .filter(assessment::Column::CohortId.eq(cohort_id))
-        .order_by_asc(assessment::Column::Position)
-        .order_by_asc(assessment::Column::Id)
-        .all(db)
+    Ok(items_of(db, &[cohort_id])
         .await?
-        .into_iter()
-        .map(|a| Item {
-            id: a.id,
-            name: a.name,
-            weight: a.weight,
-        })
-        .collect())
+        .remove(&cohort_id)
+        .unwrap_or_default())
 }
 
 /// Every score of a cohort: enrolment → (assessment → tenths). One query.
@@ -470,7 +461,6 @@ async fn assemble<C: ConnectionTrait>(
     people: &PersonScope,
     only: Option<&[i32]>,
 ) -> AppResult<Vec<(ResultRow, Closing)>> {
-    let rule = Rule::of(cohort);
     let mut query = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort.id))
         .filter(people.condition())
@@ -497,91 +487,217 @@ async fn assemble<C: ConnectionTrait>(
         .filter_map(|(e, p)| p.map(|p| (e, p)))
         .map(|(e, person)| {
             let theirs = scores.get(&e.id).unwrap_or(&no_scores);
-            let verdict = Verdict::of(e.status);
-            let frozen = verdict != Verdict::Pending;
             let marks = counts.get(&e.id).copied().unwrap_or_default();
-            let (total, attended, attendance) =
-                match (frozen, e.sessions_total, e.sessions_attended) {
-                    (true, Some(t), Some(a)) => {
-                        (t, a, Attendance::frozen(a, t, rule.min_attendance_pct))
-                    }
-                    _ => (
-                        total,
-                        marks.attended,
-                        Attendance::new(
-                            cohort.status,
-                            marks.attended,
-                            held,
-                            total,
-                            rule.min_attendance_pct,
-                        ),
-                    ),
-                };
-            // The rule closing applies, over the sessions scheduled.
-            let (mut grade, mut reasons) = evaluate(rule, total, attended, &items, theirs);
-            let completed = if frozen {
-                if e.sessions_total.is_some() {
-                    grade = e.final_grade_milli;
-                    // Re-judge the frozen grade (the frozen value is what was certified).
-                    reasons.retain(|r| !r.starts_with("nota "));
-                    if let Some(g) = grade
-                        && g < rule.pass_mark_tenths * 100
-                    {
-                        reasons.push(format!(
-                            "nota {} < {}",
-                            crate::format::grade(g),
-                            crate::format::grade_tenths(rule.pass_mark_tenths)
-                        ));
-                    }
-                }
-                let completed = verdict == Verdict::Completed;
-                if completed {
-                    reasons.clear();
-                } else if reasons.is_empty() {
-                    reasons.push("no cumplió la regla de aprobación al cierre".to_string());
-                }
-                completed
-            } else {
-                reasons.is_empty()
-            };
-            let closing = Closing {
-                enrolment_id: e.id,
-                full_name: person.full_name(),
-                sessions_total: total,
-                sessions_attended: attended,
-                final_grade_milli: grade,
-                completed,
-                reasons: reasons.clone(),
-            };
-            let at_risk = if frozen || cohort.status.is_final() {
-                Vec::new()
-            } else {
-                risk(rule, &attendance, marks.missed, &items, theirs)
-            };
-            let row = ResultRow {
-                enrolment_id: e.id,
-                participant_id: person.id,
-                full_name: closing.full_name.clone(),
-                sessions_total: total,
-                sessions_attended: attended,
-                attendance_pct: attendance.pct(),
-                sessions_held: attendance.held(),
-                attendance,
-                final_grade_milli: grade,
-                final_grade: grade.map(|g| f64::from(g) / 1000.0),
-                completed: verdict.completed(),
-                eligible_for_certificate: verdict == Verdict::Completed,
-                reasons: if frozen { reasons } else { Vec::new() },
-                at_risk: !at_risk.is_empty(),
-                at_risk_reason: (!at_risk.is_empty()).then(|| at_risk.join("; ")),
-            };
-            (row, closing)
+            judge(cohort, &e, &person, (held, total), marks, &items, theirs)
         })
         .collect();
     rows.sort_by(|(a, _), (b, _)| {
         crate::text::by_name(&a.full_name, &b.full_name).then(a.enrolment_id.cmp(&b.enrolment_id))
     });
     Ok(rows)
+}
+
+/// The rule's inputs for some enrolments of some cohorts, read once for all of them
+/// ([`for_enrolments`]).
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    /// Cohort → (sessions held so far, scheduled).
+    pub sessions: HashMap<i32, (i32, i32)>,
+    /// Enrolment → its marks in its cohort's sessions.
+    pub marks: HashMap<i32, MarkCounts>,
+    /// Cohort → its assessment items, in order.
+    pub items: HashMap<i32, Vec<Item>>,
+    /// Enrolment → (assessment → tenths).
+    pub scores: HashMap<i32, HashMap<i32, i32>>,
+}
+
+/// The assessment items of each of these cohorts, in order: one query.
+pub async fn items_of<C: ConnectionTrait>(
+    db: &C,
+    cohort_ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<Item>>> {
+    let mut out: HashMap<i32, Vec<Item>> = HashMap::new();
+    if cohort_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = assessment::Entity::find()
+        .filter(assessment::Column::CohortId.is_in(cohort_ids.to_vec()))
+        .order_by_asc(assessment::Column::Position)
+        .order_by_asc(assessment::Column::Id)
+        .all(db)
+        .await?;
+    for a in rows {
+        out.entry(a.cohort_id).or_default().push(Item {
+            id: a.id,
+            name: a.name,
+            weight: a.weight,
+        });
+    }
+    Ok(out)
+}
+
+/// The scores of each of these enrolments: enrolment → (assessment → tenths). One query.
+pub async fn scores_of<C: ConnectionTrait>(
+    db: &C,
+    enrolment_ids: &[i32],
+) -> AppResult<HashMap<i32, HashMap<i32, i32>>> {
+    let mut map: HashMap<i32, HashMap<i32, i32>> = HashMap::new();
+    if enrolment_ids.is_empty() {
+        return Ok(map);
+    }
+    let rows = score::Entity::find()
+        .filter(score::Column::EnrolmentId.is_in(enrolment_ids.to_vec()))
+        .all(db)
+        .await?;
+    for row in rows {
+        map.entry(row.enrolment_id)
+            .or_default()
+            .insert(row.assessment_id, row.score_tenths);
+    }
+    Ok(map)
+}
+
+/// The results of these enrolments, each in its cohort, as people read them (the same rows
+/// [`compute`] gives, by enrolment), from `inputs` and one read of their people: a fixed
+/// number of statements however many cohorts. Enrolments neither enrolled, completed nor
+/// not completed have none.
+pub async fn for_enrolments<C: ConnectionTrait>(
+    db: &C,
+    enrolments: &[(&enrolment::Model, &cohort::Model)],
+    inputs: &Inputs,
+) -> AppResult<HashMap<i32, ResultRow>> {
+    let judged: Vec<&(&enrolment::Model, &cohort::Model)> = enrolments
+        .iter()
+        .filter(|(e, c)| {
+            e.cohort_id == c.id
+                && matches!(
+                    e.status,
+                    EnrolmentStatus::Enrolled
+                        | EnrolmentStatus::Completed
+                        | EnrolmentStatus::NotCompleted
+                )
+        })
+        .collect();
+    if judged.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut ids: Vec<i32> = judged.iter().map(|(e, _)| e.participant_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let people: HashMap<i32, participant::Model> = participant::Entity::find()
+        .filter(participant::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let (no_items, no_scores) = (Vec::new(), HashMap::new());
+    Ok(judged
+        .into_iter()
+        .filter_map(|(e, cohort)| {
+            let person = people.get(&e.participant_id)?;
+            let (row, _) = judge(
+                cohort,
+                e,
+                person,
+                inputs.sessions.get(&cohort.id).copied().unwrap_or((0, 0)),
+                inputs.marks.get(&e.id).copied().unwrap_or_default(),
+                inputs.items.get(&cohort.id).unwrap_or(&no_items),
+                inputs.scores.get(&e.id).unwrap_or(&no_scores),
+            );
+            Some((e.id, row))
+        })
+        .collect())
+}
+
+/// Both readings of one enrolment from its cohort's numbers: the one rule [`assemble`] and
+/// [`for_enrolments`] apply. `sessions` is the cohort's (held so far, scheduled).
+fn judge(
+    cohort: &cohort::Model,
+    e: &enrolment::Model,
+    person: &participant::Model,
+    sessions: (i32, i32),
+    marks: MarkCounts,
+    items: &[Item],
+    theirs: &HashMap<i32, i32>,
+) -> (ResultRow, Closing) {
+    let rule = Rule::of(cohort);
+    let (held, total) = sessions;
+    let verdict = Verdict::of(e.status);
+    let frozen = verdict != Verdict::Pending;
+    let (total, attended, attendance) = match (frozen, e.sessions_total, e.sessions_attended) {
+        (true, Some(t), Some(a)) => (t, a, Attendance::frozen(a, t, rule.min_attendance_pct)),
+        _ => (
+            total,
+            marks.attended,
+            Attendance::new(
+                cohort.status,
+                marks.attended,
+                held,
+                total,
+                rule.min_attendance_pct,
+            ),
+        ),
+    };
+    // The rule closing applies, over the sessions scheduled.
+    let (mut grade, mut reasons) = evaluate(rule, total, attended, items, theirs);
+    let completed = if frozen {
+        if e.sessions_total.is_some() {
+            grade = e.final_grade_milli;
+            // Re-judge the frozen grade (the frozen value is what was certified).
+            reasons.retain(|r| !r.starts_with("nota "));
+            if let Some(g) = grade
+                && g < rule.pass_mark_tenths * 100
+            {
+                reasons.push(format!(
+                    "nota {} < {}",
+                    crate::format::grade(g),
+                    crate::format::grade_tenths(rule.pass_mark_tenths)
+                ));
+            }
+        }
+        let completed = verdict == Verdict::Completed;
+        if completed {
+            reasons.clear();
+        } else if reasons.is_empty() {
+            reasons.push("no cumplió la regla de aprobación al cierre".to_string());
+        }
+        completed
+    } else {
+        reasons.is_empty()
+    };
+    let closing = Closing {
+        enrolment_id: e.id,
+        full_name: person.full_name(),
+        sessions_total: total,
+        sessions_attended: attended,
+        final_grade_milli: grade,
+        completed,
+        reasons: reasons.clone(),
+    };
+    let at_risk = if frozen || cohort.status.is_final() {
+        Vec::new()
+    } else {
+        risk(rule, &attendance, marks.missed, items, theirs)
+    };
+    let row = ResultRow {
+        enrolment_id: e.id,
+        participant_id: person.id,
+        full_name: closing.full_name.clone(),
+        sessions_total: total,
+        sessions_attended: attended,
+        attendance_pct: attendance.pct(),
+        sessions_held: attendance.held(),
+        attendance,
+        final_grade_milli: grade,
+        final_grade: grade.map(|g| f64::from(g) / 1000.0),
+        completed: verdict.completed(),
+        eligible_for_certificate: verdict == Verdict::Completed,
+        reasons: if frozen { reasons } else { Vec::new() },
+        at_risk: !at_risk.is_empty(),
+        at_risk_reason: (!at_risk.is_empty()).then(|| at_risk.join("; ")),
+    };
+    (row, closing)
 }
 
 /// Refuses (409) to close a cohort whose assessment weights do not sum 100.

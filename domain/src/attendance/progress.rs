@@ -4,9 +4,8 @@
 
 use super::basis::Attendance;
 use crate::entities::values::{CohortStatus, EnrolmentStatus, Mark};
-use crate::entities::{attendance_mark, cohort, course, enrolment};
+use crate::entities::{attendance_mark, cohort, cohort_session, course, enrolment};
 use crate::error::AppResult;
-use crate::people::scope::PersonScope;
 use crate::results::{self, ResultRow};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -94,12 +93,14 @@ fn plural(n: i32, one: &str, many: &str) -> String {
 }
 
 /// Progress in every cohort where the participant is enrolled (or was: completed, not
-/// completed), newest first.
+/// completed), newest first. A fixed number of statements however many enrolments (issue 69):
+/// her enrolments with their cohorts, their courses, the cohorts' sessions, her marks, the
+/// cohorts' assessment items, her scores and her person, each one read for all of them.
 pub async fn for_participant<C: ConnectionTrait>(
     db: &C,
     participant_id: i32,
 ) -> AppResult<Vec<Progress>> {
-    let rows = enrolment::Entity::find()
+    let rows: Vec<(enrolment::Model, cohort::Model)> = enrolment::Entity::find()
         .filter(enrolment::Column::ParticipantId.eq(participant_id))
         .filter(enrolment::Column::Status.is_in([
             EnrolmentStatus::Enrolled,
@@ -109,13 +110,101 @@ pub async fn for_participant<C: ConnectionTrait>(
         .order_by_desc(enrolment::Column::CreatedAt)
         .find_also_related(cohort::Entity)
         .all(db)
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (row, cohort) in rows {
-        let Some(cohort) = cohort else { continue };
-        out.push(for_enrolment(db, &row, &cohort).await?);
+        .await?
+        .into_iter()
+        .filter_map(|(e, c)| c.map(|c| (e, c)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let now = crate::time::now();
+    let mut cohort_ids: Vec<i32> = rows.iter().map(|(_, c)| c.id).collect();
+    cohort_ids.sort_unstable();
+    cohort_ids.dedup();
+    let enrolment_ids: Vec<i32> = rows.iter().map(|(e, _)| e.id).collect();
+    let mut course_ids: Vec<i32> = rows.iter().map(|(_, c)| c.course_id).collect();
+    course_ids.sort_unstable();
+    course_ids.dedup();
+    let courses: HashMap<i32, String> = course::Entity::find()
+        .filter(course::Column::Id.is_in(course_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let mut sessions: HashMap<i32, Vec<cohort_session::Model>> = HashMap::new();
+    for s in cohort_session::Entity::find()
+        .filter(cohort_session::Column::CohortId.is_in(cohort_ids.clone()))
+        .order_by_asc(cohort_session::Column::StartsAt)
+        .all(db)
+        .await?
+    {
+        sessions.entry(s.cohort_id).or_default().push(s);
+    }
+    let mut marks: HashMap<i32, HashMap<i32, attendance_mark::Model>> = HashMap::new();
+    for m in attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::EnrolmentId.is_in(enrolment_ids.clone()))
+        .all(db)
+        .await?
+    {
+        marks
+            .entry(m.enrolment_id)
+            .or_default()
+            .insert(m.session_id, m);
+    }
+    // What the results' rule reads, from the same rows: the sessions held and scheduled of
+    // each cohort, and each enrolment's marks in its cohort's sessions.
+    let mut inputs = results::Inputs {
+        items: results::items_of(db, &cohort_ids).await?,
+        scores: results::scores_of(db, &enrolment_ids).await?,
+        ..Default::default()
+    };
+    for (cohort_id, list) in &sessions {
+        let held = list.iter().filter(|s| s.starts_at <= now).count();
+        inputs.sessions.insert(
+            *cohort_id,
+            (
+                i32::try_from(held).unwrap_or(i32::MAX),
+                i32::try_from(list.len()).unwrap_or(i32::MAX),
+            ),
+        );
+    }
+    for (row, cohort) in &rows {
+        let Some(theirs) = marks.get(&row.id) else {
+            continue;
+        };
+        let counts = inputs.marks.entry(row.id).or_default();
+        for s in sessions.get(&cohort.id).into_iter().flatten() {
+            match theirs.get(&s.id) {
+                Some(m) if m.status.counts_as_attended() => counts.attended += 1,
+                Some(_) => counts.missed += 1,
+                None => {}
+            }
+        }
+    }
+    let pairs: Vec<(&enrolment::Model, &cohort::Model)> =
+        rows.iter().map(|(e, c)| (e, c)).collect();
+    let mut judged = results::for_enrolments(db, &pairs, &inputs).await?;
+    let (no_sessions, no_marks, no_items, no_scores) =
+        (Vec::new(), HashMap::new(), Vec::new(), HashMap::new());
+    Ok(rows
+        .iter()
+        .map(|(row, cohort)| {
+            progress_of(
+                row,
+                cohort,
+                Of {
+                    course: courses.get(&cohort.course_id).cloned().unwrap_or_default(),
+                    sessions: sessions.get(&cohort.id).unwrap_or(&no_sessions),
+                    marks: marks.get(&row.id).unwrap_or(&no_marks),
+                    items: inputs.items.get(&cohort.id).unwrap_or(&no_items),
+                    scores: inputs.scores.get(&row.id).unwrap_or(&no_scores),
+                    result: judged.remove(&row.id),
+                },
+                now,
+            )
+        })
+        .collect())
 }
 
 /// Each session with the participant's mark (or «Sin registrar» / «Próxima»).
@@ -199,40 +288,36 @@ fn summary_of(
     }
 }
 
+/// What one enrolment's progress is made of, read for all of them by [`for_participant`].
+struct Of<'a> {
+    course: String,
+    sessions: &'a [cohort_session::Model],
+    /// Session → her mark.
+    marks: &'a HashMap<i32, attendance_mark::Model>,
+    items: &'a [results::Item],
+    /// Assessment → her score in tenths.
+    scores: &'a HashMap<i32, i32>,
+    /// Her result in the cohort, as [`results::compute`] gives it.
+    result: Option<ResultRow>,
+}
+
 /// One enrolment's progress.
-pub async fn for_enrolment<C: ConnectionTrait>(
-    db: &C,
+fn progress_of(
     row: &enrolment::Model,
     cohort: &cohort::Model,
-) -> AppResult<Progress> {
-    let now = crate::time::now();
-    let course_name = course::Entity::find_by_id(cohort.course_id)
-        .one(db)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let sessions = crate::cohorts::sessions::list(db, cohort.id).await?;
-    let marks: HashMap<i32, attendance_mark::Model> = attendance_mark::Entity::find()
-        .filter(attendance_mark::Column::EnrolmentId.eq(row.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.session_id, m))
-        .collect();
-    let items = results::items(db, cohort.id).await?;
-    let scores: HashMap<i32, i32> = crate::entities::score::Entity::find()
-        .filter(crate::entities::score::Column::EnrolmentId.eq(row.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.assessment_id, s.score_tenths))
-        .collect();
-    let result = results::compute(db, cohort, &PersonScope::Enrolment(row.id), Some(&[row.id]))
-        .await?
-        .pop();
-
-    let session_lines = session_marks(&sessions, &marks, now);
-    let score_lines = score_lines(&items, &scores);
+    of: Of<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Progress {
+    let Of {
+        course: course_name,
+        sessions,
+        marks,
+        items,
+        scores,
+        result,
+    } = of;
+    let session_lines = session_marks(sessions, marks, now);
+    let score_lines = score_lines(items, scores);
     let total = i32::try_from(sessions.len()).unwrap_or(i32::MAX);
     let held =
         i32::try_from(sessions.iter().filter(|s| s.starts_at <= now).count()).unwrap_or(i32::MAX);
@@ -242,7 +327,7 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         .count() as i32;
     let missed = marks.len() as i32 - attended;
     let min = cohort.min_attendance_pct;
-    let partial = results::partial_grade(&items, &scores);
+    let partial = results::partial_grade(items, scores);
     let pass_text = crate::format::grade_tenths(cohort.pass_mark_tenths);
     let closed = matches!(cohort.status, CohortStatus::Closed)
         || matches!(
@@ -263,8 +348,8 @@ pub async fn for_enrolment<C: ConnectionTrait>(
                 results::Rule::of(cohort),
                 &attendance,
                 missed,
-                &items,
-                &scores,
+                items,
+                scores,
             );
             (!reasons.is_empty()).then(|| reasons.join("; "))
         }
@@ -278,7 +363,7 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         left,
         min,
     );
-    Ok(Progress {
+    Progress {
         enrolment_id: row.id,
         cohort_id: cohort.id,
         cohort: cohort.name.clone(),
@@ -309,5 +394,5 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         absences_left: left,
         summary,
         result,
-    })
+    }
 }
