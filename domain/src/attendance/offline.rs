@@ -214,13 +214,91 @@ pub async fn apply_batch<C: ConnectionTrait>(
     // The cohort as it stands under the lock (a concurrent close is seen).
     let cohort = crate::cohorts::lock(db, session.cohort_id).await?;
     let now = crate::time::now();
-    let device = batch
+    let receipt = Receipt {
+        session_id: session.id,
+        cohort_id: cohort.id,
+        device: device_of(&batch),
+        actor_id: actor.id,
+        now,
+        closed: check_cohort_open(&cohort).err().map(|e| e.to_string()),
+        not_started: super::check_started(&session, now)
+            .err()
+            .map(|e| e.to_string()),
+    };
+    let known = known(db, actor, session.id, &access.people(), &batch).await?;
+    let mut held = held_of(&known.recorded);
+    // First pass: each mark's outcome against what is held, in the order sent.
+    let decisions = decide(&batch.marks, &known, &mut held, &receipt);
+    // Write what changed: the final mark per person, with the time it was made.
+    let (planned, made_at) = planned_marks(&decisions.changed, &held, &known.recorded, session.id);
+    if !planned.is_empty() {
+        super::save_marks_at(
+            db,
+            notifier,
+            actor.id,
+            &cohort,
+            &planned,
+            MarkSource::Manual,
+            &made_at,
+        )
+        .await?;
+    }
+    // What stands now (a mark identical to the one recorded keeps its earlier time).
+    let standing = marks_by_enrolment(db, session.id, &known.named).await?;
+    let (results, rows) = answer(decisions, &standing, &known.users)?;
+    if !rows.is_empty() {
+        attendance_batch_mark::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(BatchAnswer { results })
+}
+
+/// The batch's fixed circumstances: where it is applied, by whom, when, from which device,
+/// and why no mark of it may be applied at all (a closed cohort, a session not yet started).
+struct Receipt {
+    session_id: i32,
+    cohort_id: i32,
+    device: Option<String>,
+    actor_id: i32,
+    now: DateTime<Utc>,
+    closed: Option<String>,
+    not_started: Option<String>,
+}
+
+/// The batch's device id, trimmed and cut to [`MAX_KEY_CHARS`]; none when blank.
+fn device_of(batch: &BatchInput) -> Option<String> {
+    batch
         .device_id
         .as_deref()
         .map(str::trim)
         .filter(|d| !d.is_empty())
-        .map(|d| d.chars().take(MAX_KEY_CHARS).collect::<String>());
+        .map(|d| d.chars().take(MAX_KEY_CHARS).collect::<String>())
+}
 
+/// What a batch is judged against, read once before its first mark.
+struct Known {
+    /// Earlier receipts of the batch's keys in this session, by key.
+    received: HashMap<String, attendance_batch_mark::Model>,
+    /// The enrolments the batch names, or its keys' earlier receipts named.
+    named: Vec<i32>,
+    /// Of them, those the caller's scope covers.
+    enrolments: HashMap<i32, enrolment::Model>,
+    /// Their marks in this session as recorded before the batch, by enrolment.
+    recorded: HashMap<i32, attendance_mark::Model>,
+    /// Who recorded those marks, and the caller: name and role.
+    users: HashMap<i32, (String, Role)>,
+}
+
+/// Reads what `batch` is judged against in session `session_id` ([`Known`]), the people
+/// limited to `people`: a fixed number of queries.
+async fn known<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    session_id: i32,
+    people: &PersonScope,
+    batch: &BatchInput,
+) -> AppResult<Known> {
     let keys: Vec<String> = batch
         .marks
         .iter()
@@ -231,7 +309,7 @@ pub async fn apply_batch<C: ConnectionTrait>(
         HashMap::new()
     } else {
         attendance_batch_mark::Entity::find()
-            .filter(attendance_batch_mark::Column::SessionId.eq(session.id))
+            .filter(attendance_batch_mark::Column::SessionId.eq(session_id))
             .filter(attendance_batch_mark::Column::IdempotencyKey.is_in(keys))
             .all(db)
             .await?
@@ -247,7 +325,6 @@ pub async fn apply_batch<C: ConnectionTrait>(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let people = access.people();
     let enrolments: HashMap<i32, enrolment::Model> = if named.is_empty() {
         HashMap::new()
     } else {
@@ -260,25 +337,7 @@ pub async fn apply_batch<C: ConnectionTrait>(
             .map(|e| (e.id, e))
             .collect()
     };
-    let recorded: HashMap<i32, attendance_mark::Model> =
-        super::existing_marks(db, &[session.id], &named)
-            .await?
-            .into_iter()
-            .map(|((_, enrolment), mark)| (enrolment, mark))
-            .collect();
-    let mut held: HashMap<i32, Held> = recorded
-        .iter()
-        .map(|(id, m)| {
-            (
-                *id,
-                Held {
-                    status: m.status,
-                    at: m.recorded_at,
-                    by: m.recorded_by,
-                },
-            )
-        })
-        .collect();
+    let recorded = marks_by_enrolment(db, session_id, &named).await?;
     let mut users: HashMap<i32, (String, Role)> = user::Entity::find()
         .filter(
             user::Column::Id.is_in(
@@ -294,25 +353,76 @@ pub async fn apply_batch<C: ConnectionTrait>(
         .map(|u| (u.id, (u.full_name, u.role)))
         .collect();
     users.insert(actor.id, (actor.full_name.clone(), actor.role));
+    Ok(Known {
+        received,
+        named,
+        enrolments,
+        recorded,
+        users,
+    })
+}
 
-    let closed = check_cohort_open(&cohort).err().map(|e| e.to_string());
-    let not_started = super::check_started(&session, now)
-        .err()
-        .map(|e| e.to_string());
+/// The marks of `enrolments` in session `session_id`, by enrolment.
+async fn marks_by_enrolment<C: ConnectionTrait>(
+    db: &C,
+    session_id: i32,
+    enrolments: &[i32],
+) -> AppResult<HashMap<i32, attendance_mark::Model>> {
+    Ok(super::existing_marks(db, &[session_id], enrolments)
+        .await?
+        .into_iter()
+        .map(|((_, enrolment), mark)| (enrolment, mark))
+        .collect())
+}
 
-    // First pass: each mark's outcome against what is held, in the order sent.
-    struct Decided {
-        key: String,
-        enrolment: Option<i32>,
-        outcome: MarkOutcome,
-        reason: Option<String>,
-        first: Option<Box<MarkResult>>,
-        store: Option<attendance_batch_mark::ActiveModel>,
-    }
-    let mut decided: Vec<Decided> = Vec::with_capacity(batch.marks.len());
+/// The recorded marks, as the batch holds them when it starts.
+fn held_of(recorded: &HashMap<i32, attendance_mark::Model>) -> HashMap<i32, Held> {
+    recorded
+        .iter()
+        .map(|(id, m)| {
+            (
+                *id,
+                Held {
+                    status: m.status,
+                    at: m.recorded_at,
+                    by: m.recorded_by,
+                },
+            )
+        })
+        .collect()
+}
+
+/// One mark's decision in the first pass.
+struct Decided {
+    key: String,
+    enrolment: Option<i32>,
+    outcome: MarkOutcome,
+    reason: Option<String>,
+    first: Option<Box<MarkResult>>,
+    store: Option<attendance_batch_mark::ActiveModel>,
+}
+
+/// The first pass: each mark's decision in the order sent, where each new key was first seen
+/// in the batch, and the people whose mark the batch changed.
+struct Decisions {
+    decided: Vec<Decided>,
+    seen_here: HashMap<String, usize>,
+    changed: HashSet<i32>,
+}
+
+/// Decides each of `marks` against what is held, in the order sent: no valid key, refused; a
+/// key received before or earlier in the batch, unchanged; a new key by [`decide_new`].
+/// `held` ends with the marks that are to stand.
+fn decide(
+    marks: &[BatchMark],
+    known: &Known,
+    held: &mut HashMap<i32, Held>,
+    receipt: &Receipt,
+) -> Decisions {
+    let mut decided: Vec<Decided> = Vec::with_capacity(marks.len());
     let mut seen_here: HashMap<String, usize> = HashMap::new();
     let mut changed: HashSet<i32> = HashSet::new();
-    for mark in &batch.marks {
+    for mark in marks {
         let key = mark.key.as_deref().map(str::trim).unwrap_or("").to_string();
         let enrolment_id = mark.enrolment_id.and_then(|id| i32::try_from(id).ok());
         if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
@@ -330,12 +440,14 @@ pub async fn apply_batch<C: ConnectionTrait>(
             });
             continue;
         }
-        if let Some(row) = received.get(&key) {
+        if let Some(row) = known.received.get(&key) {
             let first = serde_json::from_str::<MarkResult>(&row.result).ok();
             decided.push(Decided {
                 key,
                 // Its current mark only if the caller's scope covers the person.
-                enrolment: row.enrolment_id.filter(|id| enrolments.contains_key(id)),
+                enrolment: row
+                    .enrolment_id
+                    .filter(|id| known.enrolments.contains_key(id)),
                 outcome: MarkOutcome::Unchanged,
                 reason: None,
                 first: first.map(Box::new),
@@ -356,170 +468,245 @@ pub async fn apply_batch<C: ConnectionTrait>(
             continue;
         }
         seen_here.insert(key.clone(), decided.len());
-        let status = mark
+        decided.push(decide_new(
+            mark,
+            key,
+            enrolment_id,
+            known,
+            held,
+            &mut changed,
+            receipt,
+        ));
+    }
+    Decisions {
+        decided,
+        seen_here,
+        changed,
+    }
+}
+
+/// Decides a mark whose key is new: refused ([`refusal`]), or else judged against the mark
+/// held for the person ([`judge`]); with the receipt row to store for its key.
+fn decide_new(
+    mark: &BatchMark,
+    key: String,
+    enrolment_id: Option<i32>,
+    known: &Known,
+    held: &mut HashMap<i32, Held>,
+    changed: &mut HashSet<i32>,
+    receipt: &Receipt,
+) -> Decided {
+    let status = mark
+        .status
+        .as_deref()
+        .map(str::trim)
+        .and_then(|t| Mark::parse(t).or_else(|| parse_mark(t)));
+    let time = device_time(mark.marked_at.as_deref());
+    let refusal = refusal(mark, status, &time, enrolment_id, known, receipt);
+    let mut row = attendance_batch_mark::ActiveModel {
+        session_id: Set(receipt.session_id),
+        idempotency_key: Set(key.clone()),
+        device_id: Set(receipt.device.clone()),
+        enrolment_id: Set(enrolment_id),
+        status: Set(mark
             .status
             .as_deref()
-            .map(str::trim)
-            .and_then(|t| Mark::parse(t).or_else(|| parse_mark(t)));
-        let time = device_time(mark.marked_at.as_deref());
-        let refusal: Option<String> = if let Some(reason) = &closed {
-            Some(reason.clone())
-        } else if status.is_none() {
-            Some(format!(
-                "«{}» no es una asistencia válida: use presente, tarde, excusado o ausente.",
-                mark.status
-                    .as_deref()
-                    .unwrap_or("")
-                    .chars()
-                    .take(40)
-                    .collect::<String>()
-            ))
-        } else if let Err(reason) = &time {
-            Some(reason.clone())
-        } else if let Ok(at) = time
-            && in_the_future(at, now)
-        {
-            Some(format!(
-                "La hora de la marca ({}) está en el futuro: revise la fecha y la hora del \
-                 teléfono y marque de nuevo.",
-                crate::format::date_time(at)
-            ))
-        } else if let Some(problem) = match (mark.enrolment_id, enrolment_id) {
-            (None, _) => Some("La marca no dice de qué inscripción es (enrolment_id).".into()),
-            (Some(raw), None) => Some(format!("La inscripción {raw} no existe.")),
-            (Some(_), Some(id)) => {
-                enrolment_problem(enrolments.get(&id), cohort.id, id, "marcas de asistencia")
-            }
-        } {
-            Some(problem)
-        } else {
-            not_started.clone()
-        };
-        let mut row = attendance_batch_mark::ActiveModel {
-            session_id: Set(session.id),
-            idempotency_key: Set(key.clone()),
-            device_id: Set(device.clone()),
-            enrolment_id: Set(enrolment_id),
-            status: Set(mark
-                .status
-                .as_deref()
-                .map(|s| s.trim().chars().take(40).collect())),
-            marked_at: Set(time.as_ref().ok().copied()),
-            outcome: Set(BatchOutcome::Refused),
-            result: Set(String::new()),
-            received_by: Set(Some(actor.id)),
-            received_at: Set(now),
-            ..Default::default()
-        };
-        let (outcome, reason) = match (refusal, status, time, enrolment_id) {
-            (None, Some(status), Ok(at), Some(id)) => match held.get(&id) {
-                Some(current) if current.at >= at => {
-                    let role = current.by.and_then(|by| users.get(&by)).map(|u| u.1);
-                    if is_correction_role(role) && current.status != status {
-                        let name = current
-                            .by
-                            .and_then(|by| users.get(&by))
-                            .map(|u| u.0.clone())
-                            .unwrap_or_default();
-                        (
-                            MarkOutcome::Conflict,
-                            Some(format!(
-                                "{name} ({}) corrigió esta marca a «{}» el {}, después de su \
-                                 marca sin conexión («{}», {}): no se cambió. Si la suya es la \
-                                 correcta, márquela de nuevo.",
-                                role.map(|r| r.label().to_lowercase()).unwrap_or_default(),
-                                current.status.label().to_lowercase(),
-                                crate::format::date_time(current.at),
-                                status.label().to_lowercase(),
-                                crate::format::date_time(at),
-                            )),
-                        )
-                    } else {
-                        (MarkOutcome::Superseded, None)
-                    }
-                }
-                _ => {
-                    changed.insert(id);
-                    held.insert(
-                        id,
-                        Held {
-                            status,
-                            at,
-                            by: Some(actor.id),
-                        },
-                    );
-                    (MarkOutcome::Applied, None)
-                }
-            },
-            (refusal, ..) => (
-                MarkOutcome::Refused,
-                Some(refusal.unwrap_or_else(|| "La marca no se pudo leer.".into())),
-            ),
-        };
-        if let Some(stored) = outcome.stored() {
-            row.outcome = Set(stored);
-        }
-        decided.push(Decided {
-            key,
-            enrolment: enrolment_id.filter(|id| enrolments.contains_key(id)),
-            outcome,
-            reason,
-            first: None,
-            store: Some(row),
-        });
+            .map(|s| s.trim().chars().take(40).collect())),
+        marked_at: Set(time.as_ref().ok().copied()),
+        outcome: Set(BatchOutcome::Refused),
+        result: Set(String::new()),
+        received_by: Set(Some(receipt.actor_id)),
+        received_at: Set(receipt.now),
+        ..Default::default()
+    };
+    let (outcome, reason) = match (refusal, status, time, enrolment_id) {
+        (None, Some(status), Ok(at), Some(id)) => judge(
+            status,
+            at,
+            id,
+            &known.users,
+            held,
+            changed,
+            receipt.actor_id,
+        ),
+        (refusal, ..) => (
+            MarkOutcome::Refused,
+            Some(refusal.unwrap_or_else(|| "La marca no se pudo leer.".into())),
+        ),
+    };
+    if let Some(stored) = outcome.stored() {
+        row.outcome = Set(stored);
     }
+    Decided {
+        key,
+        enrolment: enrolment_id.filter(|id| known.enrolments.contains_key(id)),
+        outcome,
+        reason,
+        first: None,
+        store: Some(row),
+    }
+}
 
-    // Write what changed: the final mark per person, with the time it was made.
+/// Why a mark with a new key is refused, the first that holds of: the cohort is closed, the
+/// status or the time cannot be read, the time is in the future, the enrolment is missing or
+/// may not be marked, the session has not started; none when it may be applied.
+fn refusal(
+    mark: &BatchMark,
+    status: Option<Mark>,
+    time: &Result<DateTime<Utc>, String>,
+    enrolment_id: Option<i32>,
+    known: &Known,
+    receipt: &Receipt,
+) -> Option<String> {
+    if let Some(reason) = &receipt.closed {
+        Some(reason.clone())
+    } else if status.is_none() {
+        Some(format!(
+            "«{}» no es una asistencia válida: use presente, tarde, excusado o ausente.",
+            mark.status
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .take(40)
+                .collect::<String>()
+        ))
+    } else if let Err(reason) = time {
+        Some(reason.clone())
+    } else if let Ok(at) = time
+        && in_the_future(*at, receipt.now)
+    {
+        Some(format!(
+            "La hora de la marca ({}) está en el futuro: revise la fecha y la hora del \
+             teléfono y marque de nuevo.",
+            crate::format::date_time(*at)
+        ))
+    } else if let Some(problem) = match (mark.enrolment_id, enrolment_id) {
+        (None, _) => Some("La marca no dice de qué inscripción es (enrolment_id).".into()),
+        (Some(raw), None) => Some(format!("La inscripción {raw} no existe.")),
+        (Some(_), Some(id)) => enrolment_problem(
+            known.enrolments.get(&id),
+            receipt.cohort_id,
+            id,
+            "marcas de asistencia",
+        ),
+    } {
+        Some(problem)
+    } else {
+        receipt.not_started.clone()
+    }
+}
+
+/// A readable mark `status` made at `at` for enrolment `id`, against the mark held for the
+/// person: one no newer than it is superseded — or in conflict when a coordinator or an
+/// administrator set it to something else; otherwise it is applied (held from now on, and the
+/// person counted as changed).
+fn judge(
+    status: Mark,
+    at: DateTime<Utc>,
+    id: i32,
+    users: &HashMap<i32, (String, Role)>,
+    held: &mut HashMap<i32, Held>,
+    changed: &mut HashSet<i32>,
+    actor_id: i32,
+) -> (MarkOutcome, Option<String>) {
+    match held.get(&id) {
+        Some(current) if current.at >= at => {
+            let role = current.by.and_then(|by| users.get(&by)).map(|u| u.1);
+            if is_correction_role(role) && current.status != status {
+                let name = current
+                    .by
+                    .and_then(|by| users.get(&by))
+                    .map(|u| u.0.clone())
+                    .unwrap_or_default();
+                (
+                    MarkOutcome::Conflict,
+                    Some(format!(
+                        "{name} ({}) corrigió esta marca a «{}» el {}, después de su \
+                         marca sin conexión («{}», {}): no se cambió. Si la suya es la \
+                         correcta, márquela de nuevo.",
+                        role.map(|r| r.label().to_lowercase()).unwrap_or_default(),
+                        current.status.label().to_lowercase(),
+                        crate::format::date_time(current.at),
+                        status.label().to_lowercase(),
+                        crate::format::date_time(at),
+                    )),
+                )
+            } else {
+                (MarkOutcome::Superseded, None)
+            }
+        }
+        _ => {
+            changed.insert(id);
+            held.insert(
+                id,
+                Held {
+                    status,
+                    at,
+                    by: Some(actor_id),
+                },
+            );
+            (MarkOutcome::Applied, None)
+        }
+    }
+}
+
+/// What to write: the mark now held for each person the batch `changed` (by enrolment), with
+/// the note recorded before, and the time each was made.
+fn planned_marks(
+    changed: &HashSet<i32>,
+    held: &HashMap<i32, Held>,
+    recorded: &HashMap<i32, attendance_mark::Model>,
+    session_id: i32,
+) -> (Vec<Planned>, HashMap<(i32, i32), DateTime<Utc>>) {
     let mut planned = Vec::new();
     let mut made_at = HashMap::new();
-    for id in &changed {
+    for id in changed {
         let Some(now_held) = held.get(id) else {
             continue;
         };
         planned.push(Planned {
-            session_id: session.id,
+            session_id,
             enrolment_id: *id,
             status: now_held.status,
             note: recorded.get(id).and_then(|b| b.note.clone()),
         });
-        made_at.insert((session.id, *id), now_held.at);
+        made_at.insert((session_id, *id), now_held.at);
     }
     planned.sort_by_key(|p| p.enrolment_id);
-    if !planned.is_empty() {
-        super::save_marks_at(
-            db,
-            notifier,
-            actor.id,
-            &cohort,
-            &planned,
-            MarkSource::Manual,
-            &made_at,
-        )
-        .await?;
-    }
-    // What stands now (a mark identical to the one recorded keeps its earlier time).
-    let standing: HashMap<i32, attendance_mark::Model> =
-        super::existing_marks(db, &[session.id], &named)
-            .await?
-            .into_iter()
-            .map(|((_, enrolment), mark)| (enrolment, mark))
-            .collect();
-    let current_of = |id: Option<i32>| -> Option<CurrentMark> {
-        let mark = standing.get(&id?)?;
-        let by = mark.recorded_by.and_then(|by| users.get(&by));
-        Some(CurrentMark {
-            status: mark.status,
-            status_label: mark.status.label().to_string(),
-            marked_at: crate::time::date_time(mark.recorded_at),
-            by: by.map(|u| u.0.clone()),
-            by_role: by.map(|u| u.1),
-        })
-    };
+    (planned, made_at)
+}
 
+/// The mark standing for enrolment `id` after the batch, with who recorded it.
+fn current_mark(
+    id: Option<i32>,
+    standing: &HashMap<i32, attendance_mark::Model>,
+    users: &HashMap<i32, (String, Role)>,
+) -> Option<CurrentMark> {
+    let mark = standing.get(&id?)?;
+    let by = mark.recorded_by.and_then(|by| users.get(&by));
+    Some(CurrentMark {
+        status: mark.status,
+        status_label: mark.status.label().to_string(),
+        marked_at: crate::time::date_time(mark.recorded_at),
+        by: by.map(|u| u.0.clone()),
+        by_role: by.map(|u| u.1),
+    })
+}
+
+/// Each mark's result in the order sent (a key repeated in the batch with the first answer
+/// given for it), and the receipt rows of the new keys, each with its result.
+fn answer(
+    decisions: Decisions,
+    standing: &HashMap<i32, attendance_mark::Model>,
+    users: &HashMap<i32, (String, Role)>,
+) -> AppResult<(Vec<MarkResult>, Vec<attendance_batch_mark::ActiveModel>)> {
+    let Decisions {
+        decided, seen_here, ..
+    } = decisions;
     let mut results: Vec<MarkResult> = Vec::with_capacity(decided.len());
     let mut rows = Vec::new();
     for d in decided {
-        let current = current_of(d.enrolment);
+        let current = current_mark(d.enrolment, standing, users);
         let first = match (d.outcome, d.first) {
             (MarkOutcome::Unchanged, Some(first)) => Some(first),
             (MarkOutcome::Unchanged, None) => seen_here
@@ -542,12 +729,7 @@ pub async fn apply_batch<C: ConnectionTrait>(
         }
         results.push(result);
     }
-    if !rows.is_empty() {
-        attendance_batch_mark::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(BatchAnswer { results })
+    Ok((results, rows))
 }
 
 /// The symbols of a person's code on paper: Crockford's base 32 (no I, L, O, U: nothing to

@@ -214,18 +214,65 @@ pub async fn together<C: ConnectionTrait>(
             .map(|_| Err(module_of_edition(&edition)))
             .collect());
     }
+    refuse_closed_or_elsewhere(db, asks, &mut answers, &cohort, &targets).await?;
+    // One read of the cohort's enrolments and one of the asking people's answer the rest
+    // (issue 50): the seats taken, the waiting list, who holds one already.
+    let asking: Vec<i32> = asks
+        .iter()
+        .zip(&answers)
+        .filter(|(_, answer)| answer.is_ok())
+        .map(|(ask, _)| ask.person.id)
+        .collect();
+    if asking.is_empty() {
+        return Ok(only_refusals(answers));
+    }
+    let standing = standing(db, cohort.id).await?;
+    let holding = holders(db, cohort.id, &asking).await?;
+    // The seat limit and the seats kept per municipality (issue 35).
+    let book = seats::SeatBook::with_enrolled(db, &cohort, standing.enrolled.max(0) as u64).await?;
+    let decided = seat_each(
+        asks,
+        answers,
+        &cohort,
+        &standing,
+        holding,
+        book,
+        crate::time::now(),
+    );
+    let rows: Vec<enrolment::ActiveModel> = decided
+        .iter()
+        .filter_map(|d| d.as_ref().ok().map(|decision| decision.row.clone()))
+        .collect();
+    let ids = insert_rows(db, rows).await?;
+    let (views, changes, emails) =
+        written(notifier, asks, decided, &ids, &cohort, details.as_ref())?;
+    audit::record_many(db, changes).await?;
+    crate::mail::enqueue_many(db, notifier, emails).await?;
+    Ok(views)
+}
+
+/// Refuses, in place, each ask still standing that the cohort does not take: a cohort not
+/// open to it ([`check_open`]), or a person from a municipality the cohort is not offered to
+/// without an override (the places it is offered to named, read once).
+async fn refuse_closed_or_elsewhere<C: ConnectionTrait>(
+    db: &C,
+    asks: &[Ask<'_>],
+    answers: &mut [AppResult<Option<String>>],
+    cohort: &cohort::Model,
+    targets: &cohorts::Targets,
+) -> AppResult<()> {
     let mut places: Option<String> = None;
     for (ask, answer) in asks.iter().zip(answers.iter_mut()) {
         let Ok(override_reason) = answer else {
             continue;
         };
-        if let Err(refused) = check_open(&cohort, override_reason.is_some()) {
+        if let Err(refused) = check_open(cohort, override_reason.is_some()) {
             *answer = Err(refused);
             continue;
         }
         if !targets.offers(&ask.person.municipality_code) && override_reason.is_none() {
             if places.is_none() {
-                places = Some(cohorts::place_names(db, &targets).await?.join("; "));
+                places = Some(cohorts::place_names(db, targets).await?.join("; "));
             }
             let home = municipality::Entity::find_by_id(ask.person.municipality_code.clone())
                 .one(db)
@@ -240,28 +287,26 @@ pub async fn together<C: ConnectionTrait>(
             ));
         }
     }
-    // One read of the cohort's enrolments and one of the asking people's answer the rest
-    // (issue 50): the seats taken, the waiting list, who holds one already.
-    let asking: Vec<i32> = asks
-        .iter()
-        .zip(&answers)
-        .filter(|(_, answer)| answer.is_ok())
-        .map(|(ask, _)| ask.person.id)
-        .collect();
-    if asking.is_empty() {
-        return Ok(only_refusals(answers));
-    }
-    let standing = standing(db, cohort.id).await?;
-    let mut holding = holders(db, cohort.id, &asking).await?;
-    // The seat limit and the seats kept per municipality (issue 35).
-    let mut book =
-        seats::SeatBook::with_enrolled(db, &cohort, standing.enrolled.max(0) as u64).await?;
+    Ok(())
+}
+
+/// Each ask in order, under the cohort's lock: refused (already refused, or the person holds
+/// a seat already — also the second of two presses in one batch), or its row with a seat
+/// when `book` has one for the person's municipality, else a place at the end of the waiting
+/// list (a new ticket is the last one handed out + 1, so everyone still waiting is ahead).
+fn seat_each(
+    asks: &[Ask<'_>],
+    answers: Vec<AppResult<Option<String>>>,
+    cohort: &cohort::Model,
+    standing: &Standing,
+    mut holding: std::collections::HashSet<i32>,
+    mut book: seats::SeatBook,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<AppResult<Decision>> {
     let (mut last_ticket, mut waiting) = (
         standing.last_ticket.unwrap_or(0),
         standing.waiting.max(0) as u64,
     );
-    let at = crate::time::now();
-    // Each ask in order: refused, or its row and its place in the waiting list.
     let mut decided: Vec<AppResult<Decision>> = Vec::with_capacity(asks.len());
     for (ask, answer) in asks.iter().zip(answers) {
         let override_reason = match answer {
@@ -318,11 +363,24 @@ pub async fn together<C: ConnectionTrait>(
             override_reason,
         }));
     }
-    let rows: Vec<enrolment::ActiveModel> = decided
-        .iter()
-        .filter_map(|d| d.as_ref().ok().map(|decision| decision.row.clone()))
-        .collect();
-    let ids = insert_rows(db, rows).await?;
+    decided
+}
+
+/// What the decided asks leave once their rows are in (`ids`: participant → enrolment): each
+/// ask's answer in order, the audit of each enrolment made and — with the cohort's `details`,
+/// read when someone asking has an address — the notice of each.
+fn written(
+    notifier: &Notifier<'_>,
+    asks: &[Ask<'_>],
+    decided: Vec<AppResult<Decision>>,
+    ids: &std::collections::HashMap<i32, i32>,
+    cohort: &cohort::Model,
+    details: Option<&notices::Details>,
+) -> AppResult<(
+    Vec<AppResult<EnrolmentView>>,
+    Vec<Change<'static>>,
+    Vec<crate::mail::Email>,
+)> {
     let mut views = Vec::with_capacity(asks.len());
     let mut changes = Vec::new();
     let mut emails = Vec::new();
@@ -363,13 +421,13 @@ pub async fn together<C: ConnectionTrait>(
             })
             .ok(),
         });
-        if let Some(details) = &details {
+        if let Some(details) = details {
             let notice = match position {
                 None => notices::Notice::Enrolled,
                 Some(position) => notices::Notice::Waitlisted { position },
             };
             emails.extend(notices::email(
-                notifier, &cohort, details, person, id, notice,
+                notifier, cohort, details, person, id, notice,
             )?);
         }
         views.push(Ok(EnrolmentView {
@@ -380,9 +438,7 @@ pub async fn together<C: ConnectionTrait>(
             waitlist_position: position,
         }));
     }
-    audit::record_many(db, changes).await?;
-    crate::mail::enqueue_many(db, notifier, emails).await?;
-    Ok(views)
+    Ok((views, changes, emails))
 }
 
 /// What an ask brings before the cohort is read: refused (the person beyond a staff member's

@@ -20,7 +20,6 @@
 //!   every provider's in its department (the comparison's rows are already its department's).
 //! - Ratios are rounded to the nearest whole peso (half away from zero).
 
-use super::impact::{ComparisonRow, Group};
 use crate::accounts::actor::Actor;
 use crate::entities::values::{CostStage, Role};
 use crate::entities::{
@@ -212,15 +211,7 @@ pub async fn by_municipality<C: ConnectionTrait>(
     };
     let (provider, departments) = (summed.provider, summed.departments.as_ref());
     // The municipalities whose costs the reader sums: the comparison's, within its departments.
-    let department_of: HashMap<String, String> = municipality::Entity::find()
-        .select_only()
-        .column(municipality::Column::Code)
-        .column(municipality::Column::DepartmentCode)
-        .into_tuple::<(String, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let department_of = departments_of(db).await?;
     let counted = |code: &str| {
         codes.contains(code)
             && departments.is_none_or(|list| {
@@ -229,14 +220,7 @@ pub async fn by_municipality<C: ConnectionTrait>(
                     .is_some_and(|d| list.iter().any(|x| x == d))
             })
     };
-    let mut condition = Condition::all()
-        .add(cost_item::Column::Stage.eq(CostStage::Ejecutado))
-        .add(cost_item::Column::IncurredOn.gte(first))
-        .add(cost_item::Column::IncurredOn.lte(last));
-    if let Some(p) = provider {
-        condition = condition.add(cost_item::Column::ProviderId.eq(p));
-    }
-    let items = cost_item::Entity::find().filter(condition).all(db).await?;
+    let items = executed_items(db, provider, first, last).await?;
     let cohort_ids: Vec<i32> = {
         let set: HashSet<i32> = items.iter().filter_map(|i| i.cohort_id).collect();
         set.into_iter().collect()
@@ -246,66 +230,176 @@ pub async fn by_municipality<C: ConnectionTrait>(
         set.into_iter().collect()
     };
     let values = crate::costs::values(db, &items).await?;
-    // Cohorts: whether they train trainers, whether they develop the capacity, and the
-    // weights of their municipalities.
-    let mut trains_trainers: HashMap<i32, bool> = HashMap::new();
-    let mut course_of: HashMap<i32, i32> = HashMap::new();
-    let mut weights: HashMap<i32, Vec<(String, i64)>> = HashMap::new();
-    let mut offered: HashMap<i32, Vec<(String, i64)>> = HashMap::new();
-    for chunk in cohort_ids.chunks(1_000) {
-        for c in cohort::Entity::find()
-            .filter(cohort::Column::Id.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            trains_trainers.insert(c.id, c.trains_trainers);
-            course_of.insert(c.id, c.course_id);
-        }
-        for f in cohort_figure::Entity::find()
-            .filter(cohort_figure::Column::CohortId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            if f.enrolled > 0 {
-                weights
-                    .entry(f.cohort_id)
-                    .or_default()
-                    .push((f.municipality_code, i64::from(f.enrolled)));
+    let cohorts = Cohorts::read(db, &cohort_ids).await?;
+    let assistances = Assistances::read(db, &assistance_ids, capacity).await?;
+    let courses = courses_developing(db, capacity).await?;
+    let develops = |cohort_id: i32| match &courses {
+        None => true,
+        Some(set) => cohorts
+            .course_of
+            .get(&cohort_id)
+            .is_some_and(|c| set.contains(c)),
+    };
+    for item in &items {
+        let value = values.get(&item.id).copied().unwrap_or(0);
+        let Some((shares, kind)) =
+            item_shares(item, value, &cohorts, &assistances, capacity, &develops)
+        else {
+            continue;
+        };
+        for (code, amount) in shares {
+            if amount == 0 || !counted(&code) {
+                continue;
             }
-        }
-        for m in cohort_municipality::Entity::find()
-            .filter(cohort_municipality::Column::CohortId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            offered
-                .entry(m.cohort_id)
-                .or_default()
-                .push((m.municipality_code, 1));
+            let entry = out.entry(code).or_default();
+            match kind {
+                Kind::Training => entry.training += amount,
+                Kind::Assistance => entry.assistance += amount,
+                Kind::Replicas => entry.replicas += amount,
+            }
+            *entry.by_provider.entry(item.provider_id).or_default() += amount;
         }
     }
-    let mut assistance_place: HashMap<i32, Option<String>> = HashMap::new();
-    let mut on_capacity: HashSet<i32> = HashSet::new();
-    for chunk in assistance_ids.chunks(1_000) {
-        for a in assistance::Entity::find()
-            .filter(assistance::Column::Id.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            assistance_place.insert(a.id, a.municipality_code);
+    // People certified in cohorts that started within the window (the reader's, the
+    // capacity's).
+    for (code, certified) in
+        certified_in_window(db, provider, courses.as_ref(), first, last).await?
+    {
+        if certified > 0 && counted(&code) {
+            out.entry(code).or_default().certified += i64::from(certified);
         }
-        if let Some(capacity) = capacity {
-            for a in assistance_capacity::Entity::find()
-                .filter(assistance_capacity::Column::AssistanceId.is_in(chunk.to_vec()))
-                .filter(assistance_capacity::Column::CapacityId.eq(capacity))
+    }
+    Ok(out)
+}
+
+/// Every municipality's department, by DANE code.
+pub(crate) async fn departments_of<C: ConnectionTrait>(
+    db: &C,
+) -> AppResult<HashMap<String, String>> {
+    Ok(municipality::Entity::find()
+        .select_only()
+        .column(municipality::Column::Code)
+        .column(municipality::Column::DepartmentCode)
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The executed cost items incurred from `first` to `last` (one provider's, or every one's).
+async fn executed_items<C: ConnectionTrait>(
+    db: &C,
+    provider: Option<i32>,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> AppResult<Vec<cost_item::Model>> {
+    let mut condition = Condition::all()
+        .add(cost_item::Column::Stage.eq(CostStage::Ejecutado))
+        .add(cost_item::Column::IncurredOn.gte(first))
+        .add(cost_item::Column::IncurredOn.lte(last));
+    if let Some(p) = provider {
+        condition = condition.add(cost_item::Column::ProviderId.eq(p));
+    }
+    Ok(cost_item::Entity::find().filter(condition).all(db).await?)
+}
+
+/// What the items' cohorts bring to the split: whether they train trainers, their course, and
+/// the weights of their municipalities (people trained from each; or, for a cohort nobody was
+/// trained in, 1 for each municipality it was offered to).
+#[derive(Default)]
+struct Cohorts {
+    trains_trainers: HashMap<i32, bool>,
+    course_of: HashMap<i32, i32>,
+    weights: HashMap<i32, Vec<(String, i64)>>,
+    offered: HashMap<i32, Vec<(String, i64)>>,
+}
+
+impl Cohorts {
+    /// Reads them for cohorts `ids` (chunked).
+    async fn read<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<Cohorts> {
+        let mut out = Cohorts::default();
+        for chunk in ids.chunks(1_000) {
+            for c in cohort::Entity::find()
+                .filter(cohort::Column::Id.is_in(chunk.to_vec()))
                 .all(db)
                 .await?
             {
-                on_capacity.insert(a.assistance_id);
+                out.trains_trainers.insert(c.id, c.trains_trainers);
+                out.course_of.insert(c.id, c.course_id);
+            }
+            for f in cohort_figure::Entity::find()
+                .filter(cohort_figure::Column::CohortId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                if f.enrolled > 0 {
+                    out.weights
+                        .entry(f.cohort_id)
+                        .or_default()
+                        .push((f.municipality_code, i64::from(f.enrolled)));
+                }
+            }
+            for m in cohort_municipality::Entity::find()
+                .filter(cohort_municipality::Column::CohortId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                out.offered
+                    .entry(m.cohort_id)
+                    .or_default()
+                    .push((m.municipality_code, 1));
             }
         }
+        Ok(out)
     }
-    let courses: Option<HashSet<i32>> = match capacity {
+}
+
+/// What the items' assistances bring: their municipality (none for a gobernación's), and —
+/// with a capacity chosen — which of them are on it.
+#[derive(Default)]
+struct Assistances {
+    place: HashMap<i32, Option<String>>,
+    on_capacity: HashSet<i32>,
+}
+
+impl Assistances {
+    /// Reads them for assistances `ids` (chunked).
+    async fn read<C: ConnectionTrait>(
+        db: &C,
+        ids: &[i32],
+        capacity: Option<i32>,
+    ) -> AppResult<Assistances> {
+        let mut out = Assistances::default();
+        for chunk in ids.chunks(1_000) {
+            for a in assistance::Entity::find()
+                .filter(assistance::Column::Id.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                out.place.insert(a.id, a.municipality_code);
+            }
+            if let Some(capacity) = capacity {
+                for a in assistance_capacity::Entity::find()
+                    .filter(assistance_capacity::Column::AssistanceId.is_in(chunk.to_vec()))
+                    .filter(assistance_capacity::Column::CapacityId.eq(capacity))
+                    .all(db)
+                    .await?
+                {
+                    out.on_capacity.insert(a.assistance_id);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The courses that develop `capacity`; none (every course) without one.
+async fn courses_developing<C: ConnectionTrait>(
+    db: &C,
+    capacity: Option<i32>,
+) -> AppResult<Option<HashSet<i32>>> {
+    Ok(match capacity {
         None => None,
         Some(capacity) => Some(
             course_capacity::Entity::find()
@@ -316,56 +410,67 @@ pub async fn by_municipality<C: ConnectionTrait>(
                 .map(|c| c.course_id)
                 .collect(),
         ),
-    };
-    let develops = |cohort_id: i32| match &courses {
-        None => true,
-        Some(set) => course_of.get(&cohort_id).is_some_and(|c| set.contains(c)),
-    };
-    for item in &items {
-        let value = values.get(&item.id).copied().unwrap_or(0);
-        let (shares, kind) = match (item.cohort_id, item.assistance_id) {
-            (Some(c), _) => {
-                if !develops(c) {
-                    continue;
-                }
-                let w = weights
-                    .get(&c)
-                    .or_else(|| offered.get(&c))
-                    .cloned()
-                    .unwrap_or_default();
-                let kind = if trains_trainers.get(&c).copied().unwrap_or(false) {
-                    2
-                } else {
-                    0
-                };
-                (split(value, &w), kind)
+    })
+}
+
+/// What an item's cost counts as in a group's cost.
+#[derive(Clone, Copy)]
+enum Kind {
+    Training,
+    Assistance,
+    Replicas,
+}
+
+/// An item's `value` split among municipalities, and what it counts as: a cohort's split by
+/// its weights ([`split`]; replicas when it trains trainers), an assistance's all to its
+/// municipality. None when it does not count: a cohort whose course does not develop the
+/// capacity, an assistance not on it or without a municipality, an item of neither.
+fn item_shares(
+    item: &cost_item::Model,
+    value: i64,
+    cohorts: &Cohorts,
+    assistances: &Assistances,
+    capacity: Option<i32>,
+    develops: impl Fn(i32) -> bool,
+) -> Option<(Vec<(String, i64)>, Kind)> {
+    match (item.cohort_id, item.assistance_id) {
+        (Some(c), _) => {
+            if !develops(c) {
+                return None;
             }
-            (None, Some(a)) => {
-                if capacity.is_some() && !on_capacity.contains(&a) {
-                    continue;
-                }
-                match assistance_place.get(&a).cloned().flatten() {
-                    Some(code) => (vec![(code, value)], 1),
-                    None => continue,
-                }
-            }
-            (None, None) => continue,
-        };
-        for (code, amount) in shares {
-            if amount == 0 || !counted(&code) {
-                continue;
-            }
-            let entry = out.entry(code).or_default();
-            match kind {
-                0 => entry.training += amount,
-                1 => entry.assistance += amount,
-                _ => entry.replicas += amount,
-            }
-            *entry.by_provider.entry(item.provider_id).or_default() += amount;
+            let w = cohorts
+                .weights
+                .get(&c)
+                .or_else(|| cohorts.offered.get(&c))
+                .cloned()
+                .unwrap_or_default();
+            let kind = if cohorts.trains_trainers.get(&c).copied().unwrap_or(false) {
+                Kind::Replicas
+            } else {
+                Kind::Training
+            };
+            Some((split(value, &w), kind))
         }
+        (None, Some(a)) => {
+            if capacity.is_some() && !assistances.on_capacity.contains(&a) {
+                return None;
+            }
+            let code = assistances.place.get(&a).cloned().flatten()?;
+            Some((vec![(code, value)], Kind::Assistance))
+        }
+        (None, None) => None,
     }
-    // People certified in cohorts that started within the window (the reader's, the
-    // capacity's).
+}
+
+/// People certified, by municipality (one row per cohort and municipality), in cohorts that
+/// started from `first` to `last` — of `provider` when given, of `courses` when given.
+async fn certified_in_window<C: ConnectionTrait>(
+    db: &C,
+    provider: Option<i32>,
+    courses: Option<&HashSet<i32>>,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> AppResult<Vec<(String, i32)>> {
     let mut started = cohort::Entity::find()
         .select_only()
         .column(cohort::Column::Id)
@@ -380,9 +485,10 @@ pub async fn by_municipality<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .filter(|(_, course)| courses.as_ref().is_none_or(|set| set.contains(course)))
+        .filter(|(_, course)| courses.is_none_or(|set| set.contains(course)))
         .map(|(id, _)| id)
         .collect();
+    let mut out = Vec::new();
     for chunk in started.chunks(1_000) {
         let rows: Vec<(String, i32)> = cohort_figure::Entity::find()
             .select_only()
@@ -392,11 +498,7 @@ pub async fn by_municipality<C: ConnectionTrait>(
             .into_tuple()
             .all(db)
             .await?;
-        for (code, certified) in rows {
-            if certified > 0 && counted(&code) {
-                out.entry(code).or_default().certified += i64::from(certified);
-            }
-        }
+        out.extend(rows);
     }
     Ok(out)
 }
@@ -417,7 +519,7 @@ pub fn points_beyond(mine: Option<f64>, base: Option<f64>, higher_is_better: boo
 
 /// One group's cost over its municipalities `codes`: what they received (`costs`), per
 /// municipality with cost (those without named and excluded), per person certified and — for
-/// a group of at least [`super::impact::SMALL_GROUP`] municipalities that beats its comparison
+/// a group of at least [`super::SMALL_GROUP`] municipalities that beats its comparison
 /// group by `beyond` points ([`points_beyond`]) — per point of change. The one rule of both
 /// comparisons (ESAP's and the plans').
 pub fn group_cost<'a>(
@@ -445,7 +547,7 @@ pub fn group_cost<'a>(
         }
         cost.people_certified += costs.get(code).map_or(0, |c| c.certified);
     }
-    cost.small_group = members < super::impact::SMALL_GROUP;
+    cost.small_group = members < super::SMALL_GROUP;
     cost.municipalities_without_cost.sort();
     cost.executed = cost.training + cost.assistance + cost.replicas;
     let mut by_provider: Vec<ProviderAmount> = providers
@@ -468,30 +570,6 @@ pub fn group_cost<'a>(
         cost.per_point_of_change = per(cost.executed, beyond);
     }
     cost
-}
-
-/// The cost of each of `groups` (in their order, the last one the comparison group) over the
-/// `rows` they were made from: which rows fall in which group is `members[i]`.
-pub fn attach(
-    groups: &mut [Group],
-    members: &[Vec<&ComparisonRow>],
-    costs: &HashMap<String, MunicipalityCost>,
-    higher_is_better: bool,
-) {
-    let baseline = groups.last().and_then(|g| g.median_change);
-    let last = groups.len().saturating_sub(1);
-    for (i, (group, rows)) in groups.iter_mut().zip(members).enumerate() {
-        let beyond = if i == last {
-            None
-        } else {
-            points_beyond(group.median_change, baseline, higher_is_better)
-        };
-        group.cost = group_cost(
-            rows.iter().map(|r| r.municipality_code.as_str()),
-            costs,
-            beyond,
-        );
-    }
 }
 
 #[cfg(test)]

@@ -477,8 +477,7 @@ pub const COST_METHOD: &str = "Costo: se suman solo los costos ejecutados (nunca
      peso más cercano.";
 
 pub const DEFAULT_THRESHOLD: i64 = 5;
-/// Groups of fewer municipalities are flagged: their median says little.
-pub const SMALL_GROUP: usize = 5;
+pub use super::SMALL_GROUP;
 
 /// One group of municipalities by the count of the unit.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -693,7 +692,7 @@ fn attach_costs(
     higher_is_better: bool,
 ) {
     let all: Vec<&ComparisonRow> = rows.iter().collect();
-    super::cost::attach(groups, &members(&all, threshold), costs, higher_is_better);
+    attach(groups, &members(&all, threshold), costs, higher_is_better);
     let mut by_stratum: BTreeMap<(usize, bool), Vec<&ComparisonRow>> = BTreeMap::new();
     for row in rows {
         by_stratum
@@ -702,11 +701,35 @@ fn attach_costs(
             .push(row);
     }
     for (stratum, rows) in strata.iter_mut().zip(by_stratum.into_values()) {
-        super::cost::attach(
+        attach(
             &mut stratum.groups,
             &members(&rows, threshold),
             costs,
             higher_is_better,
+        );
+    }
+}
+
+/// The cost of each of `groups` (in their order, the last one the comparison group) over the
+/// `rows` they were made from: which rows fall in which group is `members[i]`.
+fn attach(
+    groups: &mut [Group],
+    members: &[Vec<&ComparisonRow>],
+    costs: &HashMap<String, super::cost::MunicipalityCost>,
+    higher_is_better: bool,
+) {
+    let baseline = groups.last().and_then(|g| g.median_change);
+    let last = groups.len().saturating_sub(1);
+    for (i, (group, rows)) in groups.iter_mut().zip(members).enumerate() {
+        let beyond = if i == last {
+            None
+        } else {
+            super::cost::points_beyond(group.median_change, baseline, higher_is_better)
+        };
+        group.cost = super::cost::group_cost(
+            rows.iter().map(|r| r.municipality_code.as_str()),
+            costs,
+            beyond,
         );
     }
 }

@@ -19,6 +19,10 @@ pub mod workbook;
 
 pub use seed::{category_value, load_reference};
 
+/// Groups of fewer municipalities are flagged: their median says little (and no cost per
+/// point of change is given for them). Here, below both `impact` and `cost`, which read it.
+pub const SMALL_GROUP: usize = 5;
+
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::indicator::CATEGORY_UNIT;

@@ -308,6 +308,59 @@ pub async fn comparison<C: ConnectionTrait>(
         .order_by_asc(plan::Column::Id)
         .all(db)
         .await?;
+    let groups = groups_of(db, &reads, &plans).await?;
+    let figures = figures_of(db, &plans, &groups).await?;
+    let changes = match &indicator {
+        Some(i) => changes(db, i.id, year - 1, year).await?,
+        None => HashMap::new(),
+    };
+    let department_of = cost::departments_of(db).await?;
+    let reader = Summed::reader(user);
+    let higher_is_better = indicator.as_ref().is_none_or(|i| i.higher_is_better);
+    let mut out = Comparison {
+        year,
+        min_group: MIN_GROUP,
+        directions: Vec::new(),
+        providers: Vec::new(),
+        indicator: indicator.map(|i| IndicatorWindow {
+            id: i.id,
+            code: i.code,
+            name: i.name,
+            higher_is_better: i.higher_is_better,
+            from_year: year - 1,
+            to_year: year,
+        }),
+        cost_method: COST_METHOD.to_string(),
+    };
+    for group in &groups {
+        let mut row = row_of(db, group, year, &figures).await?;
+        let within = Within {
+            year,
+            reader: &reader,
+            changes: &changes,
+            department_of: &department_of,
+            higher_is_better,
+        };
+        row.point_of_change = point_of_change(db, group, &within).await?;
+        if group.kind == "direction" {
+            out.directions.push(row);
+        } else {
+            out.providers.push(row);
+        }
+    }
+    let by_name = |a: &Row, b: &Row| crate::text::by_name(&a.name, &b.name);
+    out.directions.sort_by(by_name);
+    out.providers.sort_by(by_name);
+    Ok(out)
+}
+
+/// The groups the reader compares, from the year's `plans`: ESAP's territorial directions
+/// (each with its departments) and the providers, each with its plans.
+async fn groups_of<C: ConnectionTrait>(
+    db: &C,
+    reads: &Reads,
+    plans: &[plan::Model],
+) -> AppResult<Vec<Group>> {
     let providers: HashMap<i32, provider::Model> = provider::Entity::find()
         .all(db)
         .await?
@@ -320,29 +373,7 @@ pub async fn comparison<C: ConnectionTrait>(
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
-    let mut by_direction: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-    let mut by_provider: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-    for row in &plans {
-        if row.provider_id == crate::providers::ESAP
-            && let Some(d) = row.territorial_direction_id
-        {
-            by_direction.entry(d).or_default().push(row.id);
-        }
-        by_provider.entry(row.provider_id).or_default().push(row.id);
-    }
-    by_direction.retain(|d, _| match &reads {
-        Reads::Everything => true,
-        Reads::Direction(own) => d == own,
-        Reads::Provider(_) | Reads::Department(_) => false,
-    });
-    by_provider.retain(|p, _| match &reads {
-        Reads::Everything => true,
-        Reads::Provider(own) => p == own,
-        Reads::Department(code) => providers.get(p).is_some_and(|p| {
-            !code.is_empty() && p.department_code.as_deref() == Some(code.as_str())
-        }),
-        Reads::Direction(_) => false,
-    });
+    let (by_direction, by_provider) = plans_by_group(reads, plans, &providers);
     let mut departments: HashMap<i32, Vec<String>> = HashMap::new();
     if !by_direction.is_empty() {
         for link in territorial_direction_department::Entity::find()
@@ -383,9 +414,52 @@ pub async fn comparison<C: ConnectionTrait>(
             plans,
         }
     }));
-    // Each plan's progress once, whichever groups it counts in.
+    Ok(groups)
+}
+
+/// The plans' ids by ESAP's territorial direction and by provider, kept to what `reads`
+/// covers: everything; its own direction; its own provider; or the providers of its
+/// department.
+fn plans_by_group(
+    reads: &Reads,
+    plans: &[plan::Model],
+    providers: &HashMap<i32, provider::Model>,
+) -> (BTreeMap<i32, Vec<i32>>, BTreeMap<i32, Vec<i32>>) {
+    let mut by_direction: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    let mut by_provider: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    for row in plans {
+        if row.provider_id == crate::providers::ESAP
+            && let Some(d) = row.territorial_direction_id
+        {
+            by_direction.entry(d).or_default().push(row.id);
+        }
+        by_provider.entry(row.provider_id).or_default().push(row.id);
+    }
+    by_direction.retain(|d, _| match reads {
+        Reads::Everything => true,
+        Reads::Direction(own) => d == own,
+        Reads::Provider(_) | Reads::Department(_) => false,
+    });
+    by_provider.retain(|p, _| match reads {
+        Reads::Everything => true,
+        Reads::Provider(own) => p == own,
+        Reads::Department(code) => providers.get(p).is_some_and(|p| {
+            !code.is_empty() && p.department_code.as_deref() == Some(code.as_str())
+        }),
+        Reads::Direction(_) => false,
+    });
+    (by_direction, by_provider)
+}
+
+/// Each plan's progress to date, once, whichever groups it counts in (plans in no group are
+/// not read): its goals due so far and met, its executed budget, its people certified.
+async fn figures_of<C: ConnectionTrait>(
+    db: &C,
+    plans: &[plan::Model],
+    groups: &[Group],
+) -> AppResult<HashMap<i32, PlanFigures>> {
     let mut figures: HashMap<i32, PlanFigures> = HashMap::new();
-    for row in &plans {
+    for row in plans {
         if !groups.iter().any(|g| g.plans.contains(&row.id)) {
             continue;
         }
@@ -405,56 +479,7 @@ pub async fn comparison<C: ConnectionTrait>(
         }
         figures.insert(row.id, f);
     }
-    let changes = match &indicator {
-        Some(i) => changes(db, i.id, year - 1, year).await?,
-        None => HashMap::new(),
-    };
-    let department_of: HashMap<String, String> = municipality::Entity::find()
-        .select_only()
-        .column(municipality::Column::Code)
-        .column(municipality::Column::DepartmentCode)
-        .into_tuple::<(String, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let reader = Summed::reader(user);
-    let higher_is_better = indicator.as_ref().is_none_or(|i| i.higher_is_better);
-    let mut out = Comparison {
-        year,
-        min_group: MIN_GROUP,
-        directions: Vec::new(),
-        providers: Vec::new(),
-        indicator: indicator.map(|i| IndicatorWindow {
-            id: i.id,
-            code: i.code,
-            name: i.name,
-            higher_is_better: i.higher_is_better,
-            from_year: year - 1,
-            to_year: year,
-        }),
-        cost_method: COST_METHOD.to_string(),
-    };
-    for group in &groups {
-        let mut row = row_of(db, group, year, &figures).await?;
-        let within = Within {
-            year,
-            reader: &reader,
-            changes: &changes,
-            department_of: &department_of,
-            higher_is_better,
-        };
-        row.point_of_change = point_of_change(db, group, &within).await?;
-        if group.kind == "direction" {
-            out.directions.push(row);
-        } else {
-            out.providers.push(row);
-        }
-    }
-    let by_name = |a: &Row, b: &Row| crate::text::by_name(&a.name, &b.name);
-    out.directions.sort_by(by_name);
-    out.providers.sort_by(by_name);
-    Ok(out)
+    Ok(figures)
 }
 
 /// The first and last days of `year`.

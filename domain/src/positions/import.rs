@@ -230,182 +230,19 @@ impl Import for PositionImport<'_> {
     }
 
     async fn plan(&self, db: &impl ConnectionTrait, rows: Vec<PositionRow>) -> AppResult<Plan> {
-        let code = &self.place.code;
-        let capacities = capacity::Entity::find().all(db).await?;
-        let existing: HashMap<String, key_position::Model> = key_position::Entity::find()
-            .filter(key_position::Column::MunicipalityCode.eq(code.as_str()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| (crate::text::fold(&p.title), p))
-            .collect();
-        let people: HashMap<String, participant::Model> = participant::Entity::find()
-            .filter(participant::Column::MunicipalityCode.eq(code.as_str()))
-            .filter(participant::Column::AnonymisedAt.is_null())
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| (p.document_number.clone(), p))
-            .collect();
-        let today = crate::time::today();
+        let known = Known::read(db, &self.place.code).await?;
         let mut errors: Vec<FieldError> = Vec::new();
         let mut planned = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for r in rows {
             let n = r.row;
-            let mut row_errors: Vec<FieldError> = Vec::new();
-            let title = crate::validate::required(
-                COL_TITLE,
-                crate::validate::single_line(COL_TITLE, &r.title, crate::validate::TITLE_MAX),
-                "Escriba el nombre del cargo.",
-                &mut row_errors,
-            );
-            let folded_title = title.as_deref().map(crate::text::fold);
-            if let Some(t) = &folded_title {
-                if let Some(first) = seen.get(t) {
-                    row_errors.push(FieldError::new(
-                        COL_TITLE,
-                        format!("El cargo ya está en la fila {first} del archivo."),
-                    ));
-                } else {
-                    seen.insert(t.clone(), n);
-                }
-            }
-            let cell = crate::text::fold(&r.capacity);
-            let capacity_id = if cell.is_empty() {
-                folded_title.as_ref().and_then(|t| {
-                    super::SUGGESTED
-                        .iter()
-                        .find(|(title, _)| crate::text::fold(title) == *t)
-                        .and_then(|(_, code)| capacities.iter().find(|c| c.code == *code))
-                        .map(|c| c.id)
-                })
-            } else {
-                capacities
-                    .iter()
-                    .find(|c| {
-                        crate::text::fold(&c.name) == cell || c.code == cell.replace(' ', "_")
-                    })
-                    .map(|c| c.id)
-            };
-            if capacity_id.is_none() {
-                let names: Vec<String> =
-                    capacities.iter().map(|c| format!("«{}»", c.name)).collect();
-                row_errors.push(FieldError::new(
-                    COL_CAPACITY,
-                    if cell.is_empty() {
-                        format!(
-                            "Escriba la capacidad que el cargo ejerce: {}.",
-                            names.join(", ")
-                        )
-                    } else {
-                        format!(
-                            "«{}» no es una capacidad: escriba {}.",
-                            r.capacity.trim(),
-                            names.join(", ")
-                        )
-                    },
-                ));
-            }
-            let document = r.document.trim();
-            let person = (!document.is_empty())
-                .then(|| people.get(document))
-                .flatten();
-            let name = crate::validate::collect(
-                crate::validate::single_line(COL_NAME, &r.name, crate::validate::FULL_NAME_MAX),
-                &mut row_errors,
-            );
-            let holder: Option<ValidHolder> = match (person, name.clone()) {
-                (Some(p), _) => Some(ValidHolder::Person(p.id)),
-                (None, Some(name)) => Some(ValidHolder::Name(name)),
-                (None, None) => {
-                    if !document.is_empty() {
-                        row_errors.push(FieldError::new(
-                            COL_NAME,
-                            "Ese documento no es de una persona registrada en el municipio: \
-                             escriba el nombre del titular.",
-                        ));
-                    }
-                    None
-                }
-            };
-            let mut valid_holder = None;
-            if let Some(holder) = holder {
-                let kind = match appointment_of(&r.appointment) {
-                    Some(kind) => Some(kind.to_string()),
-                    None => super::appointment(
-                        COL_APPOINTMENT,
-                        Some(r.appointment.as_str()),
-                        &mut row_errors,
-                    ),
-                };
-                let since = super::past_date(
-                    COL_SINCE,
-                    Some(iso_day(&r.since).as_str()),
-                    today,
-                    "Escriba la fecha de posesión (AAAA-MM-DD).",
-                    &mut row_errors,
-                );
-                if let (Some(kind), Some(since)) = (kind, since) {
-                    valid_holder = Some((holder, kind, since));
-                }
-            } else if !r.appointment.trim().is_empty() || !r.since.trim().is_empty() {
-                row_errors.push(FieldError::new(
-                    COL_NAME,
-                    "Sin titular no hay vinculación ni fecha de posesión: escriba el titular \
-                     o deje esas columnas vacías.",
-                ));
-            }
-            let current = folded_title.as_ref().and_then(|t| existing.get(t)).cloned();
-            if let Some(current) = &current
-                && row_errors.is_empty()
-            {
-                let recorded = match (current.holder_participant_id, &current.holder_name) {
-                    (Some(id), _) => Some(ValidHolder::Person(id)),
-                    (None, Some(name)) => Some(ValidHolder::Name(name.clone())),
-                    (None, None) => None,
-                };
-                let same = match (&recorded, valid_holder.as_ref().map(|(h, _, _)| h)) {
-                    (None, _) => true,
-                    (Some(ValidHolder::Name(a)), Some(ValidHolder::Name(b))) => {
-                        crate::text::fold(a) == crate::text::fold(b)
-                    }
-                    (Some(a), Some(b)) => a == b,
-                    (Some(_), None) => false,
-                };
-                if !same {
-                    row_errors.push(FieldError::new(
-                        COL_NAME,
-                        "El cargo tiene otro titular: registre primero su salida (con el día en \
-                         que dejó el cargo) en la página de cargos clave.",
-                    ));
-                }
-            }
-            if row_errors.is_empty() {
-                let holder_label = valid_holder.as_ref().map(|(h, _, _)| match h {
-                    ValidHolder::Person(id) => people
-                        .values()
-                        .find(|p| p.id == *id)
-                        .map(participant::Model::full_name)
-                        .unwrap_or_default(),
-                    ValidHolder::Name(name) => name.clone(),
-                });
-                planned.push(Planned {
-                    row: n,
-                    valid: Valid {
-                        title: title.unwrap_or_default(),
-                        capacity_id: capacity_id.unwrap_or_default(),
-                        holder: valid_holder,
-                    },
-                    holder_label,
-                    existing: current,
-                });
-            } else {
-                errors.extend(
+            match check_row(r, &known, &mut seen) {
+                Ok(row) => planned.push(row),
+                Err(row_errors) => errors.extend(
                     row_errors
                         .into_iter()
                         .map(|e| FieldError::in_row(n, e.field, e.message)),
-                );
+                ),
             }
         }
         let planned = crate::spreadsheets::all_or_nothing(
@@ -459,6 +296,235 @@ impl Import for PositionImport<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// What an import's rows are checked against: every capacity, the municipality's key
+/// positions by folded title, its registered people (not anonymised) by document, and today.
+struct Known {
+    capacities: Vec<capacity::Model>,
+    existing: HashMap<String, key_position::Model>,
+    people: HashMap<String, participant::Model>,
+    today: NaiveDate,
+}
+
+impl Known {
+    /// Reads them for the municipality `code`.
+    async fn read(db: &impl ConnectionTrait, code: &str) -> AppResult<Known> {
+        let capacities = capacity::Entity::find().all(db).await?;
+        let existing: HashMap<String, key_position::Model> = key_position::Entity::find()
+            .filter(key_position::Column::MunicipalityCode.eq(code))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (crate::text::fold(&p.title), p))
+            .collect();
+        let people: HashMap<String, participant::Model> = participant::Entity::find()
+            .filter(participant::Column::MunicipalityCode.eq(code))
+            .filter(participant::Column::AnonymisedAt.is_null())
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.document_number.clone(), p))
+            .collect();
+        Ok(Known {
+            capacities,
+            existing,
+            people,
+            today: crate::time::today(),
+        })
+    }
+}
+
+/// One row of the file, checked: what it plans, or every problem of the row (in the order of
+/// its columns; the row number is added by the caller). `seen`: the folded titles of the
+/// rows before it, with their row.
+fn check_row(
+    r: PositionRow,
+    known: &Known,
+    seen: &mut HashMap<String, usize>,
+) -> Result<Planned, Vec<FieldError>> {
+    let n = r.row;
+    let mut row_errors: Vec<FieldError> = Vec::new();
+    let title = crate::validate::required(
+        COL_TITLE,
+        crate::validate::single_line(COL_TITLE, &r.title, crate::validate::TITLE_MAX),
+        "Escriba el nombre del cargo.",
+        &mut row_errors,
+    );
+    let folded_title = title.as_deref().map(crate::text::fold);
+    if let Some(t) = &folded_title {
+        if let Some(first) = seen.get(t) {
+            row_errors.push(FieldError::new(
+                COL_TITLE,
+                format!("El cargo ya está en la fila {first} del archivo."),
+            ));
+        } else {
+            seen.insert(t.clone(), n);
+        }
+    }
+    let capacity_id = capacity_of(
+        &r.capacity,
+        folded_title.as_deref(),
+        &known.capacities,
+        &mut row_errors,
+    );
+    let valid_holder = holding_of(&r, known, &mut row_errors);
+    let current = folded_title
+        .as_ref()
+        .and_then(|t| known.existing.get(t))
+        .cloned();
+    if let Some(current) = &current
+        && row_errors.is_empty()
+        && !same_holder(current, valid_holder.as_ref().map(|(h, _, _)| h))
+    {
+        row_errors.push(FieldError::new(
+            COL_NAME,
+            "El cargo tiene otro titular: registre primero su salida (con el día en que dejó el \
+             cargo) en la página de cargos clave.",
+        ));
+    }
+    if !row_errors.is_empty() {
+        return Err(row_errors);
+    }
+    let holder_label = valid_holder.as_ref().map(|(h, _, _)| match h {
+        ValidHolder::Person(id) => known
+            .people
+            .values()
+            .find(|p| p.id == *id)
+            .map(participant::Model::full_name)
+            .unwrap_or_default(),
+        ValidHolder::Name(name) => name.clone(),
+    });
+    Ok(Planned {
+        row: n,
+        valid: Valid {
+            title: title.unwrap_or_default(),
+            capacity_id: capacity_id.unwrap_or_default(),
+            holder: valid_holder,
+        },
+        holder_label,
+        existing: current,
+    })
+}
+
+/// The capacity a row's cell names (by name or code); an empty cell takes the one suggested
+/// for the position's title, if any. None, with the problem in `errors`, when there is none.
+fn capacity_of(
+    cell: &str,
+    folded_title: Option<&str>,
+    capacities: &[capacity::Model],
+    errors: &mut Vec<FieldError>,
+) -> Option<i32> {
+    let raw = cell;
+    let cell = crate::text::fold(raw);
+    let capacity_id = if cell.is_empty() {
+        folded_title.and_then(|t| {
+            super::SUGGESTED
+                .iter()
+                .find(|(title, _)| crate::text::fold(title) == t)
+                .and_then(|(_, code)| capacities.iter().find(|c| c.code == *code))
+                .map(|c| c.id)
+        })
+    } else {
+        capacities
+            .iter()
+            .find(|c| crate::text::fold(&c.name) == cell || c.code == cell.replace(' ', "_"))
+            .map(|c| c.id)
+    };
+    if capacity_id.is_none() {
+        let names: Vec<String> = capacities.iter().map(|c| format!("«{}»", c.name)).collect();
+        errors.push(FieldError::new(
+            COL_CAPACITY,
+            if cell.is_empty() {
+                format!(
+                    "Escriba la capacidad que el cargo ejerce: {}.",
+                    names.join(", ")
+                )
+            } else {
+                format!(
+                    "«{}» no es una capacidad: escriba {}.",
+                    raw.trim(),
+                    names.join(", ")
+                )
+            },
+        ));
+    }
+    capacity_id
+}
+
+/// A row's holder with the kind of appointment and the day of possession: a registered
+/// person by document, else the name written; none when the row names no holder (then no
+/// appointment nor day may be written). Problems go to `errors`.
+fn holding_of(
+    r: &PositionRow,
+    known: &Known,
+    errors: &mut Vec<FieldError>,
+) -> Option<(ValidHolder, String, NaiveDate)> {
+    let document = r.document.trim();
+    let person = (!document.is_empty())
+        .then(|| known.people.get(document))
+        .flatten();
+    let name = crate::validate::collect(
+        crate::validate::single_line(COL_NAME, &r.name, crate::validate::FULL_NAME_MAX),
+        errors,
+    );
+    let holder: Option<ValidHolder> = match (person, name) {
+        (Some(p), _) => Some(ValidHolder::Person(p.id)),
+        (None, Some(name)) => Some(ValidHolder::Name(name)),
+        (None, None) => {
+            if !document.is_empty() {
+                errors.push(FieldError::new(
+                    COL_NAME,
+                    "Ese documento no es de una persona registrada en el municipio: escriba el \
+                     nombre del titular.",
+                ));
+            }
+            None
+        }
+    };
+    let Some(holder) = holder else {
+        if !r.appointment.trim().is_empty() || !r.since.trim().is_empty() {
+            errors.push(FieldError::new(
+                COL_NAME,
+                "Sin titular no hay vinculación ni fecha de posesión: escriba el titular o deje \
+                 esas columnas vacías.",
+            ));
+        }
+        return None;
+    };
+    let kind = match appointment_of(&r.appointment) {
+        Some(kind) => Some(kind.to_string()),
+        None => super::appointment(COL_APPOINTMENT, Some(r.appointment.as_str()), errors),
+    };
+    let since = super::past_date(
+        COL_SINCE,
+        Some(iso_day(&r.since).as_str()),
+        known.today,
+        "Escriba la fecha de posesión (AAAA-MM-DD).",
+        errors,
+    );
+    match (kind, since) {
+        (Some(kind), Some(since)) => Some((holder, kind, since)),
+        _ => None,
+    }
+}
+
+/// Whether a row's holder (`None`: none) is the one position `current` records: a vacant
+/// position takes anyone; names compare folded.
+fn same_holder(current: &key_position::Model, holder: Option<&ValidHolder>) -> bool {
+    let recorded = match (current.holder_participant_id, &current.holder_name) {
+        (Some(id), _) => Some(ValidHolder::Person(id)),
+        (None, Some(name)) => Some(ValidHolder::Name(name.clone())),
+        (None, None) => None,
+    };
+    match (&recorded, holder) {
+        (None, _) => true,
+        (Some(ValidHolder::Name(a)), Some(ValidHolder::Name(b))) => {
+            crate::text::fold(a) == crate::text::fold(b)
+        }
+        (Some(a), Some(b)) => a == b,
+        (Some(_), None) => false,
     }
 }
 

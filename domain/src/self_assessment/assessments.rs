@@ -29,9 +29,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
-pub const SUBMITTED: &str = "submitted";
-pub const VALIDATED: &str = "validated";
-pub const REJECTED: &str = "rejected";
+pub use super::{REJECTED, SUBMITTED, VALIDATED};
 
 /// The most characters of an answer's evidence.
 pub const EVIDENCE_MAX: usize = 2000;

@@ -6,7 +6,7 @@
 //! id). Kept on each validation ([`refresh`]) and rebuilt from the self-assessments alone
 //! ([`rebuild`]): the two give the same rows.
 
-use super::assessments::VALIDATED;
+use super::VALIDATED;
 use crate::entities::values::AssistedEntity;
 use crate::entities::{
     capacity, indicator, indicator_capacity, indicator_observation as observation,

@@ -17,6 +17,13 @@ pub mod demo;
 pub mod indicator;
 pub mod instrument;
 
+/// A self-assessment's states, as stored: submitted, then validated or rejected by the
+/// department's reviewer. Here, below both `assessments` (which moves them) and `indicator`
+/// (which reads the validated ones), so neither imports the other for them.
+pub const SUBMITTED: &str = "submitted";
+pub const VALIDATED: &str = "validated";
+pub const REJECTED: &str = "rejected";
+
 /// The levels of the instrument: 1 (lowest) to 4.
 pub const LEVELS: std::ops::RangeInclusive<i32> = 1..=4;
 
