@@ -38,9 +38,10 @@ where
         .acquire_owned()
         .await
         .map_err(|_| AppError::Internal("el turno de trabajo no está disponible".into()))?;
+    let shift = crate::time::shift();
     let joined = tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
-        let result = job();
+        let result = crate::time::shifted(shift, job);
         if started.elapsed() >= LARGE_JOB {
             // A workbook or a big upload: give what it freed back to the system now, so the
             // process returns to its steady size instead of keeping its peak.

@@ -67,9 +67,14 @@ impl TestDatabase {
     /// A copy of the prepared database: migrated, reference data loaded, and the demo data
     /// when `demo` (see the module).
     pub async fn prepared(demo: bool) -> Self {
-        let template = Prepared::get(demo);
+        Self::holding(if demo { Holds::Demo } else { Holds::Reference }).await
+    }
+
+    /// A copy of the prepared database that `holds`.
+    async fn holding(holds: Holds) -> Self {
+        let template = Prepared::get(holds);
         match template {
-            Prepared::Postgres(_) => Copies::of(demo).take().await,
+            Prepared::Postgres(_) => Copies::of(holds).take().await,
             Prepared::Sqlite(_) => Self::named(unique_name(), Some(template)).await,
         }
     }
@@ -117,6 +122,26 @@ impl TestDatabase {
     }
 }
 
+/// What a prepared database holds besides the migrations.
+#[derive(Clone, Copy, PartialEq)]
+enum Holds {
+    /// The reference data.
+    Reference,
+    /// And the demo, loaded today.
+    Demo,
+    /// And the demo, loaded on [`demo_day`].
+    DemoOnDay,
+}
+
+/// The day [`TestApp::with_demo_on_day`] loads the demo and reads it: a Monday of the second
+/// half of the year, so the demo's dates fall where its assertions expect them (the Meta
+/// cohort of 2026-I and Mapiripán's accompaniment in the year of the plans), whatever day the
+/// tests run.
+pub fn demo_day() -> chrono::DateTime<chrono::Utc> {
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 16).expect("a valid date");
+    domain::time::from_local(day, 9, 0)
+}
+
 /// A prepared database of this test process (see the module): a PostgreSQL database's name, or
 /// a SQLite file, kept until the process ends (the next process removes what a finished one
 /// left).
@@ -125,11 +150,11 @@ enum Prepared {
     Sqlite(PathBuf),
 }
 
-static PREPARED: [OnceLock<Prepared>; 2] = [OnceLock::new(), OnceLock::new()];
+static PREPARED: [OnceLock<Prepared>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
 
 impl Prepared {
-    fn get(demo: bool) -> &'static Prepared {
-        PREPARED[usize::from(demo)].get_or_init(|| {
+    fn get(holds: Holds) -> &'static Prepared {
+        PREPARED[holds as usize].get_or_init(|| {
             // Each test has its own runtime; the preparation gets one of its own, so the
             // connections it opens never outlive the runtime that drives them.
             std::thread::spawn(move || {
@@ -138,17 +163,25 @@ impl Prepared {
                     .enable_all()
                     .build()
                     .expect("runtime")
-                    .block_on(Prepared::make(demo))
+                    .block_on(async move {
+                        match holds {
+                            Holds::DemoOnDay => {
+                                domain::time::as_of(demo_day(), Prepared::make(holds)).await
+                            }
+                            _ => Prepared::make(holds).await,
+                        }
+                    })
             })
             .join()
             .expect("prepare the test database")
         })
     }
 
-    async fn make(demo: bool) -> Prepared {
+    async fn make(holds: Holds) -> Prepared {
         let prefix = "aula_tpl_";
         remove_stale_prepared(prefix).await;
-        let name = format!("{prefix}{}_{}", std::process::id(), usize::from(demo));
+        let name = format!("{prefix}{}_{}", std::process::id(), holds as usize);
+        let demo = holds != Holds::Reference;
         let database = TestDatabase::named(name.clone(), None).await;
         let config = domain::config::AppConfig::from_figment(&test_figment(
             &database.url,
@@ -191,13 +224,13 @@ const COPIES_AHEAD: usize = 2;
 /// Threads making copies of each prepared database at once.
 const COPIERS: usize = 2;
 
-static COPIES: [OnceLock<Copies>; 2] = [OnceLock::new(), OnceLock::new()];
+static COPIES: [OnceLock<Copies>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
 static COPY_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 impl Copies {
-    fn of(demo: bool) -> &'static Copies {
-        COPIES[usize::from(demo)].get_or_init(|| {
-            let Prepared::Postgres(template) = Prepared::get(demo) else {
+    fn of(holds: Holds) -> &'static Copies {
+        COPIES[holds as usize].get_or_init(|| {
+            let Prepared::Postgres(template) = Prepared::get(holds) else {
                 panic!("copies are made of PostgreSQL databases only")
             };
             let server = postgres_server(&postgres_url().expect("TEST_DATABASE_URL"));
@@ -345,6 +378,21 @@ impl TestApp {
         Self::start(true).await
     }
 
+    /// The app with the demo loaded on [`demo_day`]. Run the test's body inside
+    /// [`on_demo_day`], so the app reads the demo on that day too.
+    pub async fn with_demo_on_day() -> Self {
+        let database = TestDatabase::holding(Holds::DemoOnDay).await;
+        let client = on_demo_day(launch(
+            &database.url,
+            &[("demo_data", serde_json::json!(true))],
+        ))
+        .await;
+        TestApp {
+            client,
+            _database: database,
+        }
+    }
+
     async fn start(demo_data: bool) -> Self {
         Self::with_config(&[("demo_data", serde_json::json!(demo_data))]).await
     }
@@ -415,6 +463,11 @@ impl TestApp {
             .state::<DatabaseConnection>()
             .expect("database in managed state")
     }
+}
+
+/// Runs `work` with the product's clock on [`demo_day`] (see [`TestApp::with_demo_on_day`]).
+pub async fn on_demo_day<F: std::future::Future>(work: F) -> F::Output {
+    domain::time::as_of(demo_day(), work).await
 }
 
 /// The app on `database_url` with `overrides` merged last. By default: no demo data, and no

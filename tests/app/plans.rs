@@ -6,7 +6,7 @@
 //! provider's plan, another department's reviewer (404); a liaison (403). A plan whose year has
 //! ended reads closed and changes no more.
 
-use crate::common::TestApp;
+use crate::common::{TestApp, on_demo_day};
 use crate::support::{
     DNP_COORDINATOR, META_COORDINATOR, META_REVIEWER, api, csrf_from, demo_account, error_fields,
     page, post_form, role_token, sign_in_page, token,
@@ -799,9 +799,14 @@ async fn plans_are_read_and_written_within_their_scope() {
 
 #[rocket::async_test]
 async fn the_demo_plan_reads_its_june_amendment_and_its_approved_version() {
-    let app = TestApp::with_demo().await;
-    let meta = token(&app, META_COORDINATOR.0, META_COORDINATOR.1).await;
-    let (_, list) = api(&app, "GET", "/api/v1/plans", Some(&meta), None).await;
+    // The demo loaded and read on a fixed day after June, so the amendment's date is known.
+    let app = TestApp::with_demo_on_day().await;
+    on_demo_day(june_amendment_and_approved_version(&app)).await;
+}
+
+async fn june_amendment_and_approved_version(app: &TestApp) {
+    let meta = token(app, META_COORDINATOR.0, META_COORDINATOR.1).await;
+    let (_, list) = api(app, "GET", "/api/v1/plans", Some(&meta), None).await;
     let items = list["items"].as_array().unwrap();
     let esap = items
         .iter()
@@ -811,7 +816,7 @@ async fn the_demo_plan_reads_its_june_amendment_and_its_approved_version() {
     assert_eq!(esap["version"], 2);
     let id = esap["id"].as_i64().unwrap();
     let (_, current) = api(
-        &app,
+        app,
         "GET",
         &format!("/api/v1/plans/{id}"),
         Some(&meta),
@@ -824,10 +829,8 @@ async fn the_demo_plan_reads_its_june_amendment_and_its_approved_version() {
             .unwrap()
             .contains("Cooperación internacional")
     );
-    // Amended on 16 June (or today, for a demo loaded before then).
-    let june = chrono::NaiveDate::from_ymd_opt(year(), 6, 16)
-        .unwrap()
-        .min(domain::time::today());
+    // Amended on 16 June of the demo's year.
+    let june = chrono::NaiveDate::from_ymd_opt(2026, 6, 16).unwrap();
     assert!(
         current["versions"][1]["created_at"]
             .as_str()
@@ -840,7 +843,7 @@ async fn the_demo_plan_reads_its_june_amendment_and_its_approved_version() {
         Some(20_000_000)
     );
     let (_, approved) = api(
-        &app,
+        app,
         "GET",
         &format!("/api/v1/plans/{id}?version=1"),
         Some(&meta),
@@ -849,8 +852,8 @@ async fn the_demo_plan_reads_its_june_amendment_and_its_approved_version() {
     .await;
     assert_eq!(budget_of(&approved["lines"][0], "cooperacion"), None);
     // DNP's plan is a draft: its coordinator reads it, ESAP's does not.
-    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    let (_, theirs) = api(&app, "GET", "/api/v1/plans", Some(&dnp), None).await;
+    let dnp = token(app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let (_, theirs) = api(app, "GET", "/api/v1/plans", Some(&dnp), None).await;
     let draft = theirs["items"]
         .as_array()
         .unwrap()
@@ -858,7 +861,7 @@ async fn the_demo_plan_reads_its_june_amendment_and_its_approved_version() {
         .find(|p| p["status"] == "draft")
         .expect("DNP's draft");
     let (status, _) = api(
-        &app,
+        app,
         "GET",
         &format!("/api/v1/plans/{}", draft["id"]),
         Some(&meta),
