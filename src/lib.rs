@@ -190,6 +190,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", nominations::pages::routes())
         .mount("/", plans::pages::routes())
         .mount("/", costs::pages::routes())
+        .mount("/", costs::screens::routes())
         .mount("/", offer_import::pages::routes())
         .mount("/", surveys::pages::routes())
         .mount("/", credentials::pages::routes())

@@ -212,7 +212,7 @@ struct CohortPublicView<'a> {
     modality_label: &'static str,
     places: Vec<String>,
     /// The sessions by month, for the `session_calendar` partial.
-    calendar: Vec<super::pages::CalendarMonth>,
+    calendar: Vec<crate::web::sections::CalendarMonth>,
     session_count: usize,
     enrolment_open: bool,
     /// The signed-in participant's enrolment here.
@@ -433,7 +433,7 @@ async fn public_view(
         status_label: view.status.label(),
         modality_label: view.modality.label(),
         places,
-        calendar: super::pages::calendar(&sessions),
+        calendar: crate::web::sections::calendar(&sessions),
         session_count: sessions.len(),
         enrolment_open,
         can_enrol: enrolment_open && is_participant && mine.is_none(),

@@ -1,14 +1,15 @@
 //! The «Costos» of a cohort (a section of the coordinator's cohort workspace) and of an
 //! assistance (a section of its page): the items as cards on a phone, the totals by stage in
 //! pesos, a form to add one, a stage to change and a delete through its confirmation; and the
-//! page that imports executed costs from a spreadsheet. Rules in `domain::costs`.
+//! page that imports executed costs from a spreadsheet. Rules in `domain::costs`. The panel
+//! imports no screen: its forms that come back to a screen are answered in `super::screens`.
 
 use crate::accounts::guards::StaffUser;
-use crate::cohorts::pages::{Section, Typed, section_again};
 use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::import::DraftUploadForm;
+use crate::web::sections::Section;
 use crate::web::{Failure, Page, PageResult};
 use domain::costs::import::{CostImport, CostImportSummary};
 use domain::costs::items::{self, CostInput, CostView, LineChoice, StageTotals, Target};
@@ -23,9 +24,6 @@ use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
     routes![
-        add_cohort_cost_submit,
-        add_assistance_cost_submit,
-        stage_submit,
         delete_confirm,
         delete_submit,
         import_page,
@@ -170,7 +168,7 @@ pub struct CostForm {
 csrf_protected!(CostForm);
 
 impl CostForm {
-    fn input(&self) -> CostInput {
+    pub(super) fn input(&self) -> CostInput {
         let line = match self.plan_line_id.trim() {
             "" => None,
             // A choice of the list; anything else names no line (0), which the rules refuse.
@@ -188,64 +186,12 @@ impl CostForm {
     }
 }
 
-fn added(view: &CostView) -> String {
+pub(super) fn added(view: &CostView) -> String {
     format!(
         "Costo de {} agregado: {}.",
         view.kind_label.to_lowercase(),
         domain::format::pesos(view.value)
     )
-}
-
-#[post("/coordinacion/cohortes/<id>/costos", data = "<form>")]
-async fn add_cohort_cost_submit(
-    db: &State<DatabaseConnection>,
-    staff: StaffUser,
-    page: Page<'_>,
-    id: i32,
-    form: CsrfForm<CostForm>,
-) -> PageResult<Flash<Redirect>> {
-    let form = form.0;
-    let input = form.input();
-    let result = domain::db::write(db, async |txn| {
-        let target = items::cohort_managed(txn, &staff, id).await?;
-        items::add(txn, staff.id, &target, &input).await
-    })
-    .await;
-    crate::web::form::saved_or_again(
-        result,
-        |view| Flash::success(Redirect::to(Section::Costs.path(id)), added(&view)),
-        async |errors| {
-            section_again(
-                db,
-                &page,
-                id,
-                Section::Costs,
-                Typed::form("costo", &form),
-                &errors,
-            )
-            .await
-        },
-    )
-    .await
-}
-
-#[post("/asistencias/<id>/costos", data = "<form>")]
-async fn add_assistance_cost_submit(
-    db: &State<DatabaseConnection>,
-    staff: StaffUser,
-    page: Page<'_>,
-    id: i32,
-    form: CsrfForm<CostForm>,
-) -> PageResult<Flash<Redirect>> {
-    let form = form.0;
-    let input = form.input();
-    let result = domain::db::write(db, async |txn| {
-        let target = items::assistance_managed(txn, &staff, id).await?;
-        items::add(txn, staff.id, &target, &input).await
-    })
-    .await;
-    let done = result.as_ref().map(added).unwrap_or_default();
-    crate::assistance::pages::back(db, &page, id, result, &done, ("costo", &form)).await
 }
 
 /// A cost's stage as chosen on its card.
@@ -255,7 +201,7 @@ pub struct StageForm {
     #[serde(skip)]
     csrf_token: String,
     #[field(default = String::new())]
-    stage: String,
+    pub(super) stage: String,
 }
 csrf_protected!(StageForm);
 
@@ -264,69 +210,6 @@ fn back_to(target: &Target) -> String {
     match target {
         Target::Cohort(c) => Section::Costs.path(c.id),
         Target::Assistance(a) => format!("/asistencias/{}#costos", a.id),
-    }
-}
-
-#[post("/costos/<id>/etapa", data = "<form>")]
-async fn stage_submit(
-    db: &State<DatabaseConnection>,
-    staff: StaffUser,
-    page: Page<'_>,
-    id: i32,
-    form: CsrfForm<StageForm>,
-) -> PageResult<Flash<Redirect>> {
-    let form = form.0;
-    let (item, target) = items::find_managed(db.inner(), &staff, id).await?;
-    let input = CostInput {
-        stage: Some(form.stage.clone()),
-        ..CostInput::default()
-    };
-    let result = domain::db::write(db, async |txn| {
-        items::update(txn, staff.id, &target, item, &input).await
-    })
-    .await;
-    let prefix = format!("costo-{id}");
-    match &target {
-        Target::Cohort(c) => {
-            crate::web::form::saved_or_again(
-                result,
-                |view| {
-                    Flash::success(
-                        Redirect::to(back_to(&target)),
-                        format!(
-                            "Costo de {} ahora {}.",
-                            view.kind_label.to_lowercase(),
-                            view.stage_label.to_lowercase()
-                        ),
-                    )
-                },
-                async |errors| {
-                    section_again(
-                        db,
-                        &page,
-                        c.id,
-                        Section::Costs,
-                        Typed::form(&prefix, &form),
-                        &errors,
-                    )
-                    .await
-                },
-            )
-            .await
-        }
-        Target::Assistance(a) => {
-            let done = result
-                .as_ref()
-                .map(|view| {
-                    format!(
-                        "Costo de {} ahora {}.",
-                        view.kind_label.to_lowercase(),
-                        view.stage_label.to_lowercase()
-                    )
-                })
-                .unwrap_or_default();
-            crate::assistance::pages::back(db, &page, a.id, result, &done, (&prefix, &form)).await
-        }
     }
 }
 

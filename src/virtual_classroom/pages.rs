@@ -1,5 +1,7 @@
 //! The page that starts a launch: `/cohortes/{id}/aula-virtual/{link_id}` sends the signed-in
-//! person to the tool's login initiation (third-party initiated login), or says why not (403).
+//! person to the tool's login initiation (third-party initiated login), or says why not (403);
+//! and the «Aula virtual» panel of a cohort's sessions page with its form (the screen answers
+//! the form: `crate::cohorts::pages`).
 
 use super::platform::refused;
 use super::platform_of;
@@ -12,7 +14,7 @@ use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
 
 pub fn routes() -> Vec<Route> {
-    routes![start, link_submit]
+    routes![start]
 }
 
 /// Starts the launch of the cohort's link for the signed-in person.
@@ -77,7 +79,7 @@ pub async fn panel(
 
 /// The coordinator's form that links the cohort to a tool (`aula.*` on the sessions page).
 #[derive(rocket::form::FromForm, serde::Serialize)]
-struct LinkForm {
+pub(crate) struct LinkForm {
     #[field(default = String::new())]
     #[serde(skip)]
     csrf_token: String,
@@ -91,56 +93,22 @@ struct LinkForm {
 }
 crate::web::csrf::csrf_protected!(LinkForm);
 
-/// Links the cohort to a tool from the sessions page; refused, the sessions page again with
-/// the form as typed and the problems beside their fields (422).
-#[rocket::post("/coordinacion/cohortes/<id>/aula-virtual", data = "<form>")]
-async fn link_submit(
-    db: &State<DatabaseConnection>,
-    config: &State<AppConfig>,
-    staff: crate::accounts::guards::StaffUser,
-    page: Page<'_>,
-    id: i32,
-    form: crate::web::csrf::CsrfForm<LinkForm>,
-) -> PageResult<rocket::response::Flash<Redirect>> {
-    use crate::cohorts::pages::{Section, Typed, section_again};
-    let form = form.0;
-    let custom = Some(form.moodle_id.trim())
-        .filter(|m| !m.is_empty())
-        .map(|m| std::collections::BTreeMap::from([("id".to_string(), m.to_string())]));
-    let input = domain::virtual_classroom::links::LinkInput {
-        tool_id: form
-            .tool_id
-            .trim()
-            .parse()
-            .ok()
-            .or_else(|| (!form.tool_id.trim().is_empty()).then_some(0)),
-        title: Some(form.title.clone()),
-        custom,
-    };
-    let platform = platform_of(config);
-    let result = domain::db::write(db, async |txn| {
-        domain::virtual_classroom::links::create(txn, &platform, &staff, id, &input).await
-    })
-    .await;
-    crate::web::form::saved_or_again(
-        result,
-        |link| {
-            rocket::response::Flash::success(
-                Redirect::to(format!("/coordinacion/cohortes/{id}/sesiones#aula-virtual")),
-                format!("Cohorte vinculada al aula virtual «{}».", link.title),
-            )
-        },
-        async |errors| {
-            section_again(
-                db.inner(),
-                &page,
-                id,
-                Section::Sessions,
-                Typed::form("aula", &form),
-                &errors,
-            )
-            .await
-        },
-    )
-    .await
+impl LinkForm {
+    /// The link as the domain takes it: a tool that is no number names none (0), which the
+    /// rules refuse by name.
+    pub(crate) fn input(&self) -> domain::virtual_classroom::links::LinkInput {
+        let custom = Some(self.moodle_id.trim())
+            .filter(|m| !m.is_empty())
+            .map(|m| std::collections::BTreeMap::from([("id".to_string(), m.to_string())]));
+        domain::virtual_classroom::links::LinkInput {
+            tool_id: self
+                .tool_id
+                .trim()
+                .parse()
+                .ok()
+                .or_else(|| (!self.tool_id.trim().is_empty()).then_some(0)),
+            title: Some(self.title.clone()),
+            custom,
+        }
+    }
 }

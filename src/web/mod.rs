@@ -14,6 +14,7 @@ mod page;
 pub mod problem;
 pub mod request;
 pub mod rows;
+pub mod sections;
 
 pub use client::ClientAddress;
 pub use fairings::{

@@ -11,7 +11,7 @@ use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::form::{decimal_field, number_field};
 use crate::web::{Choice, Page, Pager};
 use domain::cohorts::scope::CohortScope;
-use domain::cohorts::sessions::{self, Recurrence, SessionInput, SessionView};
+use domain::cohorts::sessions::{self, Recurrence, SessionInput};
 use domain::cohorts::{CohortInput, ListFilter, transition_allowed};
 use domain::entities::values::{CohortStatus, Modality};
 use domain::error::{AppError, FieldError};
@@ -29,16 +29,14 @@ mod index;
 mod schedule;
 mod workspace;
 
+pub(crate) use crate::web::sections::Section;
 use enrolment_import::*;
 pub(crate) use form::CohortForm;
 use form::*;
 use index::*;
 use schedule::*;
 use workspace::*;
-pub(crate) use workspace::{
-    CalendarMonth, EnrolValues, Section, Typed, calendar, detail_view, render_section,
-    section_again,
-};
+pub(crate) use workspace::{EnrolValues, Typed, detail_view, render_section, section_again};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -57,6 +55,7 @@ pub fn routes() -> Vec<Route> {
         close_confirm,
         reopen_confirm,
         reopen_submit,
-        import_submit
+        import_submit,
+        classroom_link_submit
     ]
 }

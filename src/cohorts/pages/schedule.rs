@@ -1,4 +1,5 @@
-//! Sessions: one by one, a recurring series, and deleting one.
+//! Sessions: one by one, a recurring series, and deleting one; and the link to a virtual
+//! classroom's tool sent from the sessions page's «Aula virtual» panel.
 
 use super::*;
 use crate::web::PageResult;
@@ -250,6 +251,40 @@ pub(super) async fn delete_session_submit(
         result,
         Typed::default(),
         |()| "Sesión eliminada.".to_string(),
+    )
+    .await
+}
+
+/// Links the cohort to a tool from the sessions page's «Aula virtual» panel; refused, the
+/// sessions page again with the form as typed and the problems beside their fields (422).
+#[post("/coordinacion/cohortes/<id>/aula-virtual", data = "<form>")]
+pub(super) async fn classroom_link_submit(
+    db: &State<DatabaseConnection>,
+    config: &State<domain::config::AppConfig>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<crate::virtual_classroom::pages::LinkForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = form.input();
+    let platform = crate::virtual_classroom::platform_of(config);
+    let result = domain::db::write(db, async |txn| {
+        domain::virtual_classroom::links::create(txn, &platform, &staff, id, &input).await
+    })
+    .await;
+    crate::web::form::saved_or_again(
+        result,
+        |link| {
+            Flash::success(
+                Redirect::to(format!("{}#aula-virtual", Section::Sessions.path(id))),
+                format!("Cohorte vinculada al aula virtual «{}».", link.title),
+            )
+        },
+        async |errors| {
+            let typed = Typed::form("aula", &form);
+            section_again(db, &page, id, Section::Sessions, typed, &errors).await
+        },
     )
     .await
 }
