@@ -43,6 +43,9 @@ pub fn routes() -> Vec<Route> {
 
 const PER_PAGE: u64 = 20;
 
+/// The review page, where publishing, withdrawing and rejecting come back to.
+const REVIEW: &str = "/conocimiento/revision";
+
 /// The search's filters as the address carries them (Spanish names).
 #[derive(FromForm, Default)]
 struct SearchQuery {
@@ -662,7 +665,7 @@ async fn publish_submit(
             format!("¿Publicar «{}»?", row.title),
             format!("/conocimiento/{id}/publicar"),
             "Sí, publicar",
-            "/conocimiento/revision",
+            REVIEW,
         )
         .restoring();
         if let Some(why) = refusal(knowledge::may_publish(&row))? {
@@ -685,14 +688,9 @@ async fn publish_submit(
             .render(&page, "Publicar un recurso")
             .map(Either::Right);
     }
-    let result = domain::db::write(db, async |txn| knowledge::publish(txn, &staff, id).await).await;
-    match result {
-        Ok(view) => Ok(Either::Left(Flash::success(
-            Redirect::to("/conocimiento/revision"),
-            format!("«{}» quedó publicado.", view.title),
-        ))),
-        Err(error) => Err(error.into()),
-    }
+    let view = domain::db::write(db, async |txn| knowledge::publish(txn, &staff, id).await).await?;
+    let done = format!("«{}» quedó publicado.", view.title);
+    Ok(Either::Left(Flash::success(Redirect::to(REVIEW), done)))
 }
 
 #[post("/conocimiento/<id>/retirar", data = "<form>")]
@@ -709,7 +707,7 @@ async fn withdraw_submit(
             format!("¿Retirar «{}»?", row.title),
             format!("/conocimiento/{id}/retirar"),
             "Sí, retirar",
-            "/conocimiento/revision",
+            REVIEW,
         );
         if let Some(why) = refusal(knowledge::may_withdraw(&row))? {
             confirmation = confirmation.refused(Some(why));
@@ -726,15 +724,10 @@ async fn withdraw_submit(
             .render(&page, "Retirar un recurso")
             .map(Either::Right);
     }
-    let result =
-        domain::db::write(db, async |txn| knowledge::unpublish(txn, &staff, id).await).await;
-    match result {
-        Ok(view) => Ok(Either::Left(Flash::success(
-            Redirect::to("/conocimiento/revision"),
-            format!("«{}» fue retirado del banco.", view.title),
-        ))),
-        Err(error) => Err(error.into()),
-    }
+    let view =
+        domain::db::write(db, async |txn| knowledge::unpublish(txn, &staff, id).await).await?;
+    let done = format!("«{}» fue retirado del banco.", view.title);
+    Ok(Either::Left(Flash::success(Redirect::to(REVIEW), done)))
 }
 
 /// «Eliminar» (issue 62): the confirmation says what goes (the file, its downloads stay
@@ -795,7 +788,7 @@ async fn delete_submit(
         domain::knowledge::storage::discard(&Storage::of(config), place).await;
     }
     Ok(Either::Left(Flash::success(
-        Redirect::to("/conocimiento/revision"),
+        Redirect::to(REVIEW),
         format!(
             "«{}» fue eliminado: su archivo se borró y su página dice que fue retirado.",
             deleted.view.title

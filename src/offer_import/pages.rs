@@ -16,9 +16,11 @@ use domain::error::FieldError;
 use domain::offer_import::RecordImportSummary;
 use domain::offer_import::assistances::AssistanceImport;
 use domain::offer_import::cohorts::CohortImport;
+use domain::spreadsheets::pipeline::Import;
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
+use std::future::Future;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -85,17 +87,24 @@ fn empty(page: &Page<'_>, kind: Kind) -> PageResult {
     )
 }
 
-fn outcome(
+/// A file of `kind` from its page: «Revisar» previews, «Importar» saves; the page shows what
+/// changed (or would change), or every problem found with its row (422), nothing saved.
+async fn submitted<I: Import<Summary = RecordImportSummary>>(
+    db: &DatabaseConnection,
     page: &Page<'_>,
-    kind: Kind,
-    result: Result<KeptOutcome<RecordImportSummary>, domain::error::AppError>,
+    (staff, kind): (&StaffUser, Kind),
+    accion: Option<&str>,
+    form: &DraftUploadForm<'_>,
+    opening: impl Future<Output = domain::error::AppResult<I>> + Send,
 ) -> PageResult {
     let KeptOutcome {
         status,
         summary,
         errors,
         draft,
-    } = result?;
+    } = form
+        .kept(db, opening, staff.id, kind.draft_kind, (accion, "importar"))
+        .await?;
     let title = kind.title;
     let rendered = page.render(
         TEMPLATE,
@@ -116,8 +125,7 @@ async fn cohorts_page(page: Page<'_>, _staff: StaffUser) -> PageResult {
     empty(&page, COHORTS)
 }
 
-/// A file of cohorts from the page: «Revisar» previews, «Importar» saves; the page shows what
-/// changed (or would change), or every problem found with its row (422), nothing saved.
+/// A file of cohorts from the page ([`submitted`]).
 #[post("/coordinacion/cohortes/importar?<accion>", data = "<form>")]
 async fn cohorts_submit(
     db: &State<DatabaseConnection>,
@@ -127,17 +135,8 @@ async fn cohorts_submit(
     accion: Option<&str>,
     form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
-    let result = form
-        .0
-        .kept(
-            db.inner(),
-            CohortImport::open(&staff, &notifier),
-            staff.id,
-            COHORTS.draft_kind,
-            (accion, "importar"),
-        )
-        .await;
-    outcome(&page, COHORTS, result)
+    let opening = CohortImport::open(&staff, &notifier);
+    submitted(db, &page, (&staff, COHORTS), accion, &form.0, opening).await
 }
 
 #[get("/coordinacion/cohortes/importar/plantilla.xlsx")]
@@ -161,17 +160,8 @@ async fn assistances_submit(
     accion: Option<&str>,
     form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
-    let result = form
-        .0
-        .kept(
-            db.inner(),
-            AssistanceImport::open(&staff, &notifier),
-            staff.id,
-            ASSISTANCES.draft_kind,
-            (accion, "importar"),
-        )
-        .await;
-    outcome(&page, ASSISTANCES, result)
+    let opening = AssistanceImport::open(&staff, &notifier);
+    submitted(db, &page, (&staff, ASSISTANCES), accion, &form.0, opening).await
 }
 
 #[get("/asistencias/importar/plantilla.xlsx")]
