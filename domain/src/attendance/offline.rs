@@ -650,6 +650,9 @@ fn judge(
     }
 }
 
+/// The marks to write and when each was made (by enrolment and session).
+type PlannedMarks = (Vec<Planned>, HashMap<(i32, i32), DateTime<Utc>>);
+
 /// What to write: the mark now held for each person the batch `changed` (by enrolment), with
 /// the note recorded before, and the time each was made.
 fn planned_marks(
@@ -657,7 +660,7 @@ fn planned_marks(
     held: &HashMap<i32, Held>,
     recorded: &HashMap<i32, attendance_mark::Model>,
     session_id: i32,
-) -> (Vec<Planned>, HashMap<(i32, i32), DateTime<Utc>>) {
+) -> PlannedMarks {
     let mut planned = Vec::new();
     let mut made_at = HashMap::new();
     for id in changed {

@@ -366,6 +366,13 @@ fn seat_each(
     decided
 }
 
+/// Each ask's answer, the audit rows and the notices of a decided batch.
+type Written = (
+    Vec<AppResult<EnrolmentView>>,
+    Vec<Change<'static>>,
+    Vec<crate::mail::Email>,
+);
+
 /// What the decided asks leave once their rows are in (`ids`: participant → enrolment): each
 /// ask's answer in order, the audit of each enrolment made and — with the cohort's `details`,
 /// read when someone asking has an address — the notice of each.
@@ -376,11 +383,7 @@ fn written(
     ids: &std::collections::HashMap<i32, i32>,
     cohort: &cohort::Model,
     details: Option<&notices::Details>,
-) -> AppResult<(
-    Vec<AppResult<EnrolmentView>>,
-    Vec<Change<'static>>,
-    Vec<crate::mail::Email>,
-)> {
+) -> AppResult<Written> {
     let mut views = Vec::with_capacity(asks.len());
     let mut changes = Vec::new();
     let mut emails = Vec::new();

@@ -243,7 +243,7 @@ pub async fn by_municipality<C: ConnectionTrait>(
     for item in &items {
         let value = values.get(&item.id).copied().unwrap_or(0);
         let Some((shares, kind)) =
-            item_shares(item, value, &cohorts, &assistances, capacity, &develops)
+            item_shares(item, value, &cohorts, &assistances, capacity, develops)
         else {
             continue;
         };
