@@ -271,6 +271,11 @@ async fn enrol(
     body: crate::api::OptionalJson<EnrolBody>,
 ) -> AppResult<Created<ProgrammeEnrolmentView>> {
     let body = body.0.unwrap_or_default();
+    if user.role == Role::Participant && body.participant_id.is_none() {
+        // Decided at the edition's desk, together with whoever enrols at the same moment.
+        let view = enrolment::enrol_self(db, &notifier, id, &user).await?;
+        return Ok(created(view));
+    }
     let override_reason = match body.override_eligibility {
         Some(true) => Some(body.override_reason.unwrap_or_default()),
         _ => None,

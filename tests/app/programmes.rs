@@ -455,6 +455,117 @@ fn concurrent_enrolments_in_an_edition_are_all_or_nothing() {
     });
 }
 
+/// Issue 69, item 3: people enrolling themselves in an edition at the same moment are decided
+/// together at the edition's desk — and each still gets her own answer. Thirty people for
+/// modules of ten seats: the same ten in all four cohorts, twenty on the edition's list with
+/// places 1..20 in the order they were decided, each answer matching the roster, no module
+/// overbooked. Fails when the seat rule gives a seat beyond a module's limit or places some
+/// modules and not others.
+#[test]
+fn people_at_the_same_moment_at_an_editions_desk_each_get_their_own_answer() {
+    threaded().block_on(async {
+        let app = TestApp::with_demo().await;
+        let world = World::new(&app).await;
+        let programme = diplomado(&app, &world.staff, "DGPT-T9").await;
+        let cohorts = module_cohorts(&world, "mesa de la edición", 10, 10).await;
+        let built = edition(
+            &app,
+            &world.staff,
+            programme["id"].as_i64().unwrap(),
+            &cohorts,
+        )
+        .await;
+        let id = built["id"].as_i64().unwrap();
+        let crowd = world.people("mesa-ed").count(30).create().await;
+        let answers = rocket::futures::future::join_all(
+            crowd
+                .iter()
+                .map(|person| enrol_self(&app, &person.token, id)),
+        )
+        .await;
+        assert!(
+            answers.iter().all(|(status, _)| *status == Status::Created),
+            "{answers:?}"
+        );
+        let mut enrolled: Vec<i32> = Vec::new();
+        for ((_, body), person) in answers.iter().zip(&crowd) {
+            assert_eq!(
+                body["participant_id"].as_i64(),
+                Some(person.id as i64),
+                "{body}"
+            );
+            if body["status"] == "enrolled" {
+                enrolled.push(person.id);
+                assert!(body["waitlist_position"].is_null(), "{body}");
+            } else {
+                assert_eq!(body["status"], "waitlisted", "{body}");
+            }
+        }
+        enrolled.sort_unstable();
+        assert_eq!(enrolled.len(), 10, "the modules' seats");
+        for cohort in &cohorts {
+            let rows = enrolment::Entity::find()
+                .filter(enrolment::Column::CohortId.eq(*cohort as i32))
+                .all(app.db())
+                .await
+                .unwrap();
+            assert!(rows.iter().all(|r| r.status == EnrolmentStatus::Enrolled));
+            let mut in_cohort: Vec<i32> = rows.iter().map(|r| r.participant_id).collect();
+            in_cohort.sort_unstable();
+            assert_eq!(
+                in_cohort, enrolled,
+                "every module holds the same ten people"
+            );
+        }
+        // The edition's roster, in the order it was decided: the ten first, then the list.
+        let roster = programme_enrolment::Entity::find()
+            .filter(programme_enrolment::Column::EditionId.eq(id as i32))
+            .all(app.db())
+            .await
+            .unwrap();
+        assert_eq!(roster.len(), 30);
+        let mut in_order = roster.clone();
+        in_order.sort_by_key(|row| row.id);
+        let waiting: Vec<&programme_enrolment::Model> = in_order
+            .iter()
+            .filter(|row| {
+                row.status == domain::entities::values::ProgrammeEnrolmentStatus::Waitlisted
+            })
+            .collect();
+        assert_eq!(waiting.len(), 20);
+        assert!(
+            in_order[..10]
+                .iter()
+                .all(|row| row.status
+                    == domain::entities::values::ProgrammeEnrolmentStatus::Enrolled),
+            "seats go in arrival order"
+        );
+        let tickets: Vec<i32> = waiting.iter().filter_map(|row| row.waitlist_seq).collect();
+        assert!(tickets.windows(2).all(|w| w[0] < w[1]), "{tickets:?}");
+        // Each answer is its own row: its id, its status, its place (1..20 in ticket order).
+        for (_, body) in &answers {
+            let row = roster
+                .iter()
+                .find(|row| Some(row.id as i64) == body["id"].as_i64())
+                .unwrap_or_else(|| panic!("no row for {body}"));
+            assert_eq!(
+                Some(row.participant_id as i64),
+                body["participant_id"].as_i64()
+            );
+            if let Some(position) = body["waitlist_position"].as_i64() {
+                let place = waiting.iter().position(|w| w.id == row.id).unwrap() as i64 + 1;
+                assert_eq!(position, place, "{body}");
+            }
+        }
+        let mut positions: Vec<i64> = answers
+            .iter()
+            .filter_map(|(_, body)| body["waitlist_position"].as_i64())
+            .collect();
+        positions.sort_unstable();
+        assert_eq!(positions, (1..=20).collect::<Vec<_>>(), "one place each");
+    });
+}
+
 #[rocket::async_test]
 async fn a_valid_certificate_recognises_its_module_and_a_revoked_or_old_one_does_not() {
     let app = TestApp::with_demo().await;

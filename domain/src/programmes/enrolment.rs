@@ -14,7 +14,7 @@
 use super::editions::{self, Edition};
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::enrolment::{self as cohort_enrolment, Ask, Requester, notices, seats::SeatBook};
+use crate::enrolment::{self as cohort_enrolment, Ask, Requester, desk, notices, seats::SeatBook};
 use crate::entities::values::{CertificateStatus, EnrolmentStatus, ProgrammeEnrolmentStatus};
 use crate::entities::{
     certificate, cohort, enrolment, participant, programme_edition, programme_enrolment,
@@ -73,6 +73,18 @@ pub async fn recognisable<C: ConnectionTrait>(
     edition: &Edition,
     participant_id: i32,
 ) -> AppResult<HashMap<i32, certificate::Model>> {
+    Ok(recognisable_many(db, edition, &[participant_id])
+        .await?
+        .remove(&participant_id)
+        .unwrap_or_default())
+}
+
+/// [`recognisable`] for several people in one read: by person, then by course.
+pub async fn recognisable_many<C: ConnectionTrait>(
+    db: &C,
+    edition: &Edition,
+    participant_ids: &[i32],
+) -> AppResult<HashMap<i32, HashMap<i32, certificate::Model>>> {
     let cohort_ids: Vec<i32> = edition.cohort_ids();
     let since = crate::time::today()
         .checked_sub_months(Months::new(
@@ -85,9 +97,12 @@ pub async fn recognisable<C: ConnectionTrait>(
         .iter()
         .map(|m| (m.course_code.clone(), m.course_id))
         .collect();
-    let mut found: HashMap<i32, certificate::Model> = HashMap::new();
+    let mut found: HashMap<i32, HashMap<i32, certificate::Model>> = HashMap::new();
+    if participant_ids.is_empty() {
+        return Ok(found);
+    }
     for cert in certificate::Entity::find()
-        .filter(certificate::Column::ParticipantId.eq(participant_id))
+        .filter(certificate::Column::ParticipantId.is_in(participant_ids.iter().copied()))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
         .filter(certificate::Column::CourseCode.is_in(courses.keys().cloned()))
         // A module of this very edition is taken here, not recognised from itself.
@@ -100,7 +115,11 @@ pub async fn recognisable<C: ConnectionTrait>(
             continue;
         }
         if let Some(course_id) = courses.get(&cert.course_code) {
-            found.entry(*course_id).or_insert(cert);
+            found
+                .entry(cert.participant_id)
+                .or_default()
+                .entry(*course_id)
+                .or_insert(cert);
         }
     }
     Ok(found)
@@ -151,23 +170,24 @@ async fn reachable<C: ConnectionTrait>(
 }
 
 /// Why a module's cohort refuses `person` now (closed, out of its window or territory, or she
-/// holds a place in it), checked for every module before anything is written.
+/// holds a place in it: `holds`), checked for every module before anything is written. The
+/// places the cohort is offered to are read only to name them in a refusal.
 async fn refusal<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
+    targets: Option<&crate::cohorts::Targets>,
     person: &participant::Model,
     override_reason: Option<&str>,
+    holds: bool,
 ) -> AppResult<Option<AppError>> {
     if let Err(refused) = cohort_enrolment::check_open(cohort, override_reason.is_some()) {
         return Ok(Some(refused));
     }
     if override_reason.is_none() {
-        let targets = crate::cohorts::targets_of(db, &[cohort.id])
-            .await?
-            .remove(&cohort.id)
-            .unwrap_or_default();
+        let fallback = crate::cohorts::Targets::default();
+        let targets = targets.unwrap_or(&fallback);
         if !targets.offers(&person.municipality_code) {
-            let places = crate::cohorts::place_names(db, &targets).await?.join("; ");
+            let places = crate::cohorts::place_names(db, targets).await?.join("; ");
             return Ok(Some(AppError::invalid(
                 "municipality_code",
                 format!(
@@ -178,10 +198,7 @@ async fn refusal<C: ConnectionTrait>(
             )));
         }
     }
-    if cohort_enrolment::current_of(db, cohort.id, person.id)
-        .await?
-        .is_some()
-    {
+    if holds {
         return Ok(Some(AppError::Conflict(format!(
             "{} ya tiene una inscripción vigente en «{}».",
             person.full_name(),
@@ -191,20 +208,11 @@ async fn refusal<C: ConnectionTrait>(
     Ok(None)
 }
 
-/// Enrols `person` in the edition: in every module's cohort that is not recognised, or on the
-/// edition's waiting list when one of them has no seat for her. Run inside a transaction.
-pub async fn enrol<C: ConnectionTrait>(
-    db: &C,
-    notifier: &Notifier<'_>,
-    edition_id: i32,
-    person: &participant::Model,
-    requester: &Requester<'_>,
-) -> AppResult<ProgrammeEnrolmentView> {
-    let edition = reachable(db, requester, edition_id).await?;
-    let override_reason =
-        cohort_enrolment::before_the_lock(db, &Ask { person, requester }).await??;
+/// Why the edition takes no enrolment at all now (its programme not published, a module
+/// without its cohort), for each person who asks.
+fn not_taking(edition: &Edition) -> Option<AppError> {
     if edition.programme.status != crate::entities::values::ProgrammeStatus::Published {
-        return Err(AppError::Conflict(format!(
+        return Some(AppError::Conflict(format!(
             "El programa «{}» aún no está publicado: sus ediciones no reciben inscripciones.",
             edition.programme.name
         )));
@@ -212,122 +220,477 @@ pub async fn enrol<C: ConnectionTrait>(
     let missing = edition.missing();
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|m| m.course_name.as_str()).collect();
-        return Err(AppError::Conflict(format!(
+        return Some(AppError::Conflict(format!(
             "La edición «{}» aún no recibe inscripciones: le falta la cohorte de {}.",
             edition.row.name,
             names.join(", ")
         )));
     }
-    let recognised = recognisable(db, &edition, person.id).await?;
-    lock_edition(db, edition.row.id).await?;
-    if current(db, edition.row.id, person.id).await?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "{} ya tiene una inscripción vigente en la edición «{}».",
-            person.full_name(),
-            edition.row.name
-        )));
-    }
-    let taken: Vec<i32> = edition
-        .cohorts
-        .iter()
-        .filter(|(course_id, _)| !recognised.contains_key(course_id))
-        .map(|(_, c)| c.id)
-        .collect();
-    let cohorts = lock_cohorts(db, &taken).await?;
-    let mut fits = true;
-    for cohort in edition.ordered_cohorts() {
-        let Some(cohort) = cohorts.get(&cohort.id) else {
-            continue;
-        };
-        if let Some(refused) = refusal(db, cohort, person, override_reason.as_deref()).await? {
-            return Err(refused);
+    None
+}
+
+/// The refusal of a second enrolment in the edition (409).
+fn already_in(person: &participant::Model, edition: &Edition) -> AppError {
+    AppError::Conflict(format!(
+        "{} ya tiene una inscripción vigente en la edición «{}».",
+        person.full_name(),
+        edition.row.name
+    ))
+}
+
+/// The seat rule of an edition: a person gets a seat in every module she takes (`cohorts`)
+/// or in none. When each of their books (`books`, by cohort) has a seat for her municipality,
+/// she takes them all and `true`; otherwise nothing is taken and `false` (she waits for the
+/// edition).
+fn take_seats(
+    books: &mut HashMap<i32, SeatBook>,
+    cohorts: &[i32],
+    municipality_code: &str,
+) -> bool {
+    let fits = cohorts.iter().all(|id| {
+        books
+            .get(id)
+            .is_some_and(|book| book.fits(municipality_code))
+    });
+    if fits {
+        for id in cohorts {
+            if let Some(book) = books.get_mut(id) {
+                book.take(municipality_code);
+            }
         }
-        fits &= SeatBook::load(db, cohort)
-            .await?
-            .fits(&person.municipality_code);
     }
-    let at = crate::time::now();
-    let (status, waitlist_seq) = if fits {
-        (ProgrammeEnrolmentStatus::Enrolled, None)
-    } else {
-        (
-            ProgrammeEnrolmentStatus::Waitlisted,
-            Some(last_ticket(db, edition.row.id).await? + 1),
-        )
+    fits
+}
+
+/// Enrols `person` in the edition: in every module's cohort that is not recognised, or on the
+/// edition's waiting list when one of them has no seat for her. Run inside a transaction.
+/// The same rules as a batch ([`together`]) with one ask: the staff path, with its overrides.
+pub async fn enrol<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    edition_id: i32,
+    person: &participant::Model,
+    requester: &Requester<'_>,
+) -> AppResult<ProgrammeEnrolmentView> {
+    together(db, notifier, edition_id, &[Ask { person, requester }])
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(AppError::Internal("inscripción sin respuesta".into())))
+}
+
+/// An ask decided: in every module it takes, or on the edition's waiting list.
+struct Decision {
+    row: programme_enrolment::ActiveModel,
+    status: ProgrammeEnrolmentStatus,
+    position: Option<u64>,
+    override_reason: Option<String>,
+    /// The cohorts of the modules she takes (not recognised), in id order.
+    cohorts: Vec<i32>,
+    recognised: HashMap<i32, certificate::Model>,
+}
+
+/// Decides `asks` for one edition together, in their order, under one lock of the edition and
+/// one of its cohorts (issue 69, item 3): each module's standing read once, the recognitions
+/// of everyone asking read at once, the seats decided in arrival order (every module she takes
+/// or, when one has no seat for her, the edition's waiting list in order), the rows written in
+/// one statement per table, the audit rows and the emails each in one call. Each ask gets its
+/// own answer, in the order given (a refused one writes nothing; the others go on). An `Err` of
+/// the whole is a database error: nothing of it is kept. Every ask shares the first one's reach
+/// (an edition's desk holds only people enrolling themselves; [`enrol`] asks once). Run inside
+/// a transaction.
+pub async fn together<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    edition_id: i32,
+    asks: &[Ask<'_>],
+) -> AppResult<Vec<AppResult<ProgrammeEnrolmentView>>> {
+    let Some(first) = asks.first() else {
+        return Ok(Vec::new());
     };
-    let saved = programme_enrolment::ActiveModel {
-        edition_id: Set(edition.row.id),
-        participant_id: Set(person.id),
-        status: Set(status),
-        waitlist_seq: Set(waitlist_seq),
-        municipality_code: Set(person.municipality_code.clone()),
-        eligibility_override: Set(override_reason.is_some()),
-        override_reason: Set(override_reason.clone()),
-        created_by: Set(Some(requester.user_id())),
-        created_at: Set(at),
-        updated_at: Set(at),
-        cancelled_at: Set(None),
-        cancellation_reason: Set(None),
-        ..Default::default()
+    let edition = match reachable(db, first.requester, edition_id).await {
+        Ok(edition) => edition,
+        Err(refused) if asks.len() == 1 => return Ok(vec![Err(refused)]),
+        Err(AppError::NotFound) => {
+            return Ok(asks.iter().map(|_| Err(AppError::NotFound)).collect());
+        }
+        Err(other) => return Err(other),
+    };
+    // What each ask brings before the edition is locked: its reach, its reason to override.
+    let mut answers: Vec<AppResult<Option<String>>> = Vec::with_capacity(asks.len());
+    for ask in asks {
+        let answer = cohort_enrolment::before_the_lock(db, ask).await?;
+        answers.push(match (answer, not_taking(&edition)) {
+            (Ok(_), Some(refused)) => Err(refused),
+            (answer, _) => answer,
+        });
     }
-    .insert(db)
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!(
-            "{} ya tiene una inscripción vigente en la edición «{}».",
-            person.full_name(),
-            edition.row.name
-        )),
-        _ => AppError::from(e),
-    })?;
-    let rows: Vec<programme_recognition::ActiveModel> = recognised
+    let asking: Vec<i32> = standing_asks(asks, &answers);
+    if asking.is_empty() {
+        return Ok(only_refusals(answers));
+    }
+    // Read before the locks: what recognises a module, what the modules' notices show.
+    let mut recognised = recognisable_many(db, &edition, &asking).await?;
+    let mut details: HashMap<i32, notices::Details> = HashMap::new();
+    if asks.iter().any(|ask| ask.person.email.is_some()) {
+        for id in edition.cohort_ids() {
+            details.insert(id, notices::Details::of(db, id).await?);
+        }
+    }
+    lock_edition(db, edition.row.id).await?;
+    let mut holding = holders(db, edition.row.id, &asking).await?;
+    // The cohorts of the modules each ask takes (those not recognised), in id order.
+    let takes: Vec<Vec<i32>> = asks
         .iter()
-        .map(|(course_id, cert)| programme_recognition::ActiveModel {
-            programme_enrolment_id: Set(saved.id),
-            course_id: Set(*course_id),
-            certificate_id: Set(Some(cert.id)),
-            reason: Set(None),
-            recognised_by: Set(None),
-            created_at: Set(at),
-            ..Default::default()
+        .map(|ask| {
+            let mine = recognised.get(&ask.person.id);
+            let mut ids: Vec<i32> = edition
+                .cohorts
+                .iter()
+                .filter(|(course_id, _)| mine.is_none_or(|mine| !mine.contains_key(course_id)))
+                .map(|(_, cohort)| cohort.id)
+                .collect();
+            ids.sort_unstable();
+            ids
         })
         .collect();
-    if !rows.is_empty() {
-        programme_recognition::Entity::insert_many(rows)
-            .exec(db)
+    let mut taken: Vec<i32> = takes.iter().flatten().copied().collect();
+    taken.sort_unstable();
+    taken.dedup();
+    let cohorts = lock_cohorts(db, &taken).await?;
+    let targets = crate::cohorts::targets_of(db, &taken).await?;
+    let in_modules = module_holders(db, &taken, &asking).await?;
+    let enrolled = enrolled_in(db, &taken).await?;
+    let mut books: HashMap<i32, SeatBook> = HashMap::with_capacity(cohorts.len());
+    for (id, cohort) in &cohorts {
+        let count = enrolled.get(id).copied().unwrap_or(0);
+        books.insert(*id, SeatBook::with_enrolled(db, cohort, count).await?);
+    }
+    let (mut last_ticket, mut waiting) = (
+        last_ticket(db, edition.row.id).await?,
+        waiting_in(db, edition.row.id).await?,
+    );
+    let at = crate::time::now();
+    let mut decided: Vec<AppResult<Decision>> = Vec::with_capacity(asks.len());
+    for ((ask, answer), mine) in asks.iter().zip(answers).zip(takes) {
+        let person = ask.person;
+        let override_reason = match answer {
+            Ok(reason) => reason,
+            Err(refused) => {
+                decided.push(Err(refused));
+                continue;
+            }
+        };
+        // Also the second of two presses of the same button in one batch.
+        if !holding.insert(person.id) {
+            decided.push(Err(already_in(person, &edition)));
+            continue;
+        }
+        let mut refused = None;
+        for cohort in edition.ordered_cohorts() {
+            let Some(cohort) = cohorts.get(&cohort.id).filter(|c| mine.contains(&c.id)) else {
+                continue;
+            };
+            let holds = in_modules.contains(&(cohort.id, person.id));
+            refused = refusal(
+                db,
+                cohort,
+                targets.get(&cohort.id),
+                person,
+                override_reason.as_deref(),
+                holds,
+            )
+            .await?;
+            if refused.is_some() {
+                break;
+            }
+        }
+        if let Some(refused) = refused {
+            decided.push(Err(refused));
+            continue;
+        }
+        let fits = take_seats(&mut books, &mine, &person.municipality_code);
+        let (status, waitlist_seq, position) = if fits {
+            (ProgrammeEnrolmentStatus::Enrolled, None, None)
+        } else {
+            // A new ticket is the last one handed out + 1: everyone still waiting is ahead.
+            last_ticket += 1;
+            waiting += 1;
+            (
+                ProgrammeEnrolmentStatus::Waitlisted,
+                Some(last_ticket),
+                Some(waiting),
+            )
+        };
+        decided.push(Ok(Decision {
+            row: programme_enrolment::ActiveModel {
+                edition_id: Set(edition.row.id),
+                participant_id: Set(person.id),
+                status: Set(status),
+                waitlist_seq: Set(waitlist_seq),
+                municipality_code: Set(person.municipality_code.clone()),
+                eligibility_override: Set(override_reason.is_some()),
+                override_reason: Set(override_reason.clone()),
+                created_by: Set(Some(ask.requester.user_id())),
+                created_at: Set(at),
+                updated_at: Set(at),
+                cancelled_at: Set(None),
+                cancellation_reason: Set(None),
+                ..Default::default()
+            },
+            status,
+            position,
+            override_reason,
+            cohorts: if fits { mine } else { Vec::new() },
+            recognised: recognised.remove(&person.id).unwrap_or_default(),
+        }));
+    }
+    write_decided(db, notifier, &edition, asks, decided, &cohorts, &details).await
+}
+
+/// The asking people whose answer still stands.
+fn standing_asks(asks: &[Ask<'_>], answers: &[AppResult<Option<String>>]) -> Vec<i32> {
+    asks.iter()
+        .zip(answers)
+        .filter(|(_, answer)| answer.is_ok())
+        .map(|(ask, _)| ask.person.id)
+        .collect()
+}
+
+/// The answers of asks all refused before the lock.
+fn only_refusals(
+    answers: Vec<AppResult<Option<String>>>,
+) -> Vec<AppResult<ProgrammeEnrolmentView>> {
+    answers
+        .into_iter()
+        .map(|answer| match answer {
+            Err(refused) => Err(refused),
+            Ok(_) => Err(AppError::Internal("inscripción sin decidir".into())),
+        })
+        .collect()
+}
+
+/// Writes what [`together`] decided: the edition enrolments in one statement, their
+/// recognitions in one, the module enrolments of everyone placed in one, then every audit row
+/// in one call and every email in one. Each ask's answer, in order.
+async fn write_decided<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    edition: &Edition,
+    asks: &[Ask<'_>],
+    decided: Vec<AppResult<Decision>>,
+    cohorts: &HashMap<i32, cohort::Model>,
+    details: &HashMap<i32, notices::Details>,
+) -> AppResult<Vec<AppResult<ProgrammeEnrolmentView>>> {
+    let rows: Vec<programme_enrolment::ActiveModel> = decided
+        .iter()
+        .filter_map(|d| d.as_ref().ok().map(|decision| decision.row.clone()))
+        .collect();
+    let alone = asks
+        .first()
+        .filter(|_| rows.len() == 1)
+        .map(|ask| ask.person);
+    let ids = insert_enrolments(db, rows, |_| match alone {
+        Some(person) => already_in(person, edition),
+        None => AppError::Conflict(
+            "Ya existe una inscripción vigente para esta persona en esta edición.".into(),
+        ),
+    })
+    .await?;
+    let at = crate::time::now();
+    let mut recognitions = Vec::new();
+    let mut placements = Vec::new();
+    for (ask, decision) in asks.iter().zip(&decided) {
+        let Ok(decision) = decision else { continue };
+        let id = *ids
+            .get(&ask.person.id)
+            .ok_or_else(|| AppError::Internal("inscripción sin número".into()))?;
+        recognitions.extend(decision.recognised.iter().map(|(course_id, cert)| {
+            programme_recognition::ActiveModel {
+                programme_enrolment_id: Set(id),
+                course_id: Set(*course_id),
+                certificate_id: Set(Some(cert.id)),
+                reason: Set(None),
+                recognised_by: Set(None),
+                created_at: Set(at),
+                ..Default::default()
+            }
+        }));
+        if !decision.cohorts.is_empty() {
+            placements.push(Placement {
+                actor: ask.requester.user_id(),
+                programme_enrolment_id: id,
+                override_reason: decision.override_reason.clone(),
+                person: ask.person,
+                cohorts: decision
+                    .cohorts
+                    .iter()
+                    .filter_map(|id| cohorts.get(id))
+                    .collect(),
+            });
+        }
+    }
+    if !recognitions.is_empty() {
+        programme_recognition::Entity::insert_many(recognitions)
+            .exec_without_returning(db)
             .await?;
     }
-    if fits {
-        place_in_modules(db, notifier, requester.user_id(), &saved, person, &cohorts).await?;
-    }
-    audit::record(
-        db,
-        Change {
-            actor: Some(requester.user_id()),
-            action: if override_reason.is_some() {
+    let (mut changes, mut emails) = place(db, notifier, &placements, details).await?;
+    let mut views = Vec::with_capacity(asks.len());
+    for (ask, decision) in asks.iter().zip(decided) {
+        let decision = match decision {
+            Ok(decision) => decision,
+            Err(refused) => {
+                views.push(Err(refused));
+                continue;
+            }
+        };
+        let person = ask.person;
+        let id = *ids
+            .get(&person.id)
+            .ok_or_else(|| AppError::Internal("inscripción sin número".into()))?;
+        changes.push(Change {
+            actor: Some(ask.requester.user_id()),
+            action: if decision.override_reason.is_some() {
                 "programme_enrolment.created_with_override"
             } else {
                 "programme_enrolment.created"
             },
             subject_type: "programme_enrolment",
-            subject_id: saved.id.to_string(),
+            subject_id: id.to_string(),
             before: None,
             after: serde_json::to_value(Audited {
                 edition_id: edition.row.id,
                 participant_id: person.id,
-                status,
-                recognised: recognised.keys().copied().collect(),
-                override_reason: override_reason.as_deref(),
+                status: decision.status,
+                recognised: decision.recognised.keys().copied().collect(),
+                override_reason: decision.override_reason.as_deref(),
             })
             .ok(),
-        },
-    )
-    .await?;
-    let view = view(db, &edition, &saved).await?;
-    if let Some(position) = view.waitlist_position {
-        super::notices::waitlisted(db, notifier, &edition, person, &saved, position).await?;
+        });
+        if let Some(position) = decision.position {
+            emails.extend(super::notices::waitlisted(
+                notifier, edition, person, id, position,
+            )?);
+        }
+        let codes: HashMap<i32, Option<String>> = decision
+            .recognised
+            .iter()
+            .map(|(course_id, cert)| (*course_id, Some(cert.code.clone())))
+            .collect();
+        views.push(Ok(view_of(
+            edition,
+            (id, person.id, decision.status),
+            &codes,
+            decision.position,
+        )));
     }
-    Ok(view)
+    audit::record_many(db, changes).await?;
+    crate::mail::enqueue_many(db, notifier, emails).await?;
+    Ok(views)
+}
+
+/// Inserts edition enrolments in one statement; each one's id by its person (one row per
+/// person: the decision refused the second). A unique index refusing one is `duplicate`.
+async fn insert_enrolments<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<programme_enrolment::ActiveModel>,
+    duplicate: impl Fn(()) -> AppError,
+) -> AppResult<HashMap<i32, i32>> {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::Query;
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut insert = programme_enrolment::Entity::insert_many(rows).into_query();
+    insert.returning(Query::returning().columns([
+        programme_enrolment::Column::Id,
+        programme_enrolment::Column::ParticipantId,
+    ]));
+    let inserted = db
+        .query_all_raw(db.get_database_backend().build(&insert))
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => duplicate(()),
+            _ => AppError::from(e),
+        })?;
+    let mut ids = HashMap::with_capacity(inserted.len());
+    for row in inserted {
+        ids.insert(
+            row.try_get::<i32>("", "participant_id")?,
+            row.try_get::<i32>("", "id")?,
+        );
+    }
+    Ok(ids)
+}
+
+/// Which of `people` hold an edition enrolment in force (enrolled or waiting) in the edition.
+async fn holders<C: ConnectionTrait>(
+    db: &C,
+    edition_id: i32,
+    people: &[i32],
+) -> AppResult<std::collections::HashSet<i32>> {
+    let held: Vec<i32> = programme_enrolment::Entity::find()
+        .filter(programme_enrolment::Column::EditionId.eq(edition_id))
+        .filter(programme_enrolment::Column::ParticipantId.is_in(people.iter().copied()))
+        .filter(programme_enrolment::Column::Status.ne(ProgrammeEnrolmentStatus::Cancelled))
+        .select_only()
+        .column(programme_enrolment::Column::ParticipantId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(held.into_iter().collect())
+}
+
+/// Which of `people` hold an enrolment in force in which of `cohorts`: (cohort, person).
+async fn module_holders<C: ConnectionTrait>(
+    db: &C,
+    cohorts: &[i32],
+    people: &[i32],
+) -> AppResult<std::collections::HashSet<(i32, i32)>> {
+    if cohorts.is_empty() || people.is_empty() {
+        return Ok(Default::default());
+    }
+    let held: Vec<(i32, i32)> = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.is_in(cohorts.iter().copied()))
+        .filter(enrolment::Column::ParticipantId.is_in(people.iter().copied()))
+        .filter(enrolment::Column::Status.ne(EnrolmentStatus::Cancelled))
+        .select_only()
+        .column(enrolment::Column::CohortId)
+        .column(enrolment::Column::ParticipantId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(held.into_iter().collect())
+}
+
+/// The people enrolled in each of `cohorts`, in one read (the modules' standing).
+async fn enrolled_in<C: ConnectionTrait>(db: &C, cohorts: &[i32]) -> AppResult<HashMap<i32, u64>> {
+    if cohorts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let counts: Vec<(i32, i64)> = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.is_in(cohorts.iter().copied()))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Enrolled))
+        .select_only()
+        .column(enrolment::Column::CohortId)
+        .column_as(enrolment::Column::Id.count(), "enrolled")
+        .group_by(enrolment::Column::CohortId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|(id, n)| (id, n.max(0) as u64))
+        .collect())
+}
+
+/// The people on the edition's waiting list.
+async fn waiting_in<C: ConnectionTrait>(db: &C, edition_id: i32) -> AppResult<u64> {
+    Ok(programme_enrolment::Entity::find()
+        .filter(programme_enrolment::Column::EditionId.eq(edition_id))
+        .filter(programme_enrolment::Column::Status.eq(ProgrammeEnrolmentStatus::Waitlisted))
+        .count(db)
+        .await?)
 }
 
 /// The audit row of an edition enrolment.
@@ -340,8 +703,131 @@ struct Audited<'a> {
     override_reason: Option<&'a str>,
 }
 
+/// A person given a place in the modules she takes through her edition enrolment.
+struct Placement<'a> {
+    actor: i32,
+    programme_enrolment_id: i32,
+    override_reason: Option<String>,
+    person: &'a participant::Model,
+    /// Locked, each with a seat for her.
+    cohorts: Vec<&'a cohort::Model>,
+}
+
+/// Inserts the module enrolments of every placement in one statement; returns the audit row
+/// and the notice (the module's calendar attached, with the cohort's `details`) of each, for
+/// the caller to write with its own.
+async fn place<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    placements: &[Placement<'_>],
+    details: &HashMap<i32, notices::Details>,
+) -> AppResult<(Vec<Change<'static>>, Vec<crate::mail::Email>)> {
+    let at = crate::time::now();
+    let rows: Vec<enrolment::ActiveModel> = placements
+        .iter()
+        .flat_map(|placed| {
+            placed
+                .cohorts
+                .iter()
+                .map(move |cohort| enrolment::ActiveModel {
+                    cohort_id: Set(cohort.id),
+                    participant_id: Set(placed.person.id),
+                    status: Set(EnrolmentStatus::Enrolled),
+                    waitlist_seq: Set(None),
+                    municipality_code: Set(placed.person.municipality_code.clone()),
+                    entity_type: Set(placed.person.entity_type.clone()),
+                    eligibility_override: Set(placed.override_reason.is_some()),
+                    override_reason: Set(placed.override_reason.clone()),
+                    created_by: Set(Some(placed.actor)),
+                    cancelled_at: Set(None),
+                    cancellation_reason: Set(None),
+                    sessions_total: Set(None),
+                    sessions_attended: Set(None),
+                    final_grade_milli: Set(None),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                    ..Default::default()
+                })
+        })
+        .collect();
+    let ids = insert_module_rows(db, rows).await?;
+    let mut changes = Vec::new();
+    let mut emails = Vec::new();
+    for placed in placements {
+        for cohort in &placed.cohorts {
+            let enrolment_id = *ids
+                .get(&(cohort.id, placed.person.id))
+                .ok_or_else(|| AppError::Internal("inscripción sin número".into()))?;
+            changes.push(Change {
+                actor: Some(placed.actor),
+                action: "enrolment.created",
+                subject_type: "enrolment",
+                subject_id: enrolment_id.to_string(),
+                before: None,
+                after: serde_json::to_value(ModuleEnrolled {
+                    status: EnrolmentStatus::Enrolled,
+                    cohort_id: cohort.id,
+                    participant_id: placed.person.id,
+                    programme_enrolment_id: placed.programme_enrolment_id,
+                })
+                .ok(),
+            });
+            if let Some(details) = details.get(&cohort.id) {
+                emails.extend(notices::email(
+                    notifier,
+                    cohort,
+                    details,
+                    placed.person,
+                    enrolment_id,
+                    notices::Notice::Enrolled,
+                )?);
+            }
+        }
+    }
+    Ok((changes, emails))
+}
+
+/// Inserts module enrolments in one statement; each one's id by (cohort, person).
+async fn insert_module_rows<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<enrolment::ActiveModel>,
+) -> AppResult<HashMap<(i32, i32), i32>> {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::Query;
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut insert = enrolment::Entity::insert_many(rows).into_query();
+    insert.returning(Query::returning().columns([
+        enrolment::Column::Id,
+        enrolment::Column::CohortId,
+        enrolment::Column::ParticipantId,
+    ]));
+    let inserted = db
+        .query_all_raw(db.get_database_backend().build(&insert))
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(
+                "Ya existe una inscripción vigente para esta persona en un módulo de la edición."
+                    .into(),
+            ),
+            _ => AppError::from(e),
+        })?;
+    let mut ids = HashMap::with_capacity(inserted.len());
+    for row in inserted {
+        ids.insert(
+            (
+                row.try_get::<i32>("", "cohort_id")?,
+                row.try_get::<i32>("", "participant_id")?,
+            ),
+            row.try_get::<i32>("", "id")?,
+        );
+    }
+    Ok(ids)
+}
+
 /// Inserts `person`'s enrolment in each of `cohorts` (locked, with a seat for her), each with
-/// its audit row and its notice (the module's calendar attached).
+/// its audit row and its notice (the module's calendar attached): [`place`] for one person.
 async fn place_in_modules<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
@@ -350,65 +836,24 @@ async fn place_in_modules<C: ConnectionTrait>(
     person: &participant::Model,
     cohorts: &HashMap<i32, cohort::Model>,
 ) -> AppResult<()> {
-    let at = crate::time::now();
-    let mut ids: Vec<&i32> = cohorts.keys().collect();
-    ids.sort_unstable();
-    for id in ids {
-        let cohort = &cohorts[id];
-        let row = enrolment::ActiveModel {
-            cohort_id: Set(cohort.id),
-            participant_id: Set(person.id),
-            status: Set(EnrolmentStatus::Enrolled),
-            waitlist_seq: Set(None),
-            municipality_code: Set(person.municipality_code.clone()),
-            entity_type: Set(person.entity_type.clone()),
-            eligibility_override: Set(saved.eligibility_override),
-            override_reason: Set(saved.override_reason.clone()),
-            created_by: Set(Some(actor)),
-            cancelled_at: Set(None),
-            cancellation_reason: Set(None),
-            sessions_total: Set(None),
-            sessions_attended: Set(None),
-            final_grade_milli: Set(None),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        };
-        let enrolment_id = cohort_enrolment::insert_rows(db, vec![row])
-            .await?
-            .get(&person.id)
-            .copied()
-            .ok_or_else(|| AppError::Internal("inscripción sin número".into()))?;
-        audit::record(
-            db,
-            Change {
-                actor: Some(actor),
-                action: "enrolment.created",
-                subject_type: "enrolment",
-                subject_id: enrolment_id.to_string(),
-                before: None,
-                after: serde_json::to_value(ModuleEnrolled {
-                    status: EnrolmentStatus::Enrolled,
-                    cohort_id: cohort.id,
-                    participant_id: person.id,
-                    programme_enrolment_id: saved.id,
-                })
-                .ok(),
-            },
-        )
-        .await?;
-        if let Some(row) = enrolment::Entity::find_by_id(enrolment_id).one(db).await? {
-            notices::send(
-                db,
-                notifier,
-                cohort,
-                person,
-                &row,
-                notices::Notice::Enrolled,
-            )
-            .await?;
+    let mut ordered: Vec<&cohort::Model> = cohorts.values().collect();
+    ordered.sort_unstable_by_key(|cohort| cohort.id);
+    let mut details = HashMap::new();
+    if person.email.is_some() {
+        for cohort in &ordered {
+            details.insert(cohort.id, notices::Details::of(db, cohort.id).await?);
         }
     }
+    let placement = Placement {
+        actor,
+        programme_enrolment_id: saved.id,
+        override_reason: saved.override_reason.clone(),
+        person,
+        cohorts: ordered,
+    };
+    let (changes, emails) = place(db, notifier, &[placement], &details).await?;
+    audit::record_many(db, changes).await?;
+    crate::mail::enqueue_many(db, notifier, emails).await?;
     Ok(())
 }
 
@@ -504,16 +949,36 @@ pub async fn view<C: ConnectionTrait>(
     edition: &Edition,
     row: &programme_enrolment::Model,
 ) -> AppResult<ProgrammeEnrolmentView> {
-    let recognitions = recognitions_of(db, row.id).await?;
+    let recognitions: HashMap<i32, Option<String>> = recognitions_of(db, row.id)
+        .await?
+        .into_iter()
+        .map(|(course_id, (_, code))| (course_id, code))
+        .collect();
+    Ok(view_of(
+        edition,
+        (row.id, row.participant_id, row.status),
+        &recognitions,
+        waitlist_position(db, row).await?,
+    ))
+}
+
+/// [`view`] of the enrolment `(id, participant_id, status)` known already: the recognised
+/// modules (by course, each with its certificate's code) and its place on the waiting list.
+fn view_of(
+    edition: &Edition,
+    (id, participant_id, status): (i32, i32, ProgrammeEnrolmentStatus),
+    recognitions: &HashMap<i32, Option<String>>,
+    waitlist_position: Option<u64>,
+) -> ProgrammeEnrolmentView {
     let modules = edition
         .programme
         .modules
         .iter()
         .map(|m| {
             let cohort_id = edition.cohorts.get(&m.course_id).map(|c| c.id);
-            let (status, certificate_code) = match recognitions.get(&m.course_id) {
-                Some((_, code)) => (PlaceStatus::Recognised, code.clone()),
-                None if row.status == ProgrammeEnrolmentStatus::Waitlisted => {
+            let (place, certificate_code) = match recognitions.get(&m.course_id) {
+                Some(code) => (PlaceStatus::Recognised, code.clone()),
+                None if status == ProgrammeEnrolmentStatus::Waitlisted => {
                     (PlaceStatus::Waitlisted, None)
                 }
                 None => (PlaceStatus::Enrolled, None),
@@ -522,19 +987,19 @@ pub async fn view<C: ConnectionTrait>(
                 course_id: m.course_id,
                 course_name: m.course_name.clone(),
                 cohort_id,
-                status,
+                status: place,
                 certificate_code,
             }
         })
         .collect();
-    Ok(ProgrammeEnrolmentView {
-        id: row.id,
-        edition_id: row.edition_id,
-        participant_id: row.participant_id,
-        status: row.status,
-        waitlist_position: waitlist_position(db, row).await?,
+    ProgrammeEnrolmentView {
+        id,
+        edition_id: edition.row.id,
+        participant_id,
+        status,
+        waitlist_position,
         modules,
-    })
+    }
 }
 
 /// The edition enrolment `actor` may act on: her own, or one of a person a staff member who
@@ -919,4 +1384,55 @@ pub async fn enrol_as<C: ConnectionTrait>(
         }
         _ => Err(AppError::Forbidden),
     }
+}
+
+/// The editions' desks (issue 69, item 3): people enrolling themselves in an edition at the
+/// same moment are decided together ([`together`]), each with her own answer — the mechanism
+/// of the cohorts' desks (`enrolment::desk`), keyed by edition.
+pub struct Editions;
+
+static EDITIONS: desk::Desks<Editions> = desk::Desks::new();
+
+impl desk::Errand for Editions {
+    type Answer = ProgrammeEnrolmentView;
+    const KEY: &'static str = "edición";
+    fn desks() -> &'static desk::Desks<Self> {
+        &EDITIONS
+    }
+    /// The people behind the accounts in one read, then [`together`]. An account without its
+    /// person is refused (403), the others go on.
+    async fn decide_in<'a>(
+        txn: &'a crate::db::Txn,
+        notifier: &'a Notifier<'a>,
+        edition_id: i32,
+        people: &'a [&'a Actor],
+    ) -> AppResult<Vec<AppResult<ProgrammeEnrolmentView>>> {
+        let found = desk::people_of(txn, people).await?;
+        let requesters: Vec<Requester<'_>> = people
+            .iter()
+            .map(|actor| Requester::Participant(actor))
+            .collect();
+        let asks: Vec<Ask<'_>> = found
+            .iter()
+            .zip(&requesters)
+            .filter_map(|(person, requester)| {
+                person.as_ref().map(|person| Ask { person, requester })
+            })
+            .collect();
+        let decided = together(txn, notifier, edition_id, &asks).await?;
+        Ok(desk::answers_of(&found, decided))
+    }
+}
+
+/// The person signed in as `actor` enrols herself in the edition `edition_id`: every rule of
+/// [`enrol`] for a participant, decided at the edition's desk together with whoever asks for
+/// it at the same moment (an account without its person is refused, 403). Returns once her
+/// enrolment is committed (or refused).
+pub async fn enrol_self(
+    db: &sea_orm::DatabaseConnection,
+    notifier: &Notifier<'_>,
+    edition_id: i32,
+    actor: &Actor,
+) -> AppResult<ProgrammeEnrolmentView> {
+    desk::ask::<Editions>(db, notifier, edition_id, actor).await
 }

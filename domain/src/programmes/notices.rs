@@ -3,7 +3,7 @@
 //! its calendar.)
 
 use super::editions::Edition;
-use crate::entities::{participant, programme_enrolment};
+use crate::entities::participant;
 use crate::error::AppResult;
 use crate::mail::{self, Email, Notifier};
 use serde::Serialize;
@@ -28,18 +28,18 @@ impl mail::Message for EditionWaitlisted<'_> {
     }
 }
 
-/// Tells `person` (when she has an address) her place `position` on the edition's waiting
-/// list.
-pub async fn waitlisted<C: sea_orm::ConnectionTrait>(
-    db: &C,
+/// The email telling `person` her place `position` on the edition's waiting list (none when
+/// she has no address), keyed to her edition enrolment `programme_enrolment_id`: queued with
+/// the other emails of the people decided with her (`mail::enqueue_many`).
+pub fn waitlisted(
     notifier: &Notifier<'_>,
     edition: &Edition,
     person: &participant::Model,
-    row: &programme_enrolment::Model,
+    programme_enrolment_id: i32,
     position: u64,
-) -> AppResult<()> {
+) -> AppResult<Option<Email>> {
     let Some(to) = person.email.clone() else {
-        return Ok(());
+        return Ok(None);
     };
     let public_url = notifier.config.public_url.trim_end_matches('/');
     let message = EditionWaitlisted {
@@ -55,7 +55,7 @@ pub async fn waitlisted<C: sea_orm::ConnectionTrait>(
             .collect(),
         programmes_url: format!("{public_url}/mi-programa"),
     };
-    let email = Email::of(to, &message)?.once(format!("programme-waitlisted-{}", row.id));
-    mail::enqueue(db, notifier, email).await?;
-    Ok(())
+    Ok(Some(Email::of(to, &message)?.once(format!(
+        "programme-waitlisted-{programme_enrolment_id}"
+    ))))
 }
