@@ -3,8 +3,10 @@
 //! capacity grid, the offer view), the costly API answers and the national rankings.
 //!
 //! * A value is fresh while the version it was computed for is current and it is younger than
-//!   the time to live. A stale value is still served at once to everyone while *one* request
-//!   recomputes it; a key never computed makes the others wait for that one computation
+//!   the time to live. A value whose time to live is over while its version is current is
+//!   served at once to everyone and recomputed behind the answer (issue 69); a value whose
+//!   version moved is still served at once to everyone while *one* request recomputes it
+//!   (see the grace below); a key never computed makes the others wait for that one computation
 //!   (single flight), never 32 computations of the same thing.
 //! * With a grace ([`Kept::recomputed_behind`], issue 50), a stale value computed less than the
 //!   grace ago is served at once to the visitor who finds it too: computed less than half the
@@ -62,8 +64,6 @@ pub const SHELF_DAYS: i64 = 2;
 struct Entry<V, S> {
     value: Arc<V>,
     version: S,
-    /// When it was computed (here or, for a value from the shelf, by whoever shelved it).
-    computed: Instant,
     /// When it was last known to be current: computed, or found fresh by a visitor. The
     /// version it was computed for moved on after this, so a stale value's staleness is at most
     /// the time since (what the grace measures).
@@ -162,7 +162,9 @@ impl<K: Clone + Eq + Hash> Drop for Flight<K> {
 
 enum Found<V> {
     Fresh(Arc<V>),
-    /// Computed for another version (or too long ago), `age` ago; whether the grace covers it.
+    /// Computed for the current version, but its time to live is over.
+    Expired(Arc<V>),
+    /// Computed for another version, stale for `age`; whether the grace covers it.
     Stale(Arc<V>, Duration, bool),
     Missing,
 }
@@ -271,10 +273,20 @@ where
         }
         if let Some(shelf) = &store.shelf
             && let Some(found) = shelf.load(&key, Some(&version)).await
-            && found.age < store.ttl
         {
-            store.store(key, found.version, Arc::new(found.value), found.age, true);
-            return Ok(false);
+            // Kept at once, even past its time to live: visitors arriving while it is
+            // recomputed here are served it rather than wait (its version is current).
+            let fresh = found.age < store.ttl;
+            store.store(
+                key.clone(),
+                found.version,
+                Arc::new(found.value),
+                found.age,
+                true,
+            );
+            if fresh {
+                return Ok(false);
+            }
         }
         let value = Arc::new(compute().await?);
         store.keep(key, version, value);
@@ -317,6 +329,12 @@ where
         let flight = store.flight(&key);
         match store.find(&key, &version) {
             Found::Fresh(value) => return Ok((value, false)),
+            Found::Expired(value) => {
+                // Nothing it was computed from has changed since: served at once to everyone,
+                // the first visitor included, and recomputed behind the answer by one of them.
+                store.recompute_behind(key, version, value.clone(), flight, compute);
+                return Ok((value, false));
+            }
             Found::Stale(value, age, true) => {
                 if age < store.grace / 2 {
                     // Computed a moment ago: served as it is, recomputed once older.
@@ -349,6 +367,13 @@ where
         let first = flight.lock.lock().await;
         match store.find(&key, &version) {
             Found::Fresh(value) => return Ok((value, false)),
+            Found::Expired(value) => {
+                // Taken from the shelf by the visitor ahead: whoever leaves the flight last
+                // recomputes it behind the answer.
+                drop(first);
+                store.recompute_behind(key, version, value.clone(), flight, compute);
+                return Ok((value, false));
+            }
             Found::Stale(value, _, true) => return Ok((value, true)),
             Found::Stale(..) | Found::Missing => {}
         }
@@ -368,14 +393,7 @@ where
                 // behind the answer (issue 69: after a start, nobody waits for a computation
                 // of a value the shelf holds for the current version).
                 drop(first);
-                if let Ok(computing) = flight.lock.clone().try_lock_owned() {
-                    let (behind, stale) = (store.clone(), value.clone());
-                    tokio::spawn(async move {
-                        behind.recompute(key, version, stale, compute).await;
-                        drop(computing);
-                        drop(flight);
-                    });
-                }
+                store.recompute_behind(key, version, value.clone(), flight, compute);
                 return Ok((value, false));
             }
             // Stale: the visitors waiting behind get it at once (when its group had room for
@@ -427,10 +445,8 @@ where
                 e.current = now;
                 Found::Fresh(e.value.clone())
             }
-            // Its time to live is over: as old as it is.
-            Some(e) if e.version == *version => {
-                Found::Stale(e.value.clone(), e.computed.elapsed(), true)
-            }
+            // Only its time to live is over.
+            Some(e) if e.version == *version => Found::Expired(e.value.clone()),
             // Its version moved on: stale since the last moment it was known current.
             Some(e) => Found::Stale(
                 e.value.clone(),
@@ -487,7 +503,6 @@ where
             Entry {
                 value,
                 version,
-                computed: now.checked_sub(age).unwrap_or(now),
                 current: now.checked_sub(age).unwrap_or(now),
                 until: now + self.ttl.saturating_sub(age),
                 shelved: if due { Some(now) } else { shelved },
@@ -515,6 +530,30 @@ where
                 shelf.save(&key, &version, &value, group).await
             });
         }
+    }
+
+    /// Recomputes `key`'s value in the background unless someone is computing it already;
+    /// the flight is held until the new value is kept.
+    fn recompute_behind<F, Fut>(
+        self: &Arc<Self>,
+        key: K,
+        version: S,
+        stale: Arc<V>,
+        flight: Flight<K>,
+        compute: F,
+    ) where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = AppResult<V>> + Send + 'static,
+    {
+        let Ok(computing) = flight.lock.clone().try_lock_owned() else {
+            return;
+        };
+        let behind = self.clone();
+        tokio::spawn(async move {
+            behind.recompute(key, version, stale, compute).await;
+            drop(computing);
+            drop(flight);
+        });
     }
 
     /// Computes the value anew for a key that has a stale one, which is served if the
@@ -968,6 +1007,53 @@ mod tests {
             });
         }
         // Every one of the 32 answers, the first included, while the recomputation waits.
+        for _ in 0..32 {
+            let value = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+                .await
+                .expect("every visitor answered while the computation was under way");
+            assert_eq!(value, Some(7));
+        }
+        release.notify_one();
+        let mut after = 7;
+        for _ in 0..100 {
+            after = *kept.get("antioquia", 1, || async { Ok(99) }).await.unwrap();
+            if after != 7 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(after, 100, "the value recomputed behind is kept");
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "recomputed once");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_kept_value_past_its_time_for_the_current_version_makes_nobody_wait() {
+        let kept: Arc<Kept<&str, usize>> = Arc::new(Kept::new(1, 10));
+        kept.get("antioquia", 1, || async { Ok(7) }).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        let computed = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let (done, mut answers) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..32 {
+            let (kept, computed, release, done) = (
+                kept.clone(),
+                computed.clone(),
+                release.clone(),
+                done.clone(),
+            );
+            tokio::spawn(async move {
+                let value = kept
+                    .get("antioquia", 1, move || async move {
+                        release.notified().await;
+                        Ok(computed.fetch_add(1, Ordering::SeqCst) + 100)
+                    })
+                    .await
+                    .map(|v| *v)
+                    .unwrap();
+                done.send(value).unwrap();
+            });
+        }
+        // Every one of the 32 answers, whoever found it first, while the recomputation waits.
         for _ in 0..32 {
             let value = tokio::time::timeout(Duration::from_secs(10), answers.recv())
                 .await
