@@ -40,7 +40,7 @@ pub fn routes() -> Vec<Route> {
 
 /// The platform's public keys (current first; retired ones stay).
 #[get("/lti/jwks")]
-async fn jwks(db: &State<DatabaseConnection>) -> crate::error::AppResult<Json<Value>> {
+async fn jwks(db: &State<DatabaseConnection>) -> crate::error::AppResult<Json<keys::KeySet>> {
     Ok(Json(keys::jwks(db.inner()).await?))
 }
 
@@ -207,11 +207,11 @@ struct ServiceJson {
 }
 
 impl ServiceJson {
-    fn ok(media: &'static str, body: Value) -> ServiceJson {
+    fn ok(media: &'static str, body: impl Serialize) -> ServiceJson {
         ServiceJson {
             status: Status::Ok,
             media,
-            body,
+            body: serde_json::to_value(body).unwrap_or_default(),
             next: None,
         }
     }
@@ -314,7 +314,7 @@ async fn memberships_page(
     Ok(ServiceJson {
         status: Status::Ok,
         media: memberships::MEDIA_TYPE,
-        body: page.container,
+        body: serde_json::to_value(page.container).unwrap_or_default(),
         next: page.next,
     })
 }
@@ -344,10 +344,7 @@ async fn line_items(
         grades::list(txn, &platform, &access, cohort_id, &filters).await
     })
     .await?;
-    Ok(ServiceJson::ok(
-        grades::LINE_ITEMS_MEDIA,
-        Value::Array(items),
-    ))
+    Ok(ServiceJson::ok(grades::LINE_ITEMS_MEDIA, items))
 }
 
 /// AGS: a line item the tool creates.
@@ -403,10 +400,12 @@ async fn post_score(
         grades::post_score(txn, &access, cohort_id, id, &body).await
     })
     .await?;
-    Ok(ServiceJson::ok(
-        "application/json",
-        serde_json::json!({ "kept": kept }),
-    ))
+    /// Whether the score was kept (not older than the one the tool sent before).
+    #[derive(Serialize)]
+    struct Kept {
+        kept: bool,
+    }
+    Ok(ServiceJson::ok("application/json", Kept { kept }))
 }
 
 /// AGS: the line item's results.
@@ -427,5 +426,5 @@ async fn results(
         grades::results(txn, &platform, &access, cohort_id, id, user_id, limit).await
     })
     .await?;
-    Ok(ServiceJson::ok(grades::RESULTS_MEDIA, Value::Array(items)))
+    Ok(ServiceJson::ok(grades::RESULTS_MEDIA, items))
 }

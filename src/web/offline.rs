@@ -148,24 +148,54 @@ fn asset_route(name: &str) -> Option<Immutable> {
         })
 }
 
+/// The web app manifest (fields in the order of their names, as always served).
+#[derive(Serialize)]
+struct Manifest {
+    background_color: &'static str,
+    description: &'static str,
+    display: &'static str,
+    icons: [Icon; 1],
+    lang: &'static str,
+    name: &'static str,
+    scope: &'static str,
+    short_name: &'static str,
+    start_url: &'static str,
+    theme_color: &'static str,
+}
+
+/// The manifest's icon.
+#[derive(Serialize)]
+struct Icon {
+    purpose: &'static str,
+    sizes: &'static str,
+    src: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
 /// The web app manifest: installable, opening on the home page.
 #[get("/manifest.webmanifest")]
 fn manifest() -> (ContentType, String) {
-    let body = serde_json::json!({
-        "name": "Aula Territorial · ESAP",
-        "short_name": "Aula Territorial",
-        "description": "Formación para la gestión pública territorial: cohortes, asistencia, progreso y certificados.",
-        "lang": "es-CO",
-        "start_url": "/",
-        "scope": "/",
-        "display": "standalone",
-        "background_color": "#f7f8f5",
-        "theme_color": "#0b5d3b",
-        "icons": [{"src": ASSETS.icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
-    });
+    let body = Manifest {
+        background_color: "#f7f8f5",
+        description: "Formación para la gestión pública territorial: cohortes, asistencia, progreso y certificados.",
+        display: "standalone",
+        icons: [Icon {
+            purpose: "any",
+            sizes: "any",
+            src: &ASSETS.icon,
+            kind: "image/svg+xml",
+        }],
+        lang: "es-CO",
+        name: "Aula Territorial · ESAP",
+        scope: "/",
+        short_name: "Aula Territorial",
+        start_url: "/",
+        theme_color: "#0b5d3b",
+    };
     (
         ContentType::new("application", "manifest+json"),
-        body.to_string(),
+        serde_json::to_string(&body).unwrap_or_default(),
     )
 }
 
@@ -218,9 +248,16 @@ static OFFLINE_PAGE: LazyLock<String> = LazyLock::new(|| {
 fn offline_page(
     templates: &State<domain::templates::Templates>,
 ) -> AppResult<(ContentType, String)> {
-    let site = serde_json::json!({ "site": templates.site() });
-    let bar = templates.render_value("govco_bar", site.clone())?;
-    let footer = templates.render_value("site_footer", site)?;
+    /// What the bar and the footer read: the entity.
+    #[derive(Serialize)]
+    struct Site<'a> {
+        site: &'a serde_json::Value,
+    }
+    let site = Site {
+        site: templates.site(),
+    };
+    let bar = templates.render("govco_bar", &site)?;
+    let footer = templates.render("site_footer", &site)?;
     let page = OFFLINE_PAGE
         .replacen("__GOVCO__", bar.trim_end(), 1)
         .replacen("__FOOTER__", footer.trim_end(), 1);

@@ -12,6 +12,11 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
+/// The OpenAPI example of a cohort's municipalities.
+fn codes_example() -> [&'static str; 2] {
+    ["18094", "18256"]
+}
+
 /// What a coordinator sends to create (all required fields: `course_id`, `name`,
 /// `start_date`, `end_date`, `enrolment_opens`, `enrolment_closes`, `seats`) or change (any
 /// subset) a cohort. Text fields: `null` or absent keeps the value, an empty string clears
@@ -41,7 +46,7 @@ pub struct CohortInput {
     /// Link of the virtual room (http or https).
     pub meeting_url: Option<String>,
     /// DANE codes; none and no department means the whole country.
-    #[schema(max_items = 5000, example = json!(["18094", "18256"]))]
+    #[schema(max_items = 5000, example = codes_example)]
     pub municipality_codes: Option<Vec<String>>,
     #[schema(max_items = 5000)]
     pub department_codes: Option<Vec<String>>,

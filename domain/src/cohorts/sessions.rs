@@ -650,12 +650,17 @@ pub async fn remove<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The OpenAPI example of a recurrence's weekdays: Tuesdays and Thursdays.
+fn weekdays_example() -> [u32; 2] {
+    [2, 4]
+}
+
 /// A recurrence: on these weekdays (1 = Monday … 7 = Sunday), at these local times, between
 /// two dates (inclusive).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct Recurrence {
     /// 1 = Monday … 7 = Sunday.
-    #[schema(value_type = Vec<u32>, required = true, max_items = 5000, example = json!([2, 4]))]
+    #[schema(value_type = Vec<u32>, required = true, max_items = 5000, example = weekdays_example)]
     pub weekdays: Option<Vec<u32>>,
     /// Local (Bogotá) time, HH:MM.
     #[schema(value_type = String, required = true, example = "14:00")]

@@ -23,6 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::time::now;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::Serialize;
 
 /// The first names an anonymised person carries.
 pub const FIRST_NAMES: &str = "Persona";
@@ -36,6 +37,16 @@ pub enum Why {
     Request(i32),
     /// No activity for this many years.
     Retention(u32),
+}
+
+/// A person anonymised (`participant.anonymised`): why, never what was erased.
+#[derive(Serialize)]
+struct Anonymised {
+    reason: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_request_id: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    years_without_activity: Option<u32>,
 }
 
 /// Anonymises person `participant_id` in the caller's transaction (see the module). A person
@@ -135,11 +146,19 @@ pub async fn anonymise<C: ConnectionTrait>(
     let (action, after) = match why {
         Why::Request(id) => (
             "participant.anonymised",
-            serde_json::json!({"reason": "supresion", "data_request_id": id}),
+            serde_json::to_value(Anonymised {
+                reason: "supresion",
+                data_request_id: Some(id),
+                years_without_activity: None,
+            }),
         ),
         Why::Retention(years) => (
             "participant.anonymised",
-            serde_json::json!({"reason": "retention", "years_without_activity": years}),
+            serde_json::to_value(Anonymised {
+                reason: "retention",
+                data_request_id: None,
+                years_without_activity: Some(years),
+            }),
         ),
     };
     audit::record(
@@ -150,7 +169,7 @@ pub async fn anonymise<C: ConnectionTrait>(
             subject_type: "participant",
             subject_id: person.id.to_string(),
             before: None,
-            after: Some(after),
+            after: after.ok(),
         },
     )
     .await?;

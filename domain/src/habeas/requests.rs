@@ -165,6 +165,14 @@ async fn email_of<C: ConnectionTrait>(
     })
 }
 
+/// A request made (`data_request.created`).
+#[derive(Serialize)]
+struct Created<'a> {
+    participant_id: i32,
+    kind: &'a str,
+    due_on: String,
+}
+
 /// The person whose account is `user_id` asks (see the module); the request as stored.
 pub async fn create(
     db: &DatabaseConnection,
@@ -232,11 +240,12 @@ pub async fn create(
             subject_type: "data_request",
             subject_id: row.id.to_string(),
             before: None,
-            after: Some(serde_json::json!({
-                "participant_id": person.id,
-                "kind": kind,
-                "due_on": due.to_string(),
-            })),
+            after: serde_json::to_value(Created {
+                participant_id: person.id,
+                kind,
+                due_on: due.to_string(),
+            })
+            .ok(),
         },
     )
     .await?;
@@ -396,6 +405,21 @@ pub async fn find<C: ConnectionTrait>(
     Ok(view(row, &person, today()))
 }
 
+/// A request's status before its resolution.
+#[derive(Serialize)]
+struct Pending {
+    status: &'static str,
+}
+
+/// A request resolved (`data_request.accepted`, `data_request.rejected`).
+#[derive(Serialize)]
+struct Decided<'a> {
+    participant_id: i32,
+    kind: &'a str,
+    status: &'static str,
+    note: Option<&'a str>,
+}
+
 /// The administrator resolves request `id` (see the module); the request as resolved.
 pub async fn resolve(
     db: &DatabaseConnection,
@@ -490,13 +514,14 @@ pub async fn resolve(
                 },
                 subject_type: "data_request",
                 subject_id: row.id.to_string(),
-                before: Some(serde_json::json!({"status": PENDING})),
-                after: Some(serde_json::json!({
-                    "participant_id": person.id,
-                    "kind": row.kind,
-                    "status": if accept { ACCEPTED } else { REJECTED },
-                    "note": note,
-                })),
+                before: serde_json::to_value(Pending { status: PENDING }).ok(),
+                after: serde_json::to_value(Decided {
+                    participant_id: person.id,
+                    kind: &row.kind,
+                    status: if accept { ACCEPTED } else { REJECTED },
+                    note: note.as_deref(),
+                })
+                .ok(),
             },
         )
         .await?;

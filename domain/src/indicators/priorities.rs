@@ -64,6 +64,11 @@ pub struct PriorityQuery {
     pub limit: Option<i64>,
 }
 
+/// The OpenAPI example of a priority's reasons.
+fn reasons_example() -> [&'static str; 2] {
+    ["PDET", "categoría 6"]
+}
+
 /// A municipality where training is needed, and why.
 #[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = Priority)]
@@ -96,7 +101,7 @@ pub struct PriorityRow {
     pub assistances_recent: i64,
     /// People the alcaldía's open demands for the capacity ask to train.
     pub open_demand_people: i64,
-    #[schema(example = json!(["PDET", "categoría 6"]))]
+    #[schema(example = reasons_example)]
     pub reasons: Vec<String>,
 }
 

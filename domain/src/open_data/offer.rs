@@ -28,6 +28,11 @@ pub const PUBLISHED: [CohortStatus; 3] = [
     CohortStatus::Closed,
 ];
 
+/// The OpenAPI example of an offer's municipalities.
+fn codes_example() -> [&'static str; 1] {
+    ["18256"]
+}
+
 /// One published cohort or technical assistance; the keys are the columns of the data
 /// dictionary (`/datos-abiertos`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -68,7 +73,7 @@ pub struct OfferRow {
     pub department_codes: Vec<String>,
     /// DIVIPOLA codes (5 digits) of the municipalities it is offered to.
     #[serde(rename = "codigos_municipio")]
-    #[schema(example = json!(["18256"]))]
+    #[schema(example = codes_example)]
     pub municipality_codes: Vec<String>,
     #[serde(rename = "fecha_inicio")]
     pub start_date: NaiveDate,

@@ -12,7 +12,8 @@
 
 use super::{DATASETS, Dataset};
 use crate::spreadsheets::CsvFlavour;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 /// The licence the open data page states: CC BY 4.0.
 pub const LICENSE_NAME: &str = "CC-BY-4.0";
@@ -33,7 +34,7 @@ pub fn resource_name(dataset: &Dataset, flavour: CsvFlavour) -> String {
 /// The Data Package of this installation, whose site is at `public_url`.
 pub fn datapackage(public_url: &str) -> Value {
     let base = public_url.trim_end_matches('/');
-    let resources: Vec<Value> = DATASETS
+    let resources: Vec<Resource> = DATASETS
         .iter()
         .flat_map(|dataset| {
             CsvFlavour::ALL
@@ -41,31 +42,115 @@ pub fn datapackage(public_url: &str) -> Value {
                 .map(move |flavour| resource(base, dataset, flavour))
         })
         .collect();
-    json!({
-        "profile": "tabular-data-package",
-        "name": NAME,
-        "title": "Aula Territorial: datos abiertos",
-        "description": "La oferta de formación, la cobertura por municipio y capacidad, los \
+    serde_json::to_value(Package {
+        profile: "tabular-data-package",
+        name: NAME,
+        title: "Aula Territorial: datos abiertos",
+        description: "La oferta de formación, la cobertura por municipio y capacidad, los \
             planes de trabajo con su ejecución y el banco de conocimiento público de Aula \
             Territorial (ESAP), sin datos personales; un conteo de 1 a 4 personas no se publica \
             (queda vacío). Cada archivo está en dos versiones con las mismas columnas: separada \
             por comas (para programas) y separada por punto y coma (para Excel en Colombia).",
-        "homepage": format!("{base}/datos-abiertos"),
-        "language": "es-CO",
-        "licenses": [license()],
-        "sources": [{
-            "title": "Escuela Superior de Administración Pública (ESAP), Aula Territorial",
-            "path": base,
+        homepage: format!("{base}/datos-abiertos"),
+        language: "es-CO",
+        licenses: [LICENSE],
+        sources: [Source {
+            title: "Escuela Superior de Administración Pública (ESAP), Aula Territorial",
+            path: base,
         }],
-        "resources": resources,
+        resources,
     })
+    .unwrap_or_default()
 }
 
-fn license() -> Value {
-    json!({"name": LICENSE_NAME, "path": LICENSE_PATH, "title": LICENSE_TITLE})
+/// The Data Package (Frictionless v1).
+#[derive(Serialize)]
+struct Package<'a> {
+    profile: &'static str,
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    homepage: String,
+    language: &'static str,
+    licenses: [License; 1],
+    sources: [Source<'a>; 1],
+    resources: Vec<Resource>,
 }
 
-fn resource(base: &str, dataset: &Dataset, flavour: CsvFlavour) -> Value {
+/// A licence of the package or of one resource.
+#[derive(Clone, Copy, Serialize)]
+struct License {
+    name: &'static str,
+    path: &'static str,
+    title: &'static str,
+}
+
+const LICENSE: License = License {
+    name: LICENSE_NAME,
+    path: LICENSE_PATH,
+    title: LICENSE_TITLE,
+};
+
+/// Where the data come from: this installation.
+#[derive(Serialize)]
+struct Source<'a> {
+    title: &'static str,
+    path: &'a str,
+}
+
+/// One CSV file: a tabular data resource.
+#[derive(Serialize)]
+struct Resource {
+    profile: &'static str,
+    name: String,
+    title: String,
+    description: String,
+    path: String,
+    format: &'static str,
+    mediatype: &'static str,
+    encoding: &'static str,
+    licenses: [License; 1],
+    dialect: Dialect,
+    schema: TableSchema,
+}
+
+/// How the CSV is written (CSV Dialect).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Dialect {
+    delimiter: String,
+    line_terminator: &'static str,
+    quote_char: &'static str,
+    double_quote: bool,
+    header: bool,
+}
+
+/// A Table Schema: the fields in file order, and the empty field as the missing value.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TableSchema {
+    fields: Vec<Field>,
+    missing_values: [&'static str; 1],
+}
+
+/// One column of a Table Schema.
+#[derive(Serialize)]
+struct Field {
+    name: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    description: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    constraints: Option<Constraints>,
+}
+
+/// A column's constraint: its values' pattern.
+#[derive(Serialize)]
+struct Constraints {
+    pattern: &'static str,
+}
+
+fn resource(base: &str, dataset: &Dataset, flavour: CsvFlavour) -> Resource {
     let (title, for_whom) = match flavour {
         CsvFlavour::Standard => (
             dataset.title.to_string(),
@@ -76,54 +161,56 @@ fn resource(base: &str, dataset: &Dataset, flavour: CsvFlavour) -> Value {
             "Separado por punto y coma, para abrirlo con Excel en Colombia; las mismas columnas.",
         ),
     };
-    json!({
-        "profile": "tabular-data-resource",
-        "name": resource_name(dataset, flavour),
-        "title": title,
-        "description": format!(
+    Resource {
+        profile: "tabular-data-resource",
+        name: resource_name(dataset, flavour),
+        title,
+        description: format!(
             "{} Cada fila es {}; ordenadas {}. {for_whom}",
             dataset.description, dataset.row, dataset.order
         ),
-        "path": format!("{base}{}", dataset.csv_path(flavour)),
-        "format": "csv",
-        "mediatype": "text/csv",
-        "encoding": "utf-8",
-        "licenses": [license()],
-        "dialect": {
-            "delimiter": flavour.delimiter().to_string(),
-            "lineTerminator": "\r\n",
-            "quoteChar": "\"",
-            "doubleQuote": true,
-            "header": true,
+        path: format!("{base}{}", dataset.csv_path(flavour)),
+        format: "csv",
+        mediatype: "text/csv",
+        encoding: "utf-8",
+        licenses: [LICENSE],
+        dialect: Dialect {
+            delimiter: flavour.delimiter().to_string(),
+            line_terminator: "\r\n",
+            quote_char: "\"",
+            double_quote: true,
+            header: true,
         },
-        "schema": schema(dataset),
-    })
+        schema: table_schema(dataset),
+    }
 }
 
 /// The Table Schema of `dataset`: one field per column, in file order.
 pub fn schema(dataset: &Dataset) -> Value {
-    let fields: Vec<Value> = dataset
-        .columns
-        .iter()
-        .map(|column| {
-            let mut field = json!({
-                "name": column.name,
-                "type": column.kind.table_type,
-                "description": column.description,
-            });
-            if let Some(pattern) = column.kind.pattern {
-                field["constraints"] = json!({"pattern": pattern});
-            }
-            field
-        })
-        .collect();
-    json!({"fields": fields, "missingValues": [""]})
+    serde_json::to_value(table_schema(dataset)).unwrap_or_default()
+}
+
+fn table_schema(dataset: &Dataset) -> TableSchema {
+    TableSchema {
+        fields: dataset
+            .columns
+            .iter()
+            .map(|column| Field {
+                name: column.name,
+                kind: column.kind.table_type,
+                description: column.description,
+                constraints: column.kind.pattern.map(|pattern| Constraints { pattern }),
+            })
+            .collect(),
+        missing_values: [""],
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::open_data::{COVERAGE, OFFER};
+    use serde_json::json;
 
     #[test]
     fn every_data_set_in_both_flavours_with_the_dictionary_as_schema() {

@@ -28,13 +28,18 @@ pub const ASSISTANCES_MAX: i64 = 100_000;
 /// How many municipalities a line may list (the country has 1,122 municipalities and areas).
 pub const MUNICIPALITIES_MAX: usize = 1_200;
 
+/// The OpenAPI example of a plan's municipalities.
+fn codes_example() -> [&'static str; 2] {
+    ["50325", "50450"]
+}
+
 /// A line's targets: a list of municipalities (DANE codes) or a rule; neither is the plan's
 /// whole territory (the country, the direction's departments, the gobernación's department).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(as = PlanTargetsInput)]
 pub struct TargetsInput {
     /// Municipalities of the plan's territory.
-    #[schema(max_items = 1200, example = json!(["50325", "50450"]))]
+    #[schema(max_items = 1200, example = codes_example)]
     pub municipality_codes: Option<Vec<String>>,
     /// `pdet`, `categories_5_6` or `priorities` (the «¿Dónde formar?» selection of the day),
     /// within the plan's territory. Not together with `municipality_codes`.

@@ -249,12 +249,17 @@ impl Goals {
     }
 }
 
+/// The OpenAPI example of a plan's municipalities.
+fn codes_example() -> [&'static str; 2] {
+    ["50325", "50450"]
+}
+
 /// A line's targets: the municipalities it lists, or a rule; neither is the plan's whole
 /// territory.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = PlanTargets)]
 pub struct TargetsView {
-    #[schema(example = json!(["50325", "50450"]))]
+    #[schema(example = codes_example)]
     pub municipality_codes: Vec<String>,
     pub rule: Option<TargetRule>,
 }

@@ -617,16 +617,37 @@ pub(crate) async fn insert<C: ConnectionTrait>(
     Ok(row)
 }
 
+/// A key position as the log keeps it (`key_position.*`).
+#[derive(Serialize)]
+struct Snapshot<'a> {
+    municipality_code: &'a str,
+    title: &'a str,
+    capacity_id: i32,
+    holder_participant_id: Option<i32>,
+    holder_name: Option<&'a str>,
+    appointment: Option<&'a str>,
+    since: Option<String>,
+}
+
 pub(crate) fn snapshot(row: &key_position::Model) -> serde_json::Value {
-    serde_json::json!({
-        "municipality_code": row.municipality_code,
-        "title": row.title,
-        "capacity_id": row.capacity_id,
-        "holder_participant_id": row.holder_participant_id,
-        "holder_name": row.holder_name,
-        "appointment": row.appointment,
-        "since": row.since.map(|d| d.to_string()),
+    serde_json::to_value(Snapshot {
+        municipality_code: &row.municipality_code,
+        title: &row.title,
+        capacity_id: row.capacity_id,
+        holder_participant_id: row.holder_participant_id,
+        holder_name: row.holder_name.as_deref(),
+        appointment: row.appointment.as_deref(),
+        since: row.since.map(|d| d.to_string()),
     })
+    .unwrap_or_default()
+}
+
+/// A holder's departure (`key_position.departure`).
+#[derive(Serialize)]
+struct Departure {
+    departure_id: i32,
+    left_on: String,
+    certified: bool,
 }
 
 /// Adds a key position to municipality `code` (its liaison, the department's reviewer,
@@ -892,11 +913,12 @@ async fn leave<C: ConnectionTrait>(
             subject_type: "key_position",
             subject_id: row.id.to_string(),
             before: Some(snapshot(row)),
-            after: Some(serde_json::json!({
-                "departure_id": departure.id,
-                "left_on": on.to_string(),
-                "certified": certified,
-            })),
+            after: serde_json::to_value(Departure {
+                departure_id: departure.id,
+                left_on: on.to_string(),
+                certified,
+            })
+            .ok(),
         },
     )
     .await?;

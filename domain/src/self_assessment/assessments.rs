@@ -342,6 +342,15 @@ pub(crate) async fn submit_on(
     get_row(db, id).await
 }
 
+/// A self-assessment submitted (`self_assessment.submitted`): the levels by capacity.
+#[derive(Serialize)]
+struct Submitted<'a> {
+    municipality_code: &'a str,
+    entity_type: &'a str,
+    period: String,
+    levels: &'a [(i32, i32)],
+}
+
 pub(crate) async fn write_submitted<C: ConnectionTrait>(
     txn: &C,
     by: i32,
@@ -428,12 +437,13 @@ pub(crate) async fn write_submitted<C: ConnectionTrait>(
             subject_type: "self_assessment",
             subject_id: row.id.to_string(),
             before: None,
-            after: Some(serde_json::json!({
-                "municipality_code": place.code,
-                "entity_type": entity,
-                "period": period_label(year, quarter),
-                "levels": levels,
-            })),
+            after: serde_json::to_value(Submitted {
+                municipality_code: &place.code,
+                entity_type: entity,
+                period: period_label(year, quarter),
+                levels: &levels,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -493,6 +503,20 @@ pub async fn validate(
     get_row(db, id).await
 }
 
+/// A self-assessment's status before its review.
+#[derive(Serialize)]
+struct StatusWas<'a> {
+    status: &'a str,
+}
+
+/// A self-assessment reviewed (`self_assessment.validated`, `self_assessment.rejected`): its
+/// status and the reviewer's note (null when none).
+#[derive(Serialize)]
+struct Reviewed<'a> {
+    status: &'a str,
+    note: Option<&'a str>,
+}
+
 pub(crate) async fn review_in<C: ConnectionTrait>(
     txn: &C,
     by: i32,
@@ -531,8 +555,15 @@ pub(crate) async fn review_in<C: ConnectionTrait>(
             },
             subject_type: "self_assessment",
             subject_id: id.to_string(),
-            before: Some(serde_json::json!({"status": row.status})),
-            after: Some(serde_json::json!({"status": status, "note": note})),
+            before: serde_json::to_value(StatusWas {
+                status: &row.status,
+            })
+            .ok(),
+            after: serde_json::to_value(Reviewed {
+                status,
+                note: note.as_deref(),
+            })
+            .ok(),
         },
     )
     .await

@@ -303,6 +303,17 @@ pub struct QuestionEdit {
     pub level_4: Option<String>,
 }
 
+/// The instrument before and after a question is edited (`self_assessment_instrument.edited`):
+/// the version and the question edited, then the new version and the question's text.
+#[derive(Serialize)]
+struct Edited<'a> {
+    version: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    question_id: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+}
+
 /// Edits question `question_id` of the current version (admin only): writes a new version with
 /// every question copied and this one changed; the answers already given keep the old one.
 /// Returns the new version.
@@ -392,10 +403,18 @@ pub async fn edit_question(
                 action: "self_assessment_instrument.edited",
                 subject_type: "self_assessment_instrument",
                 subject_id: next.id.to_string(),
-                before: Some(
-                    serde_json::json!({"version": current.version, "question_id": question_id}),
-                ),
-                after: Some(serde_json::json!({"version": next.version, "text": text})),
+                before: serde_json::to_value(Edited {
+                    version: current.version,
+                    question_id: Some(question_id),
+                    text: None,
+                })
+                .ok(),
+                after: serde_json::to_value(Edited {
+                    version: next.version,
+                    question_id: None,
+                    text: Some(&text),
+                })
+                .ok(),
             },
         )
         .await?;

@@ -12,6 +12,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// The OpenAPI example of a direction's departments.
+fn departments_example() -> [&'static str; 2] {
+    ["18", "86"]
+}
+
 /// A direction with its departments (DANE codes, in order).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[schema(as = TerritorialDirection)]
@@ -19,7 +24,7 @@ pub struct Direction {
     pub id: i32,
     #[schema(example = "Dirección Territorial Caquetá")]
     pub name: String,
-    #[schema(example = json!(["18", "86"]))]
+    #[schema(example = departments_example)]
     pub department_codes: Vec<String>,
 }
 

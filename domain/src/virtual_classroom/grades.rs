@@ -24,7 +24,6 @@ use sea_orm::{
     QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub const LINE_ITEM_MEDIA: &str = "application/vnd.ims.lis.v2.lineitem+json";
@@ -89,22 +88,51 @@ pub struct Filters {
     pub limit: Option<usize>,
 }
 
-fn item_json(platform: &Platform, row: &lti_line_item::Model, label: &str) -> Value {
-    let mut item = json!({
-        "id": platform.line_item_url(row.cohort_id, row.id),
-        "label": label,
-        "scoreMaximum": row.score_maximum,
-    });
-    if let Some(v) = &row.resource_id {
-        item["resourceId"] = json!(v);
+/// A line item as the tool reads it (AGS 2.0; fields in the order of their names).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    pub id: String,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_link_id: Option<String>,
+    pub score_maximum: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+}
+
+fn item_json(platform: &Platform, row: &lti_line_item::Model, label: &str) -> LineItem {
+    LineItem {
+        id: platform.line_item_url(row.cohort_id, row.id),
+        label: label.to_string(),
+        resource_id: row.resource_id.clone(),
+        resource_link_id: row.resource_link_id.clone(),
+        score_maximum: row.score_maximum,
+        tag: row.tag.clone(),
     }
-    if let Some(v) = &row.tag {
-        item["tag"] = json!(v);
-    }
-    if let Some(v) = &row.resource_link_id {
-        item["resourceLinkId"] = json!(v);
-    }
-    item
+}
+
+/// A result as the tool reads it (AGS 2.0; fields in the order of their names).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub id: String,
+    pub result_maximum: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_score: Option<f64>,
+    pub score_of: String,
+    pub user_id: String,
+}
+
+/// The line item a coordinator maps to an assessment (`lti_line_item.mapped`).
+#[derive(Serialize)]
+struct Mapped {
+    assessment_id: Option<i32>,
+    line_item_id: i32,
 }
 
 /// Makes sure every assessment of the cohort has its line item; returns the cohort's line
@@ -172,7 +200,7 @@ pub async fn list<C: ConnectionTrait>(
     access: &ToolAccess,
     cohort_id: i32,
     filters: &Filters,
-) -> AppResult<Vec<Value>> {
+) -> AppResult<Vec<LineItem>> {
     let cohort = services::context(
         db,
         access,
@@ -217,7 +245,7 @@ pub async fn create<C: ConnectionTrait>(
     access: &ToolAccess,
     cohort_id: i32,
     input: &LineItemInput,
-) -> AppResult<Value> {
+) -> AppResult<LineItem> {
     let cohort = services::context(db, access, cohort_id, &[SCOPE_LINEITEM]).await?;
     refuse_closed(&cohort)?;
     let mut errors = Vec::new();
@@ -298,7 +326,7 @@ pub async fn get<C: ConnectionTrait>(
     access: &ToolAccess,
     cohort_id: i32,
     id: i32,
-) -> AppResult<Value> {
+) -> AppResult<LineItem> {
     let cohort = services::context(
         db,
         access,
@@ -518,7 +546,7 @@ pub async fn results<C: ConnectionTrait>(
     id: i32,
     user_id: Option<&str>,
     limit: Option<usize>,
-) -> AppResult<Vec<Value>> {
+) -> AppResult<Vec<ResultItem>> {
     let cohort = services::context(db, access, cohort_id, &[SCOPE_RESULT]).await?;
     let (row, _) = item(db, cohort.id, id).await?;
     let enrolments: HashMap<i32, i32> = enrolment::Entity::find()
@@ -541,19 +569,14 @@ pub async fn results<C: ConnectionTrait>(
             if user_id.is_some_and(|u| u != user) {
                 return None;
             }
-            let mut result = json!({
-                "id": format!("{item_url}/results/{}", r.enrolment_id),
-                "scoreOf": item_url,
-                "userId": user,
-                "resultMaximum": r.score_maximum,
-            });
-            if let Some(given) = r.score_given {
-                result["resultScore"] = json!(given);
-            }
-            if let Some(comment) = r.comment {
-                result["comment"] = json!(comment);
-            }
-            Some(result)
+            Some(ResultItem {
+                comment: r.comment,
+                id: format!("{item_url}/results/{}", r.enrolment_id),
+                result_maximum: r.score_maximum,
+                result_score: r.score_given,
+                score_of: item_url.clone(),
+                user_id: user,
+            })
         })
         .take(limit)
         .collect())
@@ -652,7 +675,11 @@ pub async fn map<C: ConnectionTrait>(
             subject_type: "cohort",
             subject_id: cohort.id.to_string(),
             before: None,
-            after: Some(json!({ "line_item_id": row.id, "assessment_id": row.assessment_id })),
+            after: serde_json::to_value(Mapped {
+                assessment_id: row.assessment_id,
+                line_item_id: row.id,
+            })
+            .ok(),
         },
     )
     .await?;

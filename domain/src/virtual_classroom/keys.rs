@@ -13,14 +13,33 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// An RSA key pair drawn here: its id, its private key (PKCS#1 DER) and its public JWK.
 pub struct KeyPair {
     pub kid: String,
     pub private_der: Vec<u8>,
-    pub public_jwk: Value,
+    pub public_jwk: PublicJwk,
+}
+
+/// A platform key's public half as a JWK (RFC 7517; fields in the order of their names, as
+/// they are stored).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PublicJwk {
+    pub alg: String,
+    pub e: String,
+    pub kid: String,
+    pub kty: String,
+    pub n: String,
+    #[serde(rename = "use")]
+    pub usage: String,
+}
+
+/// The JWK Set of `/lti/jwks`.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeySet {
+    pub keys: Vec<PublicJwk>,
 }
 
 impl KeyPair {
@@ -35,14 +54,14 @@ impl KeyPair {
             .to_pkcs1_der()
             .map_err(|e| AppError::Internal(format!("clave RSA: {e}")))?;
         let kid = crate::accounts::secrets::random_hex();
-        let public_jwk = json!({
-            "kty": "RSA",
-            "alg": "RS256",
-            "use": "sig",
-            "kid": kid,
-            "n": URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
-            "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
-        });
+        let public_jwk = PublicJwk {
+            alg: "RS256".into(),
+            e: URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+            kid: kid.clone(),
+            kty: "RSA".into(),
+            n: URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
+            usage: "sig".into(),
+        };
         Ok(KeyPair {
             kid,
             private_der: der.as_bytes().to_vec(),
@@ -87,7 +106,7 @@ async fn draw<C: ConnectionTrait>(db: &C) -> AppResult<lti_platform_key::Model> 
     Ok(lti_platform_key::ActiveModel {
         kid: Set(pair.kid),
         private_key: Set(STANDARD.encode(&pair.private_der)),
-        public_jwk: Set(pair.public_jwk.to_string()),
+        public_jwk: Set(serde_json::to_string(&pair.public_jwk).unwrap_or_default()),
         created_at: Set(crate::time::now()),
         retired_at: Set(None),
         ..Default::default()
@@ -128,15 +147,15 @@ pub async fn rotate<C: ConnectionTrait>(db: &C) -> AppResult<String> {
 }
 
 /// The JWK Set of `/lti/jwks`: every key, current first.
-pub async fn jwks<C: ConnectionTrait>(db: &C) -> AppResult<Value> {
-    let keys: Vec<Value> = lti_platform_key::Entity::find()
+pub async fn jwks<C: ConnectionTrait>(db: &C) -> AppResult<KeySet> {
+    let keys: Vec<PublicJwk> = lti_platform_key::Entity::find()
         .order_by_desc(lti_platform_key::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .filter_map(|row| serde_json::from_str(&row.public_jwk).ok())
         .collect();
-    Ok(json!({ "keys": keys }))
+    Ok(KeySet { keys })
 }
 
 /// The keys of a JWK or a JWK Set (RSA keys for RS256 only).

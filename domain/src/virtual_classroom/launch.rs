@@ -27,7 +27,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 /// A started login is good for this long.
 pub const LOGIN_MINUTES: i64 = 10;
@@ -317,6 +317,9 @@ pub struct LaunchForm {
     pub tool_name: String,
 }
 
+/// What a returning person is told to do when her launch is refused.
+const RESTART: &str = "Vuelva a la página de la cohorte y abra el aula virtual de nuevo.";
+
 /// Answers the tool's authentication request for the signed-in `actor` (none: not signed in).
 /// Every check before anything is written: the tool and its redirect URI, the login (this
 /// person's, unused, not expired), a nonce never seen, the person still allowed. Then the
@@ -328,7 +331,80 @@ pub async fn authorize<C: ConnectionTrait>(
     actor: Option<&Actor>,
     request: &AuthRequest,
 ) -> AppResult<Result<LaunchForm, Refusal>> {
-    let restart = "Vuelva a la página de la cohorte y abra el aula virtual de nuevo.";
+    let (tool, redirect_uri, nonce) = match checked_request(db, request).await? {
+        Ok(checked) => checked,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let Some(actor) = actor else {
+        return refuse(
+            401,
+            format!(
+                "Inicie sesión en Aula Territorial y {}",
+                RESTART.to_lowercase()
+            ),
+        );
+    };
+    let now = crate::time::now();
+    let login = match pending_login(db, &tool, actor, request, nonce, now).await? {
+        Ok(login) => login,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let link = lti_link::Entity::find_by_id(login.link_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cohort = crate::cohorts::find(db, link.cohort_id).await?;
+    let launcher = match launcher(db, actor, &cohort).await? {
+        Ok(l) => l,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if request.login_hint.as_deref() != Some(launcher.sub().as_str()) {
+        return refuse(
+            400,
+            format!("La solicitud no corresponde a su cuenta. {RESTART}"),
+        );
+    }
+    if let Err(refusal) = spend(db, &login, nonce, now).await? {
+        return Ok(Err(refusal));
+    }
+    let session = session_now(db, &cohort, &link, now).await?;
+    record(
+        db,
+        notifier,
+        &cohort,
+        &link,
+        &launcher,
+        session.as_ref(),
+        now,
+    )
+    .await?;
+    let course = course::Entity::find_by_id(cohort.course_id).one(db).await?;
+    let claims = claims(
+        platform,
+        &tool,
+        &link,
+        &cohort,
+        course.as_ref(),
+        &launcher,
+        actor,
+        nonce,
+        now,
+    );
+    let id_token = super::keys::current(db).await?.sign(&claims)?;
+    Ok(Ok(LaunchForm {
+        action: redirect_uri,
+        id_token,
+        state: request.state.clone(),
+        tool_name: tool.name,
+    }))
+}
+
+/// The first checks of an authentication request, before anyone is known: the tool, its
+/// redirect URI, an LTI 1.3 sign-in, a nonce. Answers the tool, the redirect URI and the nonce.
+async fn checked_request<'r, C: ConnectionTrait>(
+    db: &C,
+    request: &'r AuthRequest,
+) -> AppResult<Result<(lti_tool::Model, String, &'r str), Refusal>> {
     let Some(tool) = (match request.client_id.as_deref() {
         Some(id) => {
             lti_tool::Entity::find()
@@ -381,43 +457,46 @@ pub async fn authorize<C: ConnectionTrait>(
             format!("La solicitud de «{}» no trae un nonce.", tool.name),
         );
     };
-    let Some(actor) = actor else {
-        return refuse(
-            401,
-            format!(
-                "Inicie sesión en Aula Territorial y {}",
-                restart.to_lowercase()
-            ),
-        );
-    };
+    Ok(Ok((tool, redirect_uri, nonce)))
+}
+
+/// The login the request's hint names: started here for this tool by this person, unused,
+/// not expired, and its nonce never seen before for the tool.
+async fn pending_login<C: ConnectionTrait>(
+    db: &C,
+    tool: &lti_tool::Model,
+    actor: &Actor,
+    request: &AuthRequest,
+    nonce: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Result<lti_login::Model, Refusal>> {
     let hint = request.lti_message_hint.as_deref().unwrap_or_default();
     let login = lti_login::Entity::find()
         .filter(lti_login::Column::HintHash.eq(crate::accounts::secrets::token_hash(hint)))
         .one(db)
         .await?;
-    let now = crate::time::now();
     let Some(login) = login.filter(|l| l.tool_id == tool.id) else {
         return refuse(
             400,
-            format!("Este acceso al aula virtual no se inició aquí. {restart}"),
+            format!("Este acceso al aula virtual no se inició aquí. {RESTART}"),
         );
     };
     if login.user_id != actor.id {
         return refuse(
             403,
-            format!("Este acceso al aula virtual lo inició otra cuenta. {restart}"),
+            format!("Este acceso al aula virtual lo inició otra cuenta. {RESTART}"),
         );
     }
     if login.used_at.is_some() {
         return refuse(
             400,
-            format!("Este acceso al aula virtual ya se usó. {restart}"),
+            format!("Este acceso al aula virtual ya se usó. {RESTART}"),
         );
     }
     if login.expires_at < now {
         return refuse(
             400,
-            format!("Este acceso al aula virtual venció. {restart}"),
+            format!("Este acceso al aula virtual venció. {RESTART}"),
         );
     }
     let replayed = lti_login::Entity::find()
@@ -429,25 +508,19 @@ pub async fn authorize<C: ConnectionTrait>(
     if replayed {
         return refuse(
             400,
-            format!("La solicitud se repitió (su nonce ya se usó). {restart}"),
+            format!("La solicitud se repitió (su nonce ya se usó). {RESTART}"),
         );
     }
-    let link = lti_link::Entity::find_by_id(login.link_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let cohort = crate::cohorts::find(db, link.cohort_id).await?;
-    let launcher = match launcher(db, actor, &cohort).await? {
-        Ok(l) => l,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
-    if request.login_hint.as_deref() != Some(launcher.sub().as_str()) {
-        return refuse(
-            400,
-            format!("La solicitud no corresponde a su cuenta. {restart}"),
-        );
-    }
-    // Spend the login: only one request can, and the nonce is unique per tool.
+    Ok(Ok(login))
+}
+
+/// Spends the login: only one request can, and the nonce is unique per tool.
+async fn spend<C: ConnectionTrait>(
+    db: &C,
+    login: &lti_login::Model,
+    nonce: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Result<(), Refusal>> {
     let spent = lti_login::Entity::update_many()
         .col_expr(lti_login::Column::UsedAt, Expr::value(now))
         .col_expr(lti_login::Column::Nonce, Expr::value(nonce))
@@ -456,53 +529,19 @@ pub async fn authorize<C: ConnectionTrait>(
         .exec(db)
         .await;
     match spent {
-        Ok(r) if r.rows_affected == 1 => {}
-        Ok(_) => {
-            return refuse(
+        Ok(r) if r.rows_affected == 1 => Ok(Ok(())),
+        Ok(_) => refuse(
+            400,
+            format!("Este acceso al aula virtual ya se usó. {RESTART}"),
+        ),
+        Err(e) => match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => refuse(
                 400,
-                format!("Este acceso al aula virtual ya se usó. {restart}"),
-            );
-        }
-        Err(e) => {
-            return match e.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => refuse(
-                    400,
-                    format!("La solicitud se repitió (su nonce ya se usó). {restart}"),
-                ),
-                _ => Err(e.into()),
-            };
-        }
+                format!("La solicitud se repitió (su nonce ya se usó). {RESTART}"),
+            ),
+            _ => Err(e.into()),
+        },
     }
-    let session = session_now(db, &cohort, &link, now).await?;
-    record(
-        db,
-        notifier,
-        &cohort,
-        &link,
-        &launcher,
-        session.as_ref(),
-        now,
-    )
-    .await?;
-    let course = course::Entity::find_by_id(cohort.course_id).one(db).await?;
-    let claims = claims(
-        platform,
-        &tool,
-        &link,
-        &cohort,
-        course.as_ref(),
-        &launcher,
-        actor,
-        nonce,
-        now,
-    );
-    let id_token = super::keys::current(db).await?.sign(&claims)?;
-    Ok(Ok(LaunchForm {
-        action: redirect_uri,
-        id_token,
-        state: request.state.clone(),
-        tool_name: tool.name,
-    }))
 }
 
 /// The virtual or mixed session of the cohort whose check-in window holds `at` (and that opens
@@ -589,118 +628,199 @@ async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The id token of a resource link launch (LTI 1.3 core, names and roles, grades). Its
+/// fields are declared in the order of their names, the order they were always signed in.
+#[derive(Serialize)]
+struct LaunchClaims<'a> {
+    aud: &'a str,
+    azp: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    exp: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    family_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    given_name: Option<&'a str>,
+    #[serde(
+        rename = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint",
+        skip_serializing_if = "Option::is_none"
+    )]
+    grades: Option<GradesEndpoint>,
+    #[serde(
+        rename = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice",
+        skip_serializing_if = "Option::is_none"
+    )]
+    names_roles: Option<NamesRoles>,
+    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/context")]
+    context: Context<'a>,
+    #[serde(
+        rename = "https://purl.imsglobal.org/spec/lti/claim/custom",
+        skip_serializing_if = "Option::is_none"
+    )]
+    custom: Option<Value>,
+    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/deployment_id")]
+    deployment_id: &'a str,
+    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation")]
+    launch_presentation: LaunchPresentation,
+    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/message_type")]
+    message_type: &'static str,
+    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/resource_link")]
+    resource_link: ResourceLink<'a>,
+    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/roles")]
+    roles: [&'static str; 1],
+    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri")]
+    target_link_uri: &'a str,
+    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/tool_platform")]
+    tool_platform: ToolPlatform<'a>,
+    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/version")]
+    version: &'static str,
+    iat: i64,
+    iss: &'a str,
+    locale: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    nonce: &'a str,
+    sub: String,
+}
+
+/// The assignment and grade services claim: where the tool reads and writes line items.
+#[derive(Serialize)]
+struct GradesEndpoint {
+    lineitems: String,
+    scope: Vec<String>,
+}
+
+/// The names and roles provisioning service claim.
+#[derive(Serialize)]
+struct NamesRoles {
+    context_memberships_url: String,
+    service_versions: [&'static str; 1],
+}
+
+/// The context claim: the cohort, as a course offering.
+#[derive(Serialize)]
+struct Context<'a> {
+    id: String,
+    label: String,
+    title: &'a str,
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+}
+
+/// Where the tool sends the person back.
+#[derive(Serialize)]
+struct LaunchPresentation {
+    document_target: &'static str,
+    locale: &'static str,
+    return_url: String,
+}
+
+/// The link launched.
+#[derive(Serialize)]
+struct ResourceLink<'a> {
+    id: &'a str,
+    title: &'a str,
+}
+
+/// The platform claim: Aula Territorial.
+#[derive(Serialize)]
+struct ToolPlatform<'a> {
+    guid: &'a str,
+    name: &'static str,
+    product_family_code: &'static str,
+}
+
 #[allow(clippy::too_many_arguments)]
-fn claims(
-    platform: &Platform,
-    tool: &lti_tool::Model,
-    link: &lti_link::Model,
-    cohort: &cohort::Model,
+fn claims<'a>(
+    platform: &'a Platform,
+    tool: &'a lti_tool::Model,
+    link: &'a lti_link::Model,
+    cohort: &'a cohort::Model,
     course: Option<&course::Model>,
-    launcher: &Launcher,
+    launcher: &'a Launcher,
     actor: &Actor,
-    nonce: &str,
+    nonce: &'a str,
     now: DateTime<Utc>,
-) -> Value {
-    const LTI: &str = "https://purl.imsglobal.org/spec/lti/claim/";
-    let mut claims = Map::new();
-    let mut put = |name: &str, value: Value| {
-        claims.insert(name.to_string(), value);
-    };
-    put("iss", json!(platform.issuer));
-    put("aud", json!(tool.client_id));
-    put("azp", json!(tool.client_id));
-    put("sub", json!(launcher.sub()));
-    put("iat", json!(now.timestamp()));
-    put("exp", json!(now.timestamp() + ID_TOKEN_SECONDS));
-    put("nonce", json!(nonce));
-    put("locale", json!("es-CO"));
-    put(
-        &format!("{LTI}message_type"),
-        json!("LtiResourceLinkRequest"),
-    );
-    put(&format!("{LTI}version"), json!("1.3.0"));
-    put(&format!("{LTI}deployment_id"), json!(tool.deployment_id));
-    put(
-        &format!("{LTI}target_link_uri"),
-        json!(tool.target_link_uri),
-    );
-    put(
-        &format!("{LTI}resource_link"),
-        json!({ "id": link.resource_link_id, "title": link.title }),
-    );
-    put(
-        &format!("{LTI}context"),
-        json!({
-            "id": cohort.id.to_string(),
-            "label": course.map_or_else(|| cohort.name.clone(), |c| c.code.clone()),
-            "title": cohort.name,
-            "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
-        }),
-    );
-    put(&format!("{LTI}roles"), json!([launcher.role()]));
-    put(
-        &format!("{LTI}tool_platform"),
-        json!({
-            "guid": platform.issuer,
-            "name": "Aula Territorial",
-            "product_family_code": "aula-territorial",
-        }),
-    );
-    put(
-        &format!("{LTI}launch_presentation"),
-        json!({
-            "document_target": "window",
-            "locale": "es-CO",
-            "return_url": format!("{}/cohortes/{}", platform.issuer, cohort.id),
-        }),
-    );
-    if let Some(custom) = link
-        .custom
-        .as_deref()
-        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-    {
-        put(&format!("{LTI}custom"), custom);
-    }
-    if tool.share_name {
-        match &launcher.participant {
-            Some(p) => {
-                put("name", json!(p.full_name()));
-                put("given_name", json!(p.first_names));
-                put("family_name", json!(p.last_names));
-            }
-            None => put("name", json!(actor.full_name)),
-        }
-    }
-    if tool.share_email {
-        let email = launcher
+) -> LaunchClaims<'a> {
+    let participant = launcher.participant.as_ref().filter(|_| tool.share_name);
+    let name = tool.share_name.then(|| match participant {
+        Some(p) => p.full_name(),
+        None => actor.full_name.clone(),
+    });
+    let email = tool.share_email.then(|| {
+        launcher
             .participant
             .as_ref()
             .and_then(|p| p.email.clone())
-            .unwrap_or_else(|| actor.email.clone());
-        put("email", json!(email));
-    }
+            .unwrap_or_else(|| actor.email.clone())
+    });
     let granted = list_of(&tool.scopes);
-    if granted.iter().any(|s| s == SCOPE_MEMBERSHIPS) {
-        put(
-            "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice",
-            json!({
-                "context_memberships_url": platform.memberships_url(cohort.id),
-                "service_versions": ["2.0"],
-            }),
-        );
-    }
-    let ags: Vec<&String> = granted.iter().filter(|s| s.contains("/lti-ags/")).collect();
-    if !ags.is_empty() {
-        let mut scope: Vec<String> = ags.iter().map(|s| s.to_string()).collect();
+    let names_roles = granted
+        .iter()
+        .any(|s| s == SCOPE_MEMBERSHIPS)
+        .then(|| NamesRoles {
+            context_memberships_url: platform.memberships_url(cohort.id),
+            service_versions: ["2.0"],
+        });
+    let mut scope: Vec<String> = granted
+        .iter()
+        .filter(|s| s.contains("/lti-ags/"))
+        .cloned()
+        .collect();
+    let grades = (!scope.is_empty()).then(|| {
         if granted.iter().any(|s| s == SCOPE_LINEITEM) {
             scope.push(super::SCOPE_LINEITEM_READ.to_string());
         }
-        put(
-            "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint",
-            json!({ "scope": scope, "lineitems": platform.line_items_url(cohort.id) }),
-        );
+        GradesEndpoint {
+            lineitems: platform.line_items_url(cohort.id),
+            scope,
+        }
+    });
+    LaunchClaims {
+        aud: &tool.client_id,
+        azp: &tool.client_id,
+        email,
+        exp: now.timestamp() + ID_TOKEN_SECONDS,
+        family_name: participant.map(|p| p.last_names.as_str()),
+        given_name: participant.map(|p| p.first_names.as_str()),
+        grades,
+        names_roles,
+        context: Context {
+            id: cohort.id.to_string(),
+            label: course.map_or_else(|| cohort.name.clone(), |c| c.code.clone()),
+            title: &cohort.name,
+            kind: ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+        },
+        custom: link
+            .custom
+            .as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok()),
+        deployment_id: &tool.deployment_id,
+        launch_presentation: LaunchPresentation {
+            document_target: "window",
+            locale: "es-CO",
+            return_url: format!("{}/cohortes/{}", platform.issuer, cohort.id),
+        },
+        message_type: "LtiResourceLinkRequest",
+        resource_link: ResourceLink {
+            id: &link.resource_link_id,
+            title: &link.title,
+        },
+        roles: [launcher.role()],
+        target_link_uri: &tool.target_link_uri,
+        tool_platform: ToolPlatform {
+            guid: &platform.issuer,
+            name: "Aula Territorial",
+            product_family_code: "aula-territorial",
+        },
+        version: "1.3.0",
+        iat: now.timestamp(),
+        iss: &platform.issuer,
+        locale: "es-CO",
+        name,
+        nonce,
+        sub: launcher.sub(),
     }
-    Value::Object(claims)
 }
 
 /// A launch as staff read it.

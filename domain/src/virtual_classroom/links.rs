@@ -66,6 +66,14 @@ fn view_of(platform: &Platform, row: &lti_link::Model, tool_name: &str) -> LinkV
     }
 }
 
+/// A cohort linked to a tool (`lti_link.created`).
+#[derive(Serialize)]
+struct Created<'a> {
+    link_id: i32,
+    tool_id: i32,
+    title: &'a str,
+}
+
 /// Links the cohort `actor` manages to a tool. Audited.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
@@ -165,11 +173,12 @@ pub async fn create<C: ConnectionTrait>(
             subject_type: "cohort",
             subject_id: cohort.id.to_string(),
             before: None,
-            after: Some(serde_json::json!({
-                "link_id": view.id,
-                "tool_id": view.tool_id,
-                "title": view.title,
-            })),
+            after: serde_json::to_value(Created {
+                link_id: view.id,
+                tool_id: view.tool_id,
+                title: &view.title,
+            })
+            .ok(),
         },
     )
     .await?;

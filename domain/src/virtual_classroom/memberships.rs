@@ -9,7 +9,7 @@ use crate::entities::values::EnrolmentStatus;
 use crate::entities::{cohort_instructor, course, enrolment, participant, user};
 use crate::error::{AppError, AppResult};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// Members per page unless the tool asks for fewer.
@@ -19,8 +19,41 @@ pub const MEDIA_TYPE: &str = "application/vnd.ims.lti-nrps.v2.membershipcontaine
 
 /// One page of the membership container, and the next page's URL.
 pub struct Page {
-    pub container: Value,
+    pub container: Container,
     pub next: Option<String>,
+}
+
+/// The membership container (NRPS 2.0): the cohort as context, and its members.
+#[derive(Clone, Debug, Serialize)]
+pub struct Container {
+    pub context: Context,
+    pub id: String,
+    pub members: Vec<Member>,
+}
+
+/// The cohort as the tool's context.
+#[derive(Clone, Debug, Serialize)]
+pub struct Context {
+    pub id: String,
+    pub label: String,
+    pub title: String,
+}
+
+/// One member; names and email only as the tool's sharing settings allow (fields in the order
+/// of their names).
+#[derive(Clone, Debug, Serialize)]
+pub struct Member {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub roles: [&'static str; 1],
+    pub status: &'static str,
+    pub user_id: String,
 }
 
 /// `role` as the tool may write it: the full URI or its short name.
@@ -52,7 +85,7 @@ pub async fn page<C: ConnectionTrait>(
     let offset = offset.unwrap_or(0);
     let tool = &access.tool;
     // Ordered: learners by enrolment, then instructors by account (stable across pages).
-    let mut members: BTreeMap<(u8, i32), Value> = BTreeMap::new();
+    let mut members: BTreeMap<(u8, i32), Member> = BTreeMap::new();
     if role.is_none_or(|r| r == ROLE_LEARNER) {
         let rows = enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.eq(cohort.id))
@@ -66,21 +99,16 @@ pub async fn page<C: ConnectionTrait>(
             .await?;
         for (e, p) in rows {
             let Some(p) = p else { continue };
-            let mut member = json!({
-                "status": "Active",
-                "user_id": super::user_id(Some(p.id), 0),
-                "roles": [ROLE_LEARNER],
-            });
-            if tool.share_name {
-                member["name"] = json!(p.full_name());
-                member["given_name"] = json!(p.first_names);
-                member["family_name"] = json!(p.last_names);
-            }
-            if tool.share_email
-                && let Some(email) = &p.email
-            {
-                member["email"] = json!(email);
-            }
+            let named = tool.share_name;
+            let member = Member {
+                email: p.email.clone().filter(|_| tool.share_email),
+                family_name: named.then(|| p.last_names.clone()),
+                given_name: named.then(|| p.first_names.clone()),
+                name: named.then(|| p.full_name()),
+                roles: [ROLE_LEARNER],
+                status: "Active",
+                user_id: super::user_id(Some(p.id), 0),
+            };
             members.insert((0, e.id), member);
         }
     }
@@ -104,22 +132,20 @@ pub async fn page<C: ConnectionTrait>(
             .filter_map(|p| p.user_id.map(|u| (u, p)))
             .collect();
         for account in accounts {
-            let mut member = json!({
-                "status": "Active",
-                "user_id": super::user_id(records.get(&account.id).map(|p| p.id), account.id),
-                "roles": [ROLE_INSTRUCTOR],
-            });
-            if tool.share_name {
-                member["name"] = json!(account.full_name);
-            }
-            if tool.share_email {
-                member["email"] = json!(account.email);
-            }
+            let member = Member {
+                email: tool.share_email.then(|| account.email.clone()),
+                family_name: None,
+                given_name: None,
+                name: tool.share_name.then(|| account.full_name.clone()),
+                roles: [ROLE_INSTRUCTOR],
+                status: "Active",
+                user_id: super::user_id(records.get(&account.id).map(|p| p.id), account.id),
+            };
             members.insert((1, account.id), member);
         }
     }
     let total = members.len();
-    let chosen: Vec<Value> = members.into_values().skip(offset).take(limit).collect();
+    let chosen: Vec<Member> = members.into_values().skip(offset).take(limit).collect();
     let course = course::Entity::find_by_id(cohort.course_id).one(db).await?;
     let base = platform.memberships_url(cohort.id);
     let next = (offset + limit < total).then(|| {
@@ -133,15 +159,15 @@ pub async fn page<C: ConnectionTrait>(
         url
     });
     Ok(Page {
-        container: json!({
-            "id": base,
-            "context": {
-                "id": cohort.id.to_string(),
-                "label": course.map_or_else(|| cohort.name.clone(), |c| c.code),
-                "title": cohort.name,
+        container: Container {
+            context: Context {
+                id: cohort.id.to_string(),
+                label: course.map_or_else(|| cohort.name.clone(), |c| c.code),
+                title: cohort.name,
             },
-            "members": chosen,
-        }),
+            id: base,
+            members: chosen,
+        },
         next,
     })
 }

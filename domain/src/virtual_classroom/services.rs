@@ -176,6 +176,70 @@ pub async fn issue_token<C: ConnectionTrait>(
             "Falta client_assertion (un JWT firmado por la herramienta).",
         );
     };
+    let (tool, claims) = match verified(db, platform, assertion).await? {
+        Ok(verified) => verified,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let now = crate::time::now();
+    if claims
+        .iat
+        .is_some_and(|iat| iat > now.timestamp() + LEEWAY_SECONDS as i64)
+    {
+        return oauth(
+            401,
+            "invalid_client",
+            "La aserción dice haberse emitido en el futuro (iat).",
+        );
+    }
+    if claims.exp > now.timestamp() + ASSERTION_MAX_SECONDS {
+        return oauth(
+            401,
+            "invalid_client",
+            "La aserción vive demasiado: su exp no puede pasar de una hora.",
+        );
+    }
+    let Some(jti) = claims.jti.filter(|j| !j.is_empty() && j.len() <= 255) else {
+        return oauth(401, "invalid_client", "La aserción no trae jti.");
+    };
+    let Some(scopes) = granted_scopes(&tool, request) else {
+        return oauth(
+            400,
+            "invalid_scope",
+            "Ninguno de los servicios pedidos (scope) está concedido a esta herramienta.",
+        );
+    };
+    if let Err(refused) = spend_jti(db, &tool, jti, claims.exp, now).await? {
+        return Ok(Err(refused));
+    }
+    lti_access_token::Entity::delete_many()
+        .filter(lti_access_token::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    let token = crate::accounts::secrets::random_token();
+    lti_access_token::ActiveModel {
+        token_hash: Set(crate::accounts::secrets::token_hash(&token)),
+        tool_id: Set(tool.id),
+        scopes: Set(serde_json::to_string(&scopes).unwrap_or_default()),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::seconds(TOKEN_SECONDS)),
+    }
+    .insert(db)
+    .await?;
+    Ok(Ok(TokenResponse {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in: TOKEN_SECONDS,
+        scope: scopes.join(" "),
+    }))
+}
+
+/// The tool that signed the assertion and the assertion's claims, once its signature (RS256,
+/// with a key the tool publishes), audience, expiry, issuer and subject are checked.
+async fn verified<C: ConnectionTrait>(
+    db: &C,
+    platform: &Platform,
+    assertion: &str,
+) -> AppResult<Result<(lti_tool::Model, Assertion), OAuthError>> {
     let unverified: Option<Unverified> = assertion
         .split('.')
         .nth(1)
@@ -246,27 +310,12 @@ pub async fn issue_token<C: ConnectionTrait>(
             "iss y sub de la aserción deben ser el client_id de la herramienta.",
         );
     }
-    let now = crate::time::now();
-    if claims
-        .iat
-        .is_some_and(|iat| iat > now.timestamp() + LEEWAY_SECONDS as i64)
-    {
-        return oauth(
-            401,
-            "invalid_client",
-            "La aserción dice haberse emitido en el futuro (iat).",
-        );
-    }
-    if claims.exp > now.timestamp() + ASSERTION_MAX_SECONDS {
-        return oauth(
-            401,
-            "invalid_client",
-            "La aserción vive demasiado: su exp no puede pasar de una hora.",
-        );
-    }
-    let Some(jti) = claims.jti.filter(|j| !j.is_empty() && j.len() <= 255) else {
-        return oauth(401, "invalid_client", "La aserción no trae jti.");
-    };
+    Ok(Ok((tool, claims)))
+}
+
+/// The scopes asked that the tool holds (reading line items comes with writing them); none
+/// when it holds none of them.
+fn granted_scopes(tool: &lti_tool::Model, request: &TokenRequest) -> Option<Vec<String>> {
     let granted = list_of(&tool.scopes);
     let asked: Vec<String> = request
         .scope
@@ -284,13 +333,17 @@ pub async fn issue_token<C: ConnectionTrait>(
         })
         .cloned()
         .collect();
-    if scopes.is_empty() {
-        return oauth(
-            400,
-            "invalid_scope",
-            "Ninguno de los servicios pedidos (scope) está concedido a esta herramienta.",
-        );
-    }
+    (!scopes.is_empty()).then_some(scopes)
+}
+
+/// Accepts the assertion's `jti` once (expired ones are forgotten first).
+async fn spend_jti<C: ConnectionTrait>(
+    db: &C,
+    tool: &lti_tool::Model,
+    jti: String,
+    exp: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Result<(), OAuthError>> {
     // A jti is accepted once; forget the expired ones.
     lti_assertion::Entity::delete_many()
         .filter(lti_assertion::Column::ExpiresAt.lt(now - Duration::seconds(LEEWAY_SECONDS as i64)))
@@ -309,7 +362,7 @@ pub async fn issue_token<C: ConnectionTrait>(
             "Esta aserción ya se usó (jti repetido).",
         );
     }
-    let expires = DateTime::<Utc>::from_timestamp(claims.exp, 0).unwrap_or(now);
+    let expires = DateTime::<Utc>::from_timestamp(exp, 0).unwrap_or(now);
     let inserted = lti_assertion::ActiveModel {
         tool_id: Set(tool.id),
         jti: Set(jti),
@@ -328,26 +381,7 @@ pub async fn issue_token<C: ConnectionTrait>(
             _ => Err(e.into()),
         };
     }
-    lti_access_token::Entity::delete_many()
-        .filter(lti_access_token::Column::ExpiresAt.lt(now))
-        .exec(db)
-        .await?;
-    let token = crate::accounts::secrets::random_token();
-    lti_access_token::ActiveModel {
-        token_hash: Set(crate::accounts::secrets::token_hash(&token)),
-        tool_id: Set(tool.id),
-        scopes: Set(serde_json::to_string(&scopes).unwrap_or_default()),
-        created_at: Set(now),
-        expires_at: Set(now + Duration::seconds(TOKEN_SECONDS)),
-    }
-    .insert(db)
-    .await?;
-    Ok(Ok(TokenResponse {
-        access_token: token,
-        token_type: "Bearer",
-        expires_in: TOKEN_SECONDS,
-        scope: scopes.join(" "),
-    }))
+    Ok(Ok(()))
 }
 
 /// A tool's service call: the tool and the scopes its token carries.

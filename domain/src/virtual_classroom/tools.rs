@@ -247,6 +247,19 @@ fn check(input: &ToolInput) -> AppResult<lti_tool::ActiveModel> {
     })
 }
 
+/// A tool registered (`lti_tool.registered`): what the tool is told and shares.
+#[derive(Serialize)]
+struct Registered<'a> {
+    name: &'a str,
+    client_id: &'a str,
+    deployment_id: &'a str,
+    login_url: &'a str,
+    redirect_uris: &'a [String],
+    share_name: bool,
+    share_email: bool,
+    scopes: &'a [String],
+}
+
 /// Registers a tool (admin). Audited.
 pub async fn register<C: ConnectionTrait>(
     db: &C,
@@ -267,16 +280,17 @@ pub async fn register<C: ConnectionTrait>(
             subject_type: "lti_tool",
             subject_id: row.id.to_string(),
             before: None,
-            after: Some(serde_json::json!({
-                "name": view.name,
-                "client_id": view.client_id,
-                "deployment_id": view.deployment_id,
-                "login_url": view.login_url,
-                "redirect_uris": view.redirect_uris,
-                "share_name": view.share_name,
-                "share_email": view.share_email,
-                "scopes": view.scopes,
-            })),
+            after: serde_json::to_value(Registered {
+                name: &view.name,
+                client_id: &view.client_id,
+                deployment_id: &view.deployment_id,
+                login_url: &view.login_url,
+                redirect_uris: &view.redirect_uris,
+                share_name: view.share_name,
+                share_email: view.share_email,
+                scopes: &view.scopes,
+            })
+            .ok(),
         },
     )
     .await?;
