@@ -27,25 +27,18 @@ pub struct Templates {
 }
 
 impl Templates {
+    /// The registry, parsed once per process and shared by every app it builds (the test
+    /// suite builds one per test): parsing the templates is most of an app's start-up (the
+    /// parser counts lines and columns from each template's start, for every element).
     pub fn load() -> Result<Self, AppError> {
-        let mut registry = Handlebars::new();
-        registry.set_strict_mode(true);
-        // A partial's lines are not indented like the tag that includes it: indenting them
-        // also indented every line of a textarea's value, which grew on each redisplay of a
-        // refused form (issue 45).
-        registry.set_prevent_indent(true);
-        register_formats(&mut registry);
-        forms::register(&mut registry);
-        for (name, source) in TEMPLATES {
-            registry
-                .register_template_string(name, source)
-                .map_err(|e| AppError::Internal(format!("plantilla {name}: {e}")))?;
-            registry
-                .register_partial(name, source)
-                .map_err(|e| AppError::Internal(format!("plantilla {name}: {e}")))?;
-        }
+        static PARSED: std::sync::OnceLock<Result<std::sync::Arc<Handlebars<'static>>, String>> =
+            std::sync::OnceLock::new();
+        let registry = PARSED
+            .get_or_init(parse)
+            .clone()
+            .map_err(AppError::Internal)?;
         Ok(Self {
-            registry: std::sync::Arc::new(registry),
+            registry,
             site: std::sync::Arc::new(site_value(&crate::config::Entity::default())),
         })
     }
@@ -126,6 +119,25 @@ handlebars_helper!(plural: |value: Json, one: str, many: str| value
     .map_or_else(|| as_given(value), |n| crate::format::plural(n, one, many)));
 handlebars_helper!(de: |name: str| crate::format::of_name(name));
 handlebars_helper!(hace: |value: Json| value.as_i64().map_or_else(|| as_given(value), crate::format::days_ago));
+
+/// Every template, each also a partial under its name (`{{> pager}}`: handlebars finds a
+/// registered template as a partial).
+fn parse() -> Result<std::sync::Arc<Handlebars<'static>>, String> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    // A partial's lines are not indented like the tag that includes it: indenting them
+    // also indented every line of a textarea's value, which grew on each redisplay of a
+    // refused form (issue 45).
+    registry.set_prevent_indent(true);
+    register_formats(&mut registry);
+    forms::register(&mut registry);
+    for (name, source) in TEMPLATES {
+        registry
+            .register_template_string(name, source)
+            .map_err(|e| format!("plantilla {name}: {e}"))?;
+    }
+    Ok(std::sync::Arc::new(registry))
+}
 
 /// The formats of `crate::format` for templates: `{{fecha x}}` (`22 nov. 2026`), `{{hora x}}`
 /// (`2:00 p. m.`), `{{fecha_hora x}}` (`22 nov. 2026, 2:00 p. m.`), `{{miles n}}` (`1.122`), `{{pesos n}}` (`$ 12.000.000`),

@@ -386,15 +386,11 @@ async fn a_password_reset_ends_every_session_and_token_of_the_person() {
     assert_eq!(profile_with(&app, &laptop).await, Status::SeeOther);
     assert_eq!(profile_with(&app, &phone).await, Status::SeeOther);
     assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&api_token), None)
-            .await
-            .0,
+        api_get(&app, "/api/v1/me", Some(&api_token)).await.0,
         Status::Unauthorized
     );
     assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&admin_token), None)
-            .await
-            .0,
+        api_get(&app, "/api/v1/me", Some(&admin_token)).await.0,
         Status::Ok
     );
     assert_eq!(session::Entity::find().count(app.db()).await.unwrap(), 0);

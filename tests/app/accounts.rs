@@ -111,22 +111,24 @@ async fn every_api_route_answers_each_role_as_specified() {
     for (caller, expected) in admin_creates.iter().enumerate() {
         let token = (caller > 0).then(|| tokens[caller - 1].as_str());
         let body = json!({"code": format!("capacidad_{caller}"), "name": "Gestión del riesgo", "description": "Prevención y atención de desastres."});
-        let (status, _) = api(&app, "POST", "/api/v1/capacities", token, Some(body)).await;
+        let (status, _) = api_post(&app, "/api/v1/capacities", token, body).await;
         assert_eq!(
             status.code, *expected,
             "POST /capacities as caller {caller}"
         );
         let body = json!({"email": format!("nuevo{caller}@example.org"), "password": "Clave-segura-2026",
                           "full_name": "Persona Nueva", "role": "coordinator"});
-        let (status, _) = api(&app, "POST", "/api/v1/users", token, Some(body)).await;
+        let (status, _) = api_post(&app, "/api/v1/users", token, body).await;
         assert_eq!(status.code, *expected, "POST /users as caller {caller}");
     }
     // Revoking one's token: anonymous 401, everyone else 204 — last, as it spends the tokens.
-    let (status, _) = api(&app, "DELETE", "/api/v1/tokens/current", None, None).await;
-    assert_eq!(status, Status::Unauthorized);
+    api_delete(&app, "/api/v1/tokens/current", None)
+        .await
+        .expect_status(Status::Unauthorized);
     for token in &tokens {
-        let (status, _) = api(&app, "DELETE", "/api/v1/tokens/current", Some(token), None).await;
-        assert_eq!(status, Status::NoContent);
+        api_delete(&app, "/api/v1/tokens/current", Some(token))
+            .await
+            .expect_status(Status::NoContent);
     }
 }
 
@@ -205,9 +207,7 @@ async fn each_role_gets_its_own_home_and_a_reviewer_sees_only_their_department()
     let body = json!({"email": "revisor.meta@example.org", "password": "Gobernacion-2026", "full_name": "Revisor Meta",
                       "role": "reviewer", "department_code": "50"});
     assert_eq!(
-        api(&app, "POST", "/api/v1/users", Some(&admin), Some(body))
-            .await
-            .0,
+        api_post(&app, "/api/v1/users", Some(&admin), body).await.0,
         Status::Created
     );
     sign_in_page(&app, "revisor.meta@example.org", "Gobernacion-2026").await;
@@ -330,28 +330,26 @@ async fn wrong_passwords_are_refused_in_spanish_and_throttled_per_account() {
             .contains("Correo o contraseña incorrectos.")
     );
     for _ in 0..4 {
-        let (status, body) = api(
+        let body = api_post(
             &app,
-            "POST",
             "/api/v1/tokens",
             None,
-            Some(json!({"email": email, "password": "equivocada-1"})),
+            json!({"email": email, "password": "equivocada-1"}),
         )
-        .await;
-        assert_eq!(status, Status::Unauthorized);
+        .await
+        .expect_status(Status::Unauthorized);
         assert_eq!(body["detail"], "Correo o contraseña incorrectos.");
     }
     // Five failures from this address: now even the right password waits here (a stranger
     // elsewhere cannot cause it; see `account_security`).
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         "/api/v1/tokens",
         None,
-        Some(json!({"email": email, "password": password})),
+        json!({"email": email, "password": password}),
     )
-    .await;
-    assert_eq!(status, Status::TooManyRequests);
+    .await
+    .expect_status(Status::TooManyRequests);
     assert!(
         body["detail"]
             .as_str()
@@ -437,8 +435,9 @@ async fn tokens_are_stored_hashed_expire_and_can_be_revoked() {
             .all(|t| t.token_hash != token && t.token_hash.len() == 64)
     );
 
-    let (status, me) = api(&app, "GET", "/api/v1/me", Some(&token), None).await;
-    assert_eq!(status, Status::Ok);
+    let me = api_get(&app, "/api/v1/me", Some(&token))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(me["email"], email);
 
     // Expired: refused.
@@ -449,20 +448,21 @@ async fn tokens_are_stored_hashed_expire_and_can_be_revoked() {
     .await
     .unwrap();
     assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&token), None).await.0,
+        api_get(&app, "/api/v1/me", Some(&token)).await.0,
         Status::Unauthorized
     );
 
     // Revoked: refused.
     let token = crate::support::token(&app, email, password).await;
     assert_eq!(
-        api(&app, "DELETE", "/api/v1/tokens/current", Some(&token), None)
+        api_delete(&app, "/api/v1/tokens/current", Some(&token))
             .await
             .0,
         Status::NoContent
     );
-    let (status, body) = api(&app, "GET", "/api/v1/me", Some(&token), None).await;
-    assert_eq!(status, Status::Unauthorized);
+    let body = api_get(&app, "/api/v1/me", Some(&token))
+        .await
+        .expect_status(Status::Unauthorized);
     assert_eq!(body["title"], "No autenticado");
     // A malformed header is not anonymous access either.
     let response = app
@@ -567,19 +567,16 @@ async fn password_reset_links_work_once() {
     let done = post_form(&app, &link, &fields).await;
     assert_eq!(done.status(), Status::SeeOther);
     token(&app, email, "Nueva-clave-2026").await;
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/tokens",
         None,
-        Some(json!({"email": email, "password": old_password})),
+        json!({"email": email, "password": old_password}),
     )
-    .await;
-    assert_eq!(status, Status::Unauthorized);
+    .await
+    .expect_status(Status::Unauthorized);
     assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&old_token), None)
-            .await
-            .0,
+        api_get(&app, "/api/v1/me", Some(&old_token)).await.0,
         Status::Unauthorized,
         "old tokens revoked"
     );
@@ -646,43 +643,41 @@ async fn admins_manage_users_and_every_change_is_audited() {
 
     // Validation, with Spanish messages, and nothing written.
     let before = user::Entity::find().count(app.db()).await.unwrap();
-    let (status, body) = api(&app, "POST", "/api/v1/users", Some(&admin),
-        Some(json!({"email": "no-es-correo", "password": "corta", "full_name": "", "role": "reviewer"}))).await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    let body = api_post(
+        &app,
+        "/api/v1/users",
+        Some(&admin),
+        json!({"email": "no-es-correo", "password": "corta", "full_name": "", "role": "reviewer"}),
+    )
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(
         error_fields(&body),
         ["email", "password", "full_name", "department_code"]
     );
-    let (status, body) = api(&app, "POST", "/api/v1/users", Some(&admin),
-        Some(json!({"email": "x@example.org", "password": "Clave-segura-2026", "full_name": "X", "role": "reviewer", "department_code": "99999"}))).await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    let body = api_post(&app, "/api/v1/users", Some(&admin), json!({"email": "x@example.org", "password": "Clave-segura-2026", "full_name": "X", "role": "reviewer", "department_code": "99999"})).await.expect_status(Status::UnprocessableEntity);
     assert!(
         body["errors"][0]["message"]
             .as_str()
             .unwrap()
             .contains("No existe el departamento")
     );
-    let (status, _) = api(&app, "POST", "/api/v1/users", Some(&admin),
-        Some(json!({"email": "x@example.org", "password": "Clave-segura-2026", "full_name": "X", "role": "rector"}))).await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    api_post(&app, "/api/v1/users", Some(&admin), json!({"email": "x@example.org", "password": "Clave-segura-2026", "full_name": "X", "role": "rector"})).await.expect_status(Status::UnprocessableEntity);
     assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), before);
 
-    let (status, created) = api(&app, "POST", "/api/v1/users", Some(&admin),
-        Some(json!({"email": "Instructora@Example.org", "password": "Clave-segura-2026", "full_name": "Instructora Nueva", "role": "instructor"}))).await;
-    assert_eq!(status, Status::Created);
+    let created = api_post(&app, "/api/v1/users", Some(&admin), json!({"email": "Instructora@Example.org", "password": "Clave-segura-2026", "full_name": "Instructora Nueva", "role": "instructor"})).await.expect_status(Status::Created);
     assert_eq!(created["email"], "instructora@example.org");
     let id = created["id"].as_i64().unwrap();
 
     // Promote to reviewer of Meta: role and scope change, audited with before and after.
-    let (status, updated) = api(
+    let updated = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/users/{id}"),
         Some(&admin),
-        Some(json!({"role": "reviewer", "department_code": "50"})),
+        json!({"role": "reviewer", "department_code": "50"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(updated["role"], "reviewer");
     assert_eq!(updated["department_code"], "50");
     let entry = audit_log::Entity::find()
@@ -705,30 +700,26 @@ async fn admins_manage_users_and_every_change_is_audited() {
 
     // Deactivated: their token stops working and they cannot sign in.
     let their_token = token(&app, "instructora@example.org", "Clave-segura-2026").await;
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/users/{id}"),
         Some(&admin),
-        Some(json!({"active": false})),
+        json!({"active": false}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&their_token), None)
-            .await
-            .0,
+        api_get(&app, "/api/v1/me", Some(&their_token)).await.0,
         Status::Unauthorized
     );
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/tokens",
         None,
-        Some(json!({"email": "instructora@example.org", "password": "Clave-segura-2026"})),
+        json!({"email": "instructora@example.org", "password": "Clave-segura-2026"}),
     )
-    .await;
-    assert_eq!(status, Status::Unauthorized);
+    .await
+    .expect_status(Status::Unauthorized);
 
     // An admin cannot lock themself out.
     let admin_id = user::Entity::find()
@@ -738,15 +729,14 @@ async fn admins_manage_users_and_every_change_is_audited() {
         .unwrap()
         .unwrap()
         .id;
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/users/{admin_id}"),
         Some(&admin),
-        Some(json!({"active": false})),
+        json!({"active": false}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
 
     // The audit page lists and filters the entries.
     sign_in_page(&app, admin_email, admin_password).await;

@@ -13,8 +13,8 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, META_REVIEWER, acceptance_link, api, csrf_from, error_fields, post_form,
-    role_token, sign_in_page, token,
+    DNP_COORDINATOR, ExpectStatus, META_REVIEWER, acceptance_link, api_get, api_patch, api_post,
+    api_put, csrf_from, error_fields, post_form, role_token, sign_in_page, token,
 };
 use crate::world::days;
 use domain::entities::values::Role;
@@ -33,20 +33,19 @@ async fn planned(app: &TestApp, provider_token: &str, place: &str, contact: Opti
         .unwrap()
         .unwrap()
         .id;
-    let (status, body) = api(
+    let body = api_post(
         app,
-        "POST",
         "/api/v1/assistances",
         Some(provider_token),
-        Some(json!({
+        json!({
             "municipality_code": place, "entity_type": "alcaldia", "capacity_ids": [capacity],
             "objective": "Que la alcaldía formule su plan de acción con metas medibles.",
             "starts_on": days(-10).to_string(), "ends_on": days(120).to_string(),
             "modality": "presencial", "contact_email": contact,
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
     body["id"].as_i64().unwrap()
 }
 
@@ -61,12 +60,11 @@ fn plan(activities: &[(&str, i64)]) -> Value {
 }
 
 async fn start(app: &TestApp, staff: &str, id: i64) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/assistances/{id}/status"),
         Some(staff),
-        Some(json!({"status": "in_progress"})),
+        json!({"status": "in_progress"}),
     )
     .await
 }
@@ -80,12 +78,11 @@ fn accepting(plan: &Value, by: &str, position: &str) -> Value {
 /// El Paujíl's liaison confirms the contact of assistance `id` (issue 62).
 async fn confirm(app: &TestApp, id: i64, contact: &str) -> (Status, Value) {
     let liaison = role_token(app, Role::Liaison).await;
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/assistances/{id}/contact-confirmation"),
         Some(&liaison),
-        Some(json!({"contact_email": contact})),
+        json!({"contact_email": contact}),
     )
     .await
 }
@@ -120,60 +117,47 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
 
     // The diagnosis: its findings required; recorded with who and when.
     let diagnosis = format!("/api/v1/assistances/{id}/diagnosis");
-    let (status, refused) = api(
-        &app,
-        "POST",
-        &diagnosis,
-        Some(&dnp),
-        Some(json!({"findings": " "})),
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let refused = api_post(&app, &diagnosis, Some(&dnp), json!({"findings": " "}))
+        .await
+        .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&refused), vec!["findings".to_string()]);
-    let (status, recorded) = api(
+    let recorded = api_post(
         &app,
-        "POST",
         &diagnosis,
         Some(&dnp),
-        Some(
-            json!({"findings": "Las metas del plan de desarrollo no tienen línea de base.",
+        json!({"findings": "Las metas del plan de desarrollo no tienen línea de base.",
                     "evidence": "https://elpaujil-caqueta.gov.co/plan-de-desarrollo.pdf"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{recorded}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(recorded["recorded_by"], "Camilo Esteban Pardo");
 
     // The plan: every problem at once, nothing written.
     let work_plan = format!("/api/v1/assistances/{id}/work-plan");
     let before = everything(&app).await;
-    let (status, refused) = api(
+    let refused = api_put(
         &app,
-        "PUT",
         &work_plan,
         Some(&dnp),
-        Some(
-            json!({"activities": [{"text": "Taller", "due_on": days(400).to_string()},
+        json!({"activities": [{"text": "Taller", "due_on": days(400).to_string()},
                                    {"text": "", "due_on": "mañana"}],
                     "products_expected": []}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let fields = error_fields(&refused);
     for field in ["activities[0]", "activities[1]", "products_expected"] {
         assert!(fields.contains(&field.to_string()), "{field}: {refused}");
     }
     assert!(everything(&app).await == before, "nothing was written");
-    let (status, first) = api(
+    let first = api_put(
         &app,
-        "PUT",
         &work_plan,
         Some(&dnp),
-        Some(plan(&[("Revisión de las metas con planeación", 5)])),
+        plan(&[("Revisión de las metas con planeación", 5)]),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{first}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(first["version"], 1);
     assert!(first["acceptance"].is_null());
     // Still not accepted: still refused.
@@ -242,23 +226,15 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
             .contains("quedó registrada")
     );
     // Once: the link does not accept again, and what was recorded stays.
-    let (status, again) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/work-plan-acceptances/{link}"),
         None,
-        Some(json!({"accepted_by": "Otra Persona", "position": "Secretaria"})),
+        json!({"accepted_by": "Otra Persona", "position": "Secretaria"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{again}");
-    let (_, now) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/assistances/{id}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    .await
+    .expect_status(Status::Conflict);
+    let (_, now) = api_get(&app, &format!("/api/v1/assistances/{id}"), Some(&dnp)).await;
     let acceptance = &now["work_plan"]["acceptance"];
     assert_eq!(acceptance["accepted_by"], "Ana Lucía Torres", "{now}");
     assert_eq!(acceptance["position"], "Alcaldesa");
@@ -289,53 +265,49 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
     assert_eq!(started["status"], "in_progress");
 
     // A change after acceptance is version 2, emailed with a new link; the old one is spent.
-    let (status, second) = api(
+    let second = api_put(
         &app,
-        "PUT",
         &work_plan,
         Some(&dnp),
-        Some(plan(&[
+        plan(&[
             ("Revisión de las metas con planeación", 5),
             ("Taller con el concejo", 30),
-        ])),
+        ]),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{second}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(second["version"], 2);
     assert!(second["acceptance"].is_null(), "needs a new acceptance");
     let new_link = acceptance_link(&app, CONTACT).await.unwrap();
     assert_ne!(new_link, link);
-    let (status, _) = api(
+    let (status, _) = api_post(
         &app,
-        "POST",
         &format!("/api/v1/work-plan-acceptances/{link}"),
         None,
-        Some(json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"})),
+        json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"}),
     )
     .await;
     assert_eq!(status, Status::Conflict, "the earlier version's link");
     // The same plan again changes nothing.
-    let (_, same) = api(
+    let (_, same) = api_put(
         &app,
-        "PUT",
         &work_plan,
         Some(&dnp),
-        Some(plan(&[
+        plan(&[
             ("Revisión de las metas con planeación", 5),
             ("Taller con el concejo", 30),
-        ])),
+        ]),
     )
     .await;
     assert_eq!(same["version"], 2);
-    let (status, accepted) = api(
+    let accepted = api_post(
         &app,
-        "POST",
         &format!("/api/v1/work-plan-acceptances/{new_link}"),
         None,
-        Some(accepting(&same, "Ana Lucía Torres", "Alcaldesa")),
+        accepting(&same, "Ana Lucía Torres", "Alcaldesa"),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{accepted}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(accepted["version"], 2);
 }
 
@@ -351,44 +323,37 @@ async fn a_changed_plan_is_accepted_again_by_its_territory_only() {
                      "version": 1, "content_hash": "0"});
 
     // No plan yet: nothing to accept.
-    let (status, _) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
-    assert_eq!(status, Status::Conflict);
+    api_post(&app, &acceptance, Some(&liaison), who.clone())
+        .await
+        .expect_status(Status::Conflict);
     let work_plan = format!("/api/v1/assistances/{id}/work-plan");
-    let (status, first) = api(
-        &app,
-        "PUT",
-        &work_plan,
-        Some(&dnp),
-        Some(plan(&[("Taller", 10)])),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{first}");
+    let first = api_put(&app, &work_plan, Some(&dnp), plan(&[("Taller", 10)]))
+        .await
+        .expect_status(Status::Ok);
 
     let who = accepting(&first, "Jhon Fredy Calderón", "Alcalde");
     // Neither the provider nor another department's reviewer accepts for the entity; nor El
     // Paujíl's liaison for another municipality's assistance.
     let before = everything(&app).await;
     for (t, expected) in [(&meta, Status::NotFound), (&dnp, Status::Forbidden)] {
-        let (status, body) = api(&app, "POST", &acceptance, Some(t), Some(who.clone())).await;
+        let (status, body) = api_post(&app, &acceptance, Some(t), who.clone()).await;
         assert_eq!(status, expected, "{body}");
     }
     assert!(everything(&app).await == before, "nothing was written");
     let elsewhere = planned(&app, &dnp, "18592", None).await;
-    api(
+    api_put(
         &app,
-        "PUT",
         &format!("/api/v1/assistances/{elsewhere}/work-plan"),
         Some(&dnp),
-        Some(plan(&[("Taller", 10)])),
+        plan(&[("Taller", 10)]),
     )
     .await;
     let before_elsewhere = everything(&app).await;
-    let (status, _) = api(
+    let (status, _) = api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{elsewhere}/work-plan/acceptance"),
         Some(&liaison),
-        Some(who.clone()),
+        who.clone(),
     )
     .await;
     assert_eq!(status, Status::NotFound, "another municipality's");
@@ -398,23 +363,23 @@ async fn a_changed_plan_is_accepted_again_by_its_territory_only() {
     );
 
     // El Paujíl's liaison accepts; changed, it is accepted again before it can start.
-    let (status, accepted) =
-        api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
-    assert_eq!(status, Status::Created, "{accepted}");
+    let accepted = api_post(&app, &acceptance, Some(&liaison), who.clone())
+        .await
+        .expect_status(Status::Created);
     assert_eq!(accepted["acceptance"]["via"], "liaison");
-    let (status, second) = api(
+    let second = api_put(
         &app,
-        "PUT",
         &work_plan,
         Some(&dnp),
-        Some(plan(&[("Taller", 10), ("Segundo taller", 20)])),
+        plan(&[("Taller", 10), ("Segundo taller", 20)]),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(second["version"], 2);
     // Issue 62: the acceptance of the version read before the change is stale (409).
-    let (status, stale) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
-    assert_eq!(status, Status::Conflict, "{stale}");
+    let stale = api_post(&app, &acceptance, Some(&liaison), who.clone())
+        .await
+        .expect_status(Status::Conflict);
     assert!(
         stale["detail"]
             .as_str()
@@ -457,17 +422,11 @@ async fn a_changed_plan_is_accepted_again_by_its_territory_only() {
     );
     // Caquetá's reviewer accepts for the entity too (issue 62), recorded as theirs.
     let reviewer = role_token(&app, Role::Reviewer).await;
-    let (status, by_reviewer) = api(
-        &app,
-        "POST",
-        &acceptance,
-        Some(&reviewer),
-        Some(who.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{by_reviewer}");
+    let by_reviewer = api_post(&app, &acceptance, Some(&reviewer), who.clone())
+        .await
+        .expect_status(Status::Created);
     assert_eq!(by_reviewer["acceptance"]["via"], "reviewer");
-    let (status, again) = api(&app, "POST", &acceptance, Some(&liaison), Some(who)).await;
+    let (status, again) = api_post(&app, &acceptance, Some(&liaison), who).await;
     assert_eq!(status, Status::Conflict, "accepted once: {again}");
     let (status, started) = start(&app, &dnp, id).await;
     assert_eq!(status, Status::Ok, "{started}");
@@ -478,26 +437,16 @@ async fn a_visit_before_the_plan_is_accepted_leaves_the_assistance_planned() {
     let app = TestApp::with_demo().await;
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let id = planned(&app, &dnp, "18256", None).await;
-    let (status, visit) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/visits"),
         Some(&dnp),
-        Some(
-            json!({"date": days(-2).to_string(), "modality": "presencial", "hours": 2,
+        json!({"date": days(-2).to_string(), "modality": "presencial", "hours": 2,
                     "topics": "Diagnóstico con el equipo de planeación"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{visit}");
-    let (_, now) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/assistances/{id}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    .await
+    .expect_status(Status::Created);
+    let (_, now) = api_get(&app, &format!("/api/v1/assistances/{id}"), Some(&dnp)).await;
     assert_eq!(
         now["status"], "planned",
         "the diagnosis visit does not start it"
@@ -505,14 +454,7 @@ async fn a_visit_before_the_plan_is_accepted_leaves_the_assistance_planned() {
 }
 
 async fn agreements(app: &TestApp, who: &str, query: &str) -> Value {
-    let (status, body) = api(
-        app,
-        "GET",
-        &format!("/api/v1/agreements{query}"),
-        Some(who),
-        None,
-    )
-    .await;
+    let (status, body) = api_get(app, &format!("/api/v1/agreements{query}"), Some(who)).await;
     assert_eq!(status, Status::Ok, "{query}: {body}");
     body
 }
@@ -602,18 +544,13 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
             .iter()
             .all(|a| a["municipality_code"] == "18592")
     );
-    let (status, refused) = api(
-        &app,
-        "GET",
-        "/api/v1/agreements?status=hecho",
-        Some(&esap),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    api_get(&app, "/api/v1/agreements?status=hecho", Some(&esap))
+        .await
+        .expect_status(Status::UnprocessableEntity);
     let participant = role_token(&app, Role::Participant).await;
-    let (status, _) = api(&app, "GET", "/api/v1/agreements", Some(&participant), None).await;
-    assert_eq!(status, Status::Forbidden);
+    api_get(&app, "/api/v1/agreements", Some(&participant))
+        .await
+        .expect_status(Status::Forbidden);
 }
 
 #[rocket::async_test]
@@ -648,7 +585,7 @@ async fn the_assistances_under_way_before_the_rule_are_recorded_as_agreed_before
     }
     // The planned one follows the rule; the others read «agreed before the rule».
     assert_eq!(start(&app, &dnp, waiting).await.0, Status::Conflict);
-    let (_, first) = api(&app, "GET", "/api/v1/assistances/1", Some(&dnp), None).await;
+    let (_, first) = api_get(&app, "/api/v1/assistances/1", Some(&dnp)).await;
     assert_eq!(
         first["work_plan"]["acceptance"]["via"], "before_rule",
         "{first}"
@@ -710,14 +647,7 @@ async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_acc
         "{html}"
     );
     assert!(!html.contains("id=\"p-act-4-text\""));
-    let (_, now) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/assistances/{id}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (_, now) = api_get(&app, &format!("/api/v1/assistances/{id}"), Some(&dnp)).await;
     assert!(now["work_plan"].is_null(), "nothing saved");
     // Refused: the problem beside its row (the third row group, the second sent).
     let mut wrong = typed.to_vec();
@@ -730,14 +660,7 @@ async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_acc
     );
     let (status, _) = post("plan-de-trabajo", &typed).await;
     assert_eq!(status, Status::SeeOther);
-    let (_, now) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/assistances/{id}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (_, now) = api_get(&app, &format!("/api/v1/assistances/{id}"), Some(&dnp)).await;
     assert_eq!(
         now["diagnosis"]["findings"],
         "El archivo de gestión no tiene tablas de retención."
@@ -810,15 +733,14 @@ async fn a_contact_only_the_provider_typed_receives_no_link() {
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let own = "coordinacion.dnp@aulaterritorial.example";
     let id = planned(&app, &dnp, "18256", Some(own)).await;
-    let (status, first) = api(
+    api_put(
         &app,
-        "PUT",
         &format!("/api/v1/assistances/{id}/work-plan"),
         Some(&dnp),
-        Some(plan(&[("Taller", 10)])),
+        plan(&[("Taller", 10)]),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{first}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(
         links_to(&app, own).await,
         0,
@@ -828,25 +750,17 @@ async fn a_contact_only_the_provider_typed_receives_no_link() {
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let before = everything(&app).await;
     for (who, expected) in [(&dnp, Status::Forbidden), (&meta, Status::NotFound)] {
-        let (status, body) = api(
+        let (status, body) = api_post(
             &app,
-            "POST",
             &format!("/api/v1/assistances/{id}/contact-confirmation"),
             Some(who),
-            Some(json!({"contact_email": own})),
+            json!({"contact_email": own}),
         )
         .await;
         assert_eq!(status, expected, "{body}");
     }
     assert!(everything(&app).await == before, "nothing was written");
-    let (_, now) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/assistances/{id}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (_, now) = api_get(&app, &format!("/api/v1/assistances/{id}"), Some(&dnp)).await;
     assert_eq!(now["contact_confirmed"], false, "{now}");
     assert!(now["contact_confirmed_by"].is_null());
     assert_eq!(start(&app, &dnp, id).await.0, Status::Conflict);
@@ -881,12 +795,11 @@ async fn a_contact_the_liaison_confirmed_accepts_through_the_link() {
     let app = TestApp::with_demo().await;
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let id = planned(&app, &dnp, "18256", Some(CONTACT)).await;
-    let (_, first) = api(
+    let (_, first) = api_put(
         &app,
-        "PUT",
         &format!("/api/v1/assistances/{id}/work-plan"),
         Some(&dnp),
-        Some(plan(&[("Taller", 10)])),
+        plan(&[("Taller", 10)]),
     )
     .await;
     // Refused: no address, or another address than the contact.
@@ -916,37 +829,36 @@ async fn a_contact_the_liaison_confirmed_accepts_through_the_link() {
     // A stale hash of the text: 409, nothing accepted.
     let mut stale = accepting(&first, "Ana Lucía Torres", "Alcaldesa");
     stale["content_hash"] = json!("0".repeat(64));
-    let (status, refused) = api(&app, "POST", &accept, None, Some(stale)).await;
-    assert_eq!(status, Status::Conflict, "{refused}");
+    api_post(&app, &accept, None, stale)
+        .await
+        .expect_status(Status::Conflict);
     let mut stale = accepting(&first, "Ana Lucía Torres", "Alcaldesa");
     stale["version"] = json!(2);
     assert_eq!(
-        api(&app, "POST", &accept, None, Some(stale)).await.0,
+        api_post(&app, &accept, None, stale).await.0,
         Status::Conflict
     );
     // Without them: 422, both named.
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &accept,
         None,
-        Some(json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"})),
+        json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let fields = error_fields(&refused);
     assert!(
         fields.contains(&"version".to_string()) && fields.contains(&"content_hash".to_string())
     );
-    let (status, accepted) = api(
+    let accepted = api_post(
         &app,
-        "POST",
         &accept,
         None,
-        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+        accepting(&first, "Ana Lucía Torres", "Alcaldesa"),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{accepted}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(accepted["acceptance"]["via"], "link");
     assert_eq!(start(&app, &dnp, id).await.0, Status::Ok);
 }
@@ -961,27 +873,14 @@ async fn a_plan_changed_while_waiting_is_a_new_version_and_voids_its_link() {
     let id = planned(&app, &dnp, "18256", Some(CONTACT)).await;
     assert_eq!(confirm(&app, id, CONTACT).await.0, Status::Created);
     let work_plan = format!("/api/v1/assistances/{id}/work-plan");
-    let (_, first) = api(
-        &app,
-        "PUT",
-        &work_plan,
-        Some(&dnp),
-        Some(plan(&[("Taller A", 10)])),
-    )
-    .await;
+    let (_, first) = api_put(&app, &work_plan, Some(&dnp), plan(&[("Taller A", 10)])).await;
     assert_eq!(first["version"], 1);
     let old_link = acceptance_link(&app, CONTACT)
         .await
         .expect("the link of version 1");
-    let (status, second) = api(
-        &app,
-        "PUT",
-        &work_plan,
-        Some(&dnp),
-        Some(plan(&[("Taller B", 10)])),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{second}");
+    let second = api_put(&app, &work_plan, Some(&dnp), plan(&[("Taller B", 10)]))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(
         second["version"], 2,
         "a new version, not version 1 rewritten"
@@ -1005,15 +904,14 @@ async fn a_plan_changed_while_waiting_is_a_new_version_and_voids_its_link() {
         .collect();
     assert_eq!(texts, vec!["Taller A".to_string()]);
     // The old link: 410 in Spanish, by the API and on its page; nothing accepted.
-    let (status, gone) = api(
+    let gone = api_post(
         &app,
-        "POST",
         &format!("/api/v1/work-plan-acceptances/{old_link}"),
         None,
-        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+        accepting(&first, "Ana Lucía Torres", "Alcaldesa"),
     )
-    .await;
-    assert_eq!(status, Status::Gone, "{gone}");
+    .await
+    .expect_status(Status::Gone);
     assert!(
         gone["detail"]
             .as_str()
@@ -1032,12 +930,11 @@ async fn a_plan_changed_while_waiting_is_a_new_version_and_voids_its_link() {
     assert!(!html.contains("Aceptar el plan de trabajo</button>"));
     // Even the new version's text through the old link: 410.
     assert_eq!(
-        api(
+        api_post(
             &app,
-            "POST",
             &format!("/api/v1/work-plan-acceptances/{old_link}"),
             None,
-            Some(accepting(&second, "Ana Lucía Torres", "Alcaldesa")),
+            accepting(&second, "Ana Lucía Torres", "Alcaldesa")
         )
         .await
         .0,
@@ -1050,18 +947,17 @@ async fn a_plan_changed_while_waiting_is_a_new_version_and_voids_its_link() {
     let mut read_before = accepting(&first, "Ana Lucía Torres", "Alcaldesa");
     read_before["version"] = json!(2);
     assert_eq!(
-        api(&app, "POST", &accept, None, Some(read_before)).await.0,
+        api_post(&app, &accept, None, read_before).await.0,
         Status::Conflict
     );
-    let (status, accepted) = api(
+    let accepted = api_post(
         &app,
-        "POST",
         &accept,
         None,
-        Some(accepting(&second, "Ana Lucía Torres", "Alcaldesa")),
+        accepting(&second, "Ana Lucía Torres", "Alcaldesa"),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{accepted}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(accepted["version"], 2);
 }
 
@@ -1073,36 +969,33 @@ async fn a_contact_changed_after_the_link_voids_it() {
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let id = planned(&app, &dnp, "18256", Some(CONTACT)).await;
     assert_eq!(confirm(&app, id, CONTACT).await.0, Status::Created);
-    let (_, first) = api(
+    let (_, first) = api_put(
         &app,
-        "PUT",
         &format!("/api/v1/assistances/{id}/work-plan"),
         Some(&dnp),
-        Some(plan(&[("Taller", 10)])),
+        plan(&[("Taller", 10)]),
     )
     .await;
     let link = acceptance_link(&app, CONTACT).await.expect("the link");
     let other = "despacho@elpaujil-caqueta.gov.co";
-    let (status, changed) = api(
+    let changed = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/assistances/{id}"),
         Some(&dnp),
-        Some(json!({"contact_email": other})),
+        json!({"contact_email": other}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{changed}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(changed["contact_confirmed"], false);
     let accept = format!("/api/v1/work-plan-acceptances/{link}");
-    let (status, gone) = api(
+    let gone = api_post(
         &app,
-        "POST",
         &accept,
         None,
-        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+        accepting(&first, "Ana Lucía Torres", "Alcaldesa"),
     )
-    .await;
-    assert_eq!(status, Status::Gone, "{gone}");
+    .await
+    .expect_status(Status::Gone);
     assert!(
         gone["detail"]
             .as_str()
@@ -1116,22 +1009,20 @@ async fn a_contact_changed_after_the_link_voids_it() {
         "the new address is not confirmed"
     );
     // Back to the first address: still void, and still unconfirmed.
-    let (_, back) = api(
+    let (_, back) = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/assistances/{id}"),
         Some(&dnp),
-        Some(json!({"contact_email": CONTACT})),
+        json!({"contact_email": CONTACT}),
     )
     .await;
     assert_eq!(back["contact_confirmed"], false);
     assert_eq!(
-        api(
+        api_post(
             &app,
-            "POST",
             &accept,
             None,
-            Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+            accepting(&first, "Ana Lucía Torres", "Alcaldesa")
         )
         .await
         .0,
@@ -1141,15 +1032,14 @@ async fn a_contact_changed_after_the_link_voids_it() {
     assert_eq!(confirm(&app, id, CONTACT).await.0, Status::Created);
     let new_link = acceptance_link(&app, CONTACT).await.unwrap();
     assert_ne!(new_link, link);
-    let (status, accepted) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/work-plan-acceptances/{new_link}"),
         None,
-        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+        accepting(&first, "Ana Lucía Torres", "Alcaldesa"),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{accepted}");
+    .await
+    .expect_status(Status::Created);
 }
 
 /// Issue 62: a link emailed before the rule went to an address only the provider typed; the
@@ -1162,12 +1052,11 @@ async fn a_link_sent_before_the_rule_is_void() {
     let db = app.db();
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let id = planned(&app, &dnp, "18256", Some(CONTACT)).await;
-    let (_, first) = api(
+    let (_, first) = api_put(
         &app,
-        "PUT",
         &format!("/api/v1/assistances/{id}/work-plan"),
         Some(&dnp),
-        Some(plan(&[("Taller", 10)])),
+        plan(&[("Taller", 10)]),
     )
     .await;
     // The schema before migration 38, a link stored the old way, and up again.
@@ -1186,15 +1075,14 @@ async fn a_link_sent_before_the_rule_is_void() {
     .await
     .unwrap();
     Migrator::up(db, None).await.expect("up again");
-    let (status, gone) = api(
+    let gone = api_post(
         &app,
-        "POST",
         "/api/v1/work-plan-acceptances/enlace-de-antes",
         None,
-        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+        accepting(&first, "Ana Lucía Torres", "Alcaldesa"),
     )
-    .await;
-    assert_eq!(status, Status::Gone, "{gone}");
+    .await
+    .expect_status(Status::Gone);
     assert!(
         gone["detail"]
             .as_str()
@@ -1232,35 +1120,32 @@ async fn the_evaluation_link_goes_only_to_a_confirmed_contact() {
             let (status, body) = confirm(&app, id, contact).await;
             assert_eq!(status, Status::Created, "{body}");
         }
-        let (status, plan_view) = api(
+        let plan_view = api_put(
             &app,
-            "PUT",
             &format!("/api/v1/assistances/{id}/work-plan"),
             Some(&dnp),
-            Some(plan(&[("Taller", 10)])),
+            plan(&[("Taller", 10)]),
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{plan_view}");
-        let (status, body) = api(
+        .await
+        .expect_status(Status::Ok);
+        api_post(
             &app,
-            "POST",
             &format!("/api/v1/assistances/{id}/work-plan/acceptance"),
             Some(&liaison),
-            Some(accepting(&plan_view, "Jhon Fredy Calderón", "Alcalde")),
+            accepting(&plan_view, "Jhon Fredy Calderón", "Alcalde"),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{body}");
+        .await
+        .expect_status(Status::Created);
         assert_eq!(start(&app, &dnp, id).await.0, Status::Ok);
-        let (status, body) = api(
+        api_post(
             &app,
-            "POST",
             &format!("/api/v1/assistances/{id}/status"),
             Some(&dnp),
-            Some(json!({"status": "closed", "objective_reached": true,
-                        "summary": "La alcaldía adoptó su plan de acción."})),
+            json!({"status": "closed", "objective_reached": true,
+                        "summary": "La alcaldía adoptó su plan de acción."}),
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{body}");
+        .await
+        .expect_status(Status::Ok);
         assert_eq!(
             evaluation_links(contact).await,
             u64::from(confirmed),

@@ -7,8 +7,9 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, GOBERNACION_COORDINATOR, META_REVIEWER, api, csrf_from_client, error_fields,
-    form_body, role_token, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, GOBERNACION_COORDINATOR, META_REVIEWER, api_get, api_patch,
+    api_post, api_put, csrf_from_client, error_fields, form_body, role_token, sign_in_client,
+    token,
 };
 use domain::entities::values::Role;
 use domain::entities::{
@@ -59,15 +60,13 @@ async fn stored(app: &TestApp) -> Vec<Vec<Value>> {
 
 /// The demo alliance of department `code`, as its reviewer lists it.
 async fn demo_alliance(app: &TestApp, reviewer: &str, code: &str) -> Value {
-    let (status, list) = api(
+    let list = api_get(
         app,
-        "GET",
         &format!("/api/v1/alliances?department={code}"),
         Some(reviewer),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{list}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(list["total"], 1, "{list}");
     list["items"][0].clone()
 }
@@ -115,7 +114,7 @@ async fn a_table_is_read_by_members_and_the_departments_reviewer_and_by_nobody_e
         ),
     ];
     for (who, reader) in &readers {
-        let (status, tables) = api(&app, "GET", &meetings, Some(reader), None).await;
+        let (status, tables) = api_get(&app, &meetings, Some(reader)).await;
         assert_eq!(status, Status::Ok, "{who}: {tables}");
         assert_eq!(tables["total"], 1, "{who}: {tables}");
         let table = &tables["items"][0];
@@ -135,14 +134,7 @@ async fn a_table_is_read_by_members_and_the_departments_reviewer_and_by_nobody_e
                 .any(|a| a["status"] == "done" && a["note"].is_string()),
             "{who}: one done with its note"
         );
-        let (status, _) = api(
-            &app,
-            "GET",
-            &format!("/api/v1/alliances/{id}"),
-            Some(reader),
-            None,
-        )
-        .await;
+        let (status, _) = api_get(&app, &format!("/api/v1/alliances/{id}"), Some(reader)).await;
         assert_eq!(status, Status::Ok, "{who}");
     }
 
@@ -163,45 +155,24 @@ async fn a_table_is_read_by_members_and_the_departments_reviewer_and_by_nobody_e
     ];
     for (who, outsider) in &outsiders {
         for path in [format!("/api/v1/alliances/{id}"), meetings.clone()] {
-            let (status, body) = api(&app, "GET", &path, Some(outsider), None).await;
+            let (status, body) = api_get(&app, &path, Some(outsider)).await;
             assert_eq!(status, Status::NotFound, "{who} {path}: {body}");
         }
     }
     // The lists: each reader its own.
-    let (_, list) = api(&app, "GET", "/api/v1/alliances", Some(&meta_reviewer), None).await;
+    let (_, list) = api_get(&app, "/api/v1/alliances", Some(&meta_reviewer)).await;
     assert_eq!(ids(&list), vec![meta["id"].as_i64().unwrap()]);
-    let (_, list) = api(&app, "GET", "/api/v1/alliances", Some(&readers[1].1), None).await;
+    let (_, list) = api_get(&app, "/api/v1/alliances", Some(&readers[1].1)).await;
     assert_eq!(ids(&list).len(), 2, "ESAP's national staff reads both");
-    let (_, list) = api(
-        &app,
-        "GET",
-        "/api/v1/alliances",
-        Some(&outsiders[1].1),
-        None,
-    )
-    .await;
+    let (_, list) = api_get(&app, "/api/v1/alliances", Some(&outsiders[1].1)).await;
     assert!(ids(&list).is_empty(), "Función Pública is in none: {list}");
-    let (_, list) = api(
-        &app,
-        "GET",
-        "/api/v1/alliances",
-        Some(&outsiders[2].1),
-        None,
-    )
-    .await;
+    let (_, list) = api_get(&app, "/api/v1/alliances", Some(&outsiders[2].1)).await;
     assert_eq!(
         ids(&list),
         vec![meta["id"].as_i64().unwrap()],
         "the Meta direction reads Meta's only"
     );
-    let (status, _) = api(
-        &app,
-        "GET",
-        "/api/v1/alliances",
-        Some(&outsiders[3].1),
-        None,
-    )
-    .await;
+    let (status, _) = api_get(&app, "/api/v1/alliances", Some(&outsiders[3].1)).await;
     assert_eq!(status, Status::Forbidden, "a liaison lists no alliance");
 
     // The pages alike.
@@ -259,46 +230,26 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
         Role::Coordinator,
     ] {
         let caller = role_token(&app, role).await;
-        let (status, answer) = api(
-            &app,
-            "POST",
-            "/api/v1/alliances",
-            Some(&caller),
-            Some(body.clone()),
-        )
-        .await;
+        let (status, answer) =
+            api_post(&app, "/api/v1/alliances", Some(&caller), body.clone()).await;
         assert_eq!(status, Status::Forbidden, "{role:?}: {answer}");
     }
-    let (status, answer) = api(
-        &app,
-        "POST",
-        "/api/v1/alliances",
-        Some(&dnp),
-        Some(body.clone()),
-    )
-    .await;
+    let (status, answer) = api_post(&app, "/api/v1/alliances", Some(&dnp), body.clone()).await;
     assert_eq!(status, Status::Forbidden, "another provider: {answer}");
-    let (status, answer) = api(
+    let answer = api_post(
         &app,
-        "POST",
         "/api/v1/alliances",
         Some(&meta_reviewer),
-        Some(body.clone()),
+        body.clone(),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{answer}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&answer), vec!["department_code".to_string()]);
     assert!(stored(&app).await == before, "nothing stored");
 
     // The gobernación's coordinator creates it: led by its gobernación by default.
-    let (status, created) = api(
-        &app,
-        "POST",
-        "/api/v1/alliances",
-        Some(&gobernacion),
-        Some(body.clone()),
-    )
-    .await;
+    let (status, created) =
+        api_post(&app, "/api/v1/alliances", Some(&gobernacion), body.clone()).await;
     assert_eq!(status, Status::Created, "{created}");
     assert_eq!(created["lead_provider"]["name"], "Gobernación del Caquetá");
     assert!(
@@ -316,24 +267,19 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
     // that only reads: 403.
     let mut renewed = body.clone();
     renewed["renewed_on"] = json!("2026-03-01");
-    let (status, answer) = api(
-        &app,
-        "PUT",
-        &path,
-        Some(&meta_reviewer),
-        Some(renewed.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::NotFound, "{answer}");
+    api_put(&app, &path, Some(&meta_reviewer), renewed.clone())
+        .await
+        .expect_status(Status::NotFound);
     let esap = role_token(&app, Role::Coordinator).await;
-    let (status, answer) = api(&app, "PUT", &path, Some(&esap), Some(renewed.clone())).await;
+    let (status, answer) = api_put(&app, &path, Some(&esap), renewed.clone()).await;
     assert_eq!(
         status,
         Status::Forbidden,
         "ESAP reads it, does not keep it: {answer}"
     );
-    let (status, changed) = api(&app, "PUT", &path, Some(&caqueta_reviewer), Some(renewed)).await;
-    assert_eq!(status, Status::Ok, "{changed}");
+    let changed = api_put(&app, &path, Some(&caqueta_reviewer), renewed)
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(changed["renewed_on"], "2026-03-01");
 
     // A table: recorded by the lead's coordinator; a member that only reads: 403.
@@ -346,19 +292,15 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
         "agreements": [{"text": "Enviar el informe", "owner": "Gobernación", "due_on": day(10)}]
     });
     let meetings = format!("{path}/meetings");
-    let (status, answer) = api(&app, "POST", &meetings, Some(&esap), Some(table.clone())).await;
-    assert_eq!(status, Status::Forbidden, "{answer}");
-    let (status, answer) = api(
-        &app,
-        "POST",
-        &meetings,
-        Some(&meta_reviewer),
-        Some(table.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::NotFound, "{answer}");
-    let (status, recorded) = api(&app, "POST", &meetings, Some(&gobernacion), Some(table)).await;
-    assert_eq!(status, Status::Created, "{recorded}");
+    api_post(&app, &meetings, Some(&esap), table.clone())
+        .await
+        .expect_status(Status::Forbidden);
+    api_post(&app, &meetings, Some(&meta_reviewer), table.clone())
+        .await
+        .expect_status(Status::NotFound);
+    let recorded = api_post(&app, &meetings, Some(&gobernacion), table)
+        .await
+        .expect_status(Status::Created);
     let meeting_id = recorded["id"].as_i64().unwrap();
     let agreement_id = recorded["agreements"][0]["id"].as_i64().unwrap();
     assert_eq!(recorded["agreements"][0]["status"], "open");
@@ -366,52 +308,34 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
     // Its follow-up.
     let follow = format!("{meetings}/{meeting_id}/agreements/{agreement_id}");
     let done = json!({"status": "done", "note": "Enviado a los miembros"});
-    let (status, _) = api(&app, "PATCH", &follow, Some(&esap), Some(done.clone())).await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, _) = api(
-        &app,
-        "PATCH",
-        &follow,
-        Some(&meta_reviewer),
-        Some(done.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    api_patch(&app, &follow, Some(&esap), done.clone())
+        .await
+        .expect_status(Status::Forbidden);
+    api_patch(&app, &follow, Some(&meta_reviewer), done.clone())
+        .await
+        .expect_status(Status::NotFound);
     // An agreement through another table's path: 404.
-    let (_, demo_tables) = api(
+    let (_, demo_tables) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/alliances/{}/meetings", caqueta["id"]),
         Some(&caqueta_reviewer),
-        None,
     )
     .await;
     let elsewhere = format!(
         "/api/v1/alliances/{}/meetings/{}/agreements/{agreement_id}",
         caqueta["id"], demo_tables["items"][0]["id"]
     );
-    let (status, _) = api(
-        &app,
-        "PATCH",
-        &elsewhere,
-        Some(&caqueta_reviewer),
-        Some(done.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, marked) = api(&app, "PATCH", &follow, Some(&caqueta_reviewer), Some(done)).await;
-    assert_eq!(status, Status::Ok, "{marked}");
+    api_patch(&app, &elsewhere, Some(&caqueta_reviewer), done.clone())
+        .await
+        .expect_status(Status::NotFound);
+    let marked = api_patch(&app, &follow, Some(&caqueta_reviewer), done)
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(marked["status"], "done");
     assert_eq!(marked["done_on"], today.to_string());
     assert_eq!(marked["status_label"], "Cumplido");
-    let (status, reopened) = api(
-        &app,
-        "PATCH",
-        &follow,
-        Some(&gobernacion),
-        Some(json!({"status": "open"})),
-    )
-    .await;
+    let (status, reopened) =
+        api_patch(&app, &follow, Some(&gobernacion), json!({"status": "open"})).await;
     assert_eq!(status, Status::Ok, "{reopened}");
     assert!(reopened["done_on"].is_null());
 }
@@ -421,12 +345,11 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
     let app = TestApp::with_demo().await;
     let reviewer = role_token(&app, Role::Reviewer).await;
     let before = stored(&app).await;
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         "/api/v1/alliances",
         Some(&reviewer),
-        Some(json!({
+        json!({
             "department_code": "18",
             "name": "Alianza",
             "launched_on": "2026-02-01",
@@ -440,10 +363,10 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
                 {"provider_id": 2, "name": "DNP otra vez", "kind": "otra"}
             ],
             "implementation_plan": "Plan"
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let fields = error_fields(&refused);
     for field in [
         "renewed_on",
@@ -461,18 +384,15 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
         "{text}"
     );
     assert!(text.contains("ya está en la lista de miembros"), "{text}");
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         "/api/v1/alliances",
         Some(&reviewer),
-        Some(
-            json!({"department_code": "18", "name": "Alianza", "launched_on": "2026-02-01",
+        json!({"department_code": "18", "name": "Alianza", "launched_on": "2026-02-01",
                     "members": [], "implementation_plan": ""}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(
         error_fields(&refused),
         vec!["members".to_string(), "implementation_plan".to_string()]
@@ -484,15 +404,14 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
     let meetings = format!("/api/v1/alliances/{}/meetings", caqueta["id"]);
     let today = domain::time::today();
     let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &meetings,
         Some(&reviewer),
-        Some(json!({"date": day(2), "agenda": " ", "attendees": [], "agreements": []})),
+        json!({"date": day(2), "agenda": " ", "attendees": [], "agreements": []}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(
         error_fields(&refused),
         vec![
@@ -502,12 +421,11 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
         ]
     );
     assert!(refused.to_string().contains("no puede ser futura"));
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &meetings,
         Some(&reviewer),
-        Some(json!({
+        json!({
             "date": day(-5),
             "agenda": "Oferta",
             "attendees": [{"name": "Ana Pérez", "organisation": ""}],
@@ -515,10 +433,10 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
                 {"text": "", "owner": "", "due_on": ""},
                 {"text": "Informe", "owner": "Gobernación", "due_on": day(-6)}
             ]
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let fields = error_fields(&refused);
     for field in [
         "attendees[0].organisation",
@@ -537,7 +455,7 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
     );
 
     // A follow-up: an unknown state, a future day.
-    let (_, tables) = api(&app, "GET", &meetings, Some(&reviewer), None).await;
+    let (_, tables) = api_get(&app, &meetings, Some(&reviewer)).await;
     let table = &tables["items"][0];
     let open = table["agreements"]
         .as_array()
@@ -551,8 +469,9 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
         (json!({"status": "done", "done_on": day(3)}), "done_on"),
         (json!({"status": "done", "done_on": day(-400)}), "done_on"),
     ] {
-        let (status, refused) = api(&app, "PATCH", &follow, Some(&reviewer), Some(patch)).await;
-        assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+        let refused = api_patch(&app, &follow, Some(&reviewer), patch)
+            .await
+            .expect_status(Status::UnprocessableEntity);
         assert_eq!(error_fields(&refused), vec![field.to_string()]);
     }
     assert!(stored(&app).await == before, "nothing stored");
@@ -572,15 +491,9 @@ async fn a_member_provider_reads_the_departments_offer_view_overlaps_and_unanswe
             .any(|m| m["name"].as_str().unwrap().contains("(DNP)")),
         "DNP is a member"
     );
-    let (status, offer) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/offer?department=18",
-        Some(&dnp),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{offer}");
+    let offer = api_get(&app, "/api/v1/reports/offer?department=18", Some(&dnp))
+        .await
+        .expect_status(Status::Ok);
     let items = offer["items"].as_array().unwrap();
     assert!(!items.is_empty());
     assert!(
@@ -593,25 +506,13 @@ async fn a_member_provider_reads_the_departments_offer_view_overlaps_and_unanswe
         items.iter().any(|r| r["provider"]["id"] == 1),
         "every provider's offer, not only DNP's"
     );
-    let (status, overlaps) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/overlaps?department=18",
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (status, overlaps) =
+        api_get(&app, "/api/v1/reports/overlaps?department=18", Some(&dnp)).await;
     assert_eq!(status, Status::Ok, "{overlaps}");
     assert!(overlaps["total"].as_u64().unwrap() > 0, "{overlaps}");
-    let (status, demand) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/demand?department=18",
-        Some(&dnp),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{demand}");
+    api_get(&app, "/api/v1/reports/demand?department=18", Some(&dnp))
+        .await
+        .expect_status(Status::Ok);
     // The alliance page's links open for the member.
     let browser = app.another_instance(&[]).await;
     sign_in_client(&browser, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
@@ -702,12 +603,10 @@ async fn the_table_form_takes_rows_and_keeps_what_was_typed() {
     ])
     .await;
     assert_eq!(status, Status::SeeOther);
-    let (_, tables) = api(
+    let (_, tables) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/alliances/{id}/meetings"),
         Some(&reviewer),
-        None,
     )
     .await;
     let newest = &tables["items"][0];

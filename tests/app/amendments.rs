@@ -4,7 +4,7 @@
 //! line.
 
 use crate::common::TestApp;
-use crate::support::{api, error_fields, role_token};
+use crate::support::{ExpectStatus, api_post, error_fields, role_token};
 use chrono::Datelike;
 use domain::entities::values::Role;
 use domain::entities::{capacity, plan_line_version};
@@ -50,49 +50,45 @@ async fn approved_plan(app: &TestApp) -> (i64, i64, String) {
         .unwrap()
         .id;
     let year = domain::time::today().year();
-    let (status, plan) = api(
+    let plan = api_post(
         app,
-        "POST",
         "/api/v1/plans",
         Some(&esap),
-        Some(json!({"year": year, "name": "Plan de prueba de modificaciones"})),
+        json!({"year": year, "name": "Plan de prueba de modificaciones"}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{plan}");
+    .await
+    .expect_status(Status::Created);
     let id = plan["id"].as_i64().unwrap();
-    let (status, line) = api(
+    let line = api_post(
         app,
-        "POST",
         &format!("/api/v1/plans/{id}/lines"),
         Some(&esap),
-        Some(json!({"capacity_id": planning,
+        json!({"capacity_id": planning,
                     "targets": {"municipality_codes": ["18256", "18001", "50325", "50001"]},
                     "goals": {"cohorts": 2, "people_trained": 10, "people_certified": 6,
                               "assistances_closed": 2, "municipalities_reached": 3},
                     "budget": [{"source": "inversion", "amount": 50_000_000},
-                               {"source": "sgr", "amount": 20_000_000}]})),
+                               {"source": "sgr", "amount": 20_000_000}]}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{line}");
-    let (status, approved) = api(
+    .await
+    .expect_status(Status::Created);
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/plans/{id}/approval"),
         Some(&esap),
-        Some(json!({"act": "Resolución 0099 de prueba"})),
+        json!({"act": "Resolución 0099 de prueba"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{approved}");
+    .await
+    .expect_status(Status::Ok);
     (id, line["id"].as_i64().unwrap(), esap)
 }
 
 async fn amend(app: &TestApp, token: &str, plan: i64, line: Value) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/plans/{plan}/amendments"),
         Some(token),
-        Some(json!({"reason": "Ajuste acordado en el comité.", "lines": [line]})),
+        json!({"reason": "Ajuste acordado en el comité.", "lines": [line]}),
     )
     .await
 }

@@ -6,7 +6,9 @@
 //! municipality's.
 
 use crate::common::TestApp;
-use crate::support::{META_REVIEWER, api, error_fields, role_token, token};
+use crate::support::{
+    ExpectStatus, META_REVIEWER, api_get, api_post, error_fields, role_token, token,
+};
 use crate::world::days;
 use domain::entities::values::{DeliverySource, Role};
 use domain::entities::{assistance_figure, delivery_fact};
@@ -15,7 +17,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 async fn a_capacity(app: &TestApp, staff: &str) -> i64 {
-    let (_, capacities) = api(app, "GET", "/api/v1/capacities", Some(staff), None).await;
+    let (_, capacities) = api_get(app, "/api/v1/capacities", Some(staff)).await;
     capacities["items"]
         .as_array()
         .or(capacities.as_array())
@@ -84,12 +86,11 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
             "entity_type",
         ),
     ] {
-        let (status, refused) = api(
+        let (status, refused) = api_post(
             &app,
-            "POST",
             "/api/v1/assistances",
             Some(&staff),
-            Some(plan(place.clone())),
+            plan(place.clone()),
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{place}: {refused}");
@@ -100,14 +101,8 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     }
 
     let capital_before = assisted_at(&app, "18001").await;
-    let (_, offer_before) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/offer?department=18",
-        Some(&staff),
-        None,
-    )
-    .await;
+    let (_, offer_before) =
+        api_get(&app, "/api/v1/reports/offer?department=18", Some(&staff)).await;
     let department_before = gobernacion_row(&offer_before, "18", capacity)
         .map_or(0, |r| r["assistances"].as_i64().unwrap());
     assert!(
@@ -115,17 +110,14 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
         "the demo's Gobernación del Caquetá assistance: {offer_before}"
     );
 
-    let (status, created) = api(
+    let created = api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&staff),
-        Some(plan(
-            json!({"entity_type": "gobernacion", "department_code": "18"}),
-        )),
+        plan(json!({"entity_type": "gobernacion", "department_code": "18"})),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(created["entity_type"], "gobernacion");
     assert_eq!(created["entity_label"], "Gobernación");
     assert!(created["municipality_code"].is_null(), "{created}");
@@ -139,22 +131,16 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     let caqueta = role_token(&app, Role::Reviewer).await;
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let liaison = role_token(&app, Role::Liaison).await;
-    let (status, read) = api(&app, "GET", &path, Some(&caqueta), None).await;
-    assert_eq!(status, Status::Ok, "{read}");
+    api_get(&app, &path, Some(&caqueta))
+        .await
+        .expect_status(Status::Ok);
     for (who, token) in [
         ("Meta's reviewer", &meta),
         ("El Paujíl's liaison", &liaison),
     ] {
-        let (status, _) = api(&app, "GET", &path, Some(token), None).await;
+        let (status, _) = api_get(&app, &path, Some(token)).await;
         assert_eq!(status, Status::NotFound, "{who}");
-        let (_, list) = api(
-            &app,
-            "GET",
-            "/api/v1/assistances?per_page=100",
-            Some(token),
-            None,
-        )
-        .await;
+        let (_, list) = api_get(&app, "/api/v1/assistances?per_page=100", Some(token)).await;
         assert!(
             !list["items"]
                 .as_array()
@@ -164,14 +150,7 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
             "{who} lists it: {list}"
         );
     }
-    let (_, listed) = api(
-        &app,
-        "GET",
-        "/api/v1/assistances?per_page=100",
-        Some(&caqueta),
-        None,
-    )
-    .await;
+    let (_, listed) = api_get(&app, "/api/v1/assistances?per_page=100", Some(&caqueta)).await;
     assert!(
         listed["items"]
             .as_array()
@@ -184,14 +163,7 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     // Counted for the department, not for its capital.
     assert_eq!(assisted_at(&app, "18001").await, capital_before);
     assert!(assisted_at(&app, "18").await >= 1);
-    let (_, offer) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/offer?department=18",
-        Some(&staff),
-        None,
-    )
-    .await;
+    let (_, offer) = api_get(&app, "/api/v1/reports/offer?department=18", Some(&staff)).await;
     let row = gobernacion_row(&offer, "18", capacity).expect("the gobernación's row");
     assert_eq!(row["assistances"].as_i64().unwrap(), department_before + 1);
     assert_eq!(row["department_name"], "Caquetá");
@@ -203,29 +175,25 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     // Closed with its objective reached: the delivery the plans read is the department's
     // (its work plan agreed by the entity first, so the visit starts it).
     crate::support::agree_plan(&app, id, &staff).await;
-    let (status, visit) = api(
+    api_post(
         &app,
-        "POST",
         &format!("{path}/visits"),
         Some(&staff),
-        Some(
-            json!({"date": days(-10).to_string(), "modality": "presencial", "hours": 3,
+        json!({"date": days(-10).to_string(), "modality": "presencial", "hours": 3,
                     "topics": "Tablero común de seguimiento", "attendees": [],
                     "agreements": [], "products": []}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{visit}");
-    let (status, closed) = api(
+    .await
+    .expect_status(Status::Created);
+    api_post(
         &app,
-        "POST",
         &format!("{path}/status"),
         Some(&staff),
-        Some(json!({"status": "closed", "objective_reached": true,
-                    "summary": "La gobernación adoptó el tablero común."})),
+        json!({"status": "closed", "objective_reached": true,
+                    "summary": "La gobernación adoptó el tablero común."}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{closed}");
+    .await
+    .expect_status(Status::Ok);
     let facts = delivery_fact::Entity::find()
         .filter(delivery_fact::Column::Source.eq(DeliverySource::Assistance))
         .filter(delivery_fact::Column::SourceId.eq(id as i32))
@@ -241,26 +209,21 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     );
 
     // The other new entities are a municipality's: an association by the one that leads it.
-    let (status, other) = api(
+    let other = api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&staff),
-        Some(plan(
-            json!({"entity_type": "esquema_asociativo", "municipality_code": "18256"}),
-        )),
+        plan(json!({"entity_type": "esquema_asociativo", "municipality_code": "18256"})),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{other}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(other["entity_label"], "Esquema asociativo territorial");
     assert_eq!(other["municipality_code"], "18256");
     assert_eq!(other["department_code"], "18");
-    let (status, _) = api(
+    let (status, _) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/assistances/{}", other["id"]),
         Some(&liaison),
-        None,
     )
     .await;
     assert_eq!(
@@ -329,15 +292,9 @@ async fn a_gobernacions_demand_is_raised_and_read_by_its_department_only() {
         let who = who.to_string();
         let app = &app;
         async move {
-            api(
-                app,
-                "GET",
-                "/api/v1/reports/demand?department=18",
-                Some(&who),
-                None,
-            )
-            .await
-            .1
+            api_get(app, "/api/v1/reports/demand?department=18", Some(&who))
+                .await
+                .1
         }
     };
     let before = map(&staff).await;
@@ -366,14 +323,7 @@ async fn a_gobernacions_demand_is_raised_and_read_by_its_department_only() {
             "department_code",
         ),
     ] {
-        let (status, refused) = api(
-            &app,
-            "POST",
-            "/api/v1/demands",
-            Some(token),
-            Some(demand(place)),
-        )
-        .await;
+        let (status, refused) = api_post(&app, "/api/v1/demands", Some(token), demand(place)).await;
         assert_eq!(status, Status::UnprocessableEntity, "{who}: {refused}");
         assert!(
             error_fields(&refused).contains(&field.to_string()),
@@ -383,17 +333,14 @@ async fn a_gobernacions_demand_is_raised_and_read_by_its_department_only() {
     assert_eq!(map(&staff).await, before, "nothing written");
 
     // Caquetá's reviewer raises her gobernación's own demand.
-    let (status, created) = api(
+    let created = api_post(
         &app,
-        "POST",
         "/api/v1/demands",
         Some(&caqueta),
-        Some(demand(
-            json!({"entity_type": "gobernacion", "department_code": "18"}),
-        )),
+        demand(json!({"entity_type": "gobernacion", "department_code": "18"})),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(created["entity_type"], "gobernacion");
     assert_eq!(created["entity_label"], "Gobernación");
     assert!(created["municipality_code"].is_null(), "{created}");
@@ -405,23 +352,17 @@ async fn a_gobernacions_demand_is_raised_and_read_by_its_department_only() {
     // Read by its department's reviewer and staff; not by Meta's reviewer nor by El
     // Paujíl's liaison.
     for token in [&caqueta, &staff] {
-        let (status, read) = api(&app, "GET", &path, Some(token), None).await;
-        assert_eq!(status, Status::Ok, "{read}");
+        api_get(&app, &path, Some(token))
+            .await
+            .expect_status(Status::Ok);
     }
     for (who, token) in [
         ("Meta's reviewer", &meta),
         ("El Paujíl's liaison", &liaison),
     ] {
-        let (status, _) = api(&app, "GET", &path, Some(token), None).await;
+        let (status, _) = api_get(&app, &path, Some(token)).await;
         assert_eq!(status, Status::NotFound, "{who}");
-        let (_, list) = api(
-            &app,
-            "GET",
-            "/api/v1/demands?per_page=100",
-            Some(token),
-            None,
-        )
-        .await;
+        let (_, list) = api_get(&app, "/api/v1/demands?per_page=100", Some(token)).await;
         assert!(
             !list["items"]
                 .as_array()

@@ -13,15 +13,13 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 use serde_json::{Value, json};
 
 async fn results(app: &TestApp, staff: &str, cohort: i64) -> Vec<Value> {
-    let (status, body) = api(
+    let body = api_get(
         app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}/results"),
         Some(staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     body["items"].as_array().unwrap().clone()
 }
 
@@ -119,12 +117,11 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     }
     // Results are not final while weights sum 60: closing is refused (409).
     for status in ["in_progress", "closed"] {
-        let (code, body) = api(
+        let (code, body) = api_patch(
             &app,
-            "PATCH",
             &format!("/api/v1/cohorts/{cohort_id}"),
             Some(&world.staff),
-            Some(json!({"status": status})),
+            json!({"status": status}),
         )
         .await;
         if status == "closed" {
@@ -140,15 +137,13 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     let (status, examen) =
         add_assessment(&app, &world.staff, cohort_id, "Examen final", json!(40)).await;
     assert_eq!(status, Status::Created);
-    let (status, listed) = api(
+    let listed = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort_id}/assessments"),
         Some(&world.instructor),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(listed["total"], 3);
     assert_eq!(listed["weights_total"], 100);
     let (taller, informe, examen) = (
@@ -317,15 +312,13 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     );
 
     // An item with scores cannot be deleted; one without can.
-    let (status, _) = api(
+    api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/assessments/{taller}"),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
     // Scope: another instructor does not see the cohort; participants and reviewers do not write.
     let stranger = world.other_instructor().await;
     let (status, _) = put_scores(
@@ -356,15 +349,13 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     .await;
     assert_eq!(status, Status::Forbidden);
     // A participant reads only their own scores.
-    let (status, own) = api(
+    let own = api_get(
         &app,
-        "GET",
         &format!("/api/v1/assessments/{taller}/scores"),
         Some(&crowd[0].token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(own["total"], 1);
     assert_eq!(own["items"][0]["score"], 3.0);
 
@@ -376,15 +367,14 @@ async fn weights_scores_and_the_final_grade_are_exact() {
         json!([{"enrolment_id": e2, "score": 4.0}]),
     )
     .await;
-    let (status, body) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{cohort_id}"),
         Some(&world.staff),
-        Some(json!({"status": "closed"})),
+        json!({"status": "closed"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     let rows = domain::results::for_cohort(
         app.db(),
         cohort_id as i32,
@@ -574,12 +564,10 @@ async fn an_instructor_enters_scores_in_the_grid_page() {
         &[("csrf_token", &csrf), ("name", "Examen"), ("weight", "60")],
     )
     .await;
-    let (_, items) = api(
+    let (_, items) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort_id}/assessments"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(items["weights_total"], 100);

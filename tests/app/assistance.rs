@@ -6,7 +6,9 @@
 
 use crate::common::TestApp;
 use crate::hostile_input::everything;
-use crate::support::{DNP_COORDINATOR, api, role_token, token};
+use crate::support::{
+    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, role_token, token,
+};
 use crate::world::days;
 use domain::entities::values::{DemandStatus, Role};
 use domain::entities::{demand, outbox};
@@ -43,18 +45,15 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     let wanted = open_demand(&app).await;
 
     // Every problem at once.
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&dnp),
-        Some(
-            json!({"municipality_code": "99999", "capacity_ids": [], "objective": "",
+        json!({"municipality_code": "99999", "capacity_ids": [], "objective": "",
                     "starts_on": "2026-13-01", "ends_on": "2026-01-01", "modality": "remota"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     for field in [
         "municipality_code",
         "capacity_ids",
@@ -68,12 +67,7 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
         );
     }
 
-    let (status, created) = api(
-        &app,
-        "POST",
-        "/api/v1/assistances",
-        Some(&dnp),
-        Some(json!({
+    let created = api_post(&app, "/api/v1/assistances", Some(&dnp), json!({
             "municipality_code": "18256",
             "entity_type": "alcaldia",
             "capacity_ids": [wanted.capacity_id],
@@ -83,10 +77,7 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
             "modality": "mixta",
             "demand_ids": [wanted.id],
             "contact_email": "planeacion@elpaujil-caqueta.gov.co",
-        })),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+        })).await.expect_status(Status::Created);
     assert_eq!(created["status"], "planned");
     assert!(
         created["provider"]["name"]
@@ -129,25 +120,23 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     assert_eq!(told("planeada").await, 1);
 
     // Milestones: one overdue, one done.
-    let (status, late) = api(
+    let late = api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/milestones"),
         Some(&dnp),
-        Some(json!({"title": "Diagnóstico del reporte de metas", "due_on": days(-5).to_string()})),
+        json!({"title": "Diagnóstico del reporte de metas", "due_on": days(-5).to_string()}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{late}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(late["overdue"], true);
-    let (status, done) = api(
+    let done = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/milestones/{}", late["id"]),
         Some(&dnp),
-        Some(json!({"done_on": days(-1).to_string()})),
+        json!({"done_on": days(-1).to_string()}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{done}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(done["overdue"], false);
 
     // Agreed with the entity (issue 49), a visit inside the span starts it; one outside is
@@ -162,15 +151,14 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
                         "due_on": days(20).to_string()}],
         "products": [{"title": "Matriz de seguimiento del plan indicativo", "kind": "herramienta"}],
     });
-    let (status, recorded) = api(
+    let recorded = api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/visits"),
         Some(&dnp),
-        Some(visit.clone()),
+        visit.clone(),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{recorded}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(recorded["hours"], 3.5);
     assert!(
         !recorded.to_string().contains("40123456"),
@@ -178,24 +166,16 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     );
     let mut outside = visit.clone();
     outside["date"] = json!(days(-60).to_string());
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/visits"),
         Some(&dnp),
-        Some(outside),
+        outside,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(fields(&refused), vec!["date".to_string()]);
-    let (_, now) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/assistances/{id}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (_, now) = api_get(&app, &format!("/api/v1/assistances/{id}"), Some(&dnp)).await;
     assert_eq!(now["status"], "in_progress");
     assert_eq!(now["visits"], 1);
 
@@ -231,14 +211,7 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     assert!(everything(&app).await == before, "nothing was written");
     for role in [Role::Reviewer, Role::Liaison, Role::Coordinator] {
         let t = role_token(&app, role).await;
-        let (status, _) = api(
-            &app,
-            "GET",
-            &format!("/api/v1/assistances/{id}"),
-            Some(&t),
-            None,
-        )
-        .await;
+        let (status, _) = api_get(&app, &format!("/api/v1/assistances/{id}"), Some(&t)).await;
         assert_eq!(status, Status::Ok, "{role:?}");
     }
     let meta = token(
@@ -247,43 +220,29 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
         crate::support::META_REVIEWER.1,
     )
     .await;
-    let (status, _) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/assistances/{id}"),
-        Some(&meta),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    api_get(&app, &format!("/api/v1/assistances/{id}"), Some(&meta))
+        .await
+        .expect_status(Status::NotFound);
     let participant = role_token(&app, Role::Participant).await;
-    let (status, _) = api(&app, "GET", "/api/v1/assistances", Some(&participant), None).await;
-    assert_eq!(status, Status::Forbidden);
+    api_get(&app, "/api/v1/assistances", Some(&participant))
+        .await
+        .expect_status(Status::Forbidden);
 
     // Closing needs whether the objective was reached and a summary.
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/status"),
         Some(&dnp),
-        Some(json!({"status": "closed"})),
+        json!({"status": "closed"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(
         fields(&refused),
         vec!["objective_reached".to_string(), "summary".to_string()]
     );
-    let (status, closed) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/assistances/{id}/status"),
-        Some(&dnp),
-        Some(json!({"status": "closed", "objective_reached": true,
-                    "summary": "La secretaría reporta el avance trimestral con la matriz entregada."})),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{closed}");
+    api_post(&app, &format!("/api/v1/assistances/{id}/status"), Some(&dnp), json!({"status": "closed", "objective_reached": true,
+                    "summary": "La secretaría reporta el avance trimestral con la matriz entregada."})).await.expect_status(Status::Ok);
     let met = demand::Entity::find_by_id(wanted.id)
         .one(app.db())
         .await
@@ -296,28 +255,26 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     );
     assert_eq!(told("atendida").await, 1, "the author is told it was met");
     // No more visits, no way back.
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/visits"),
         Some(&dnp),
-        Some(visit),
+        visit,
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::Conflict);
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/status"),
         Some(&dnp),
-        Some(json!({"status": "in_progress"})),
+        json!({"status": "in_progress"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
 
     // Counted beside training in the offer view, from the maintained figures.
     let reviewer = role_token(&app, Role::Reviewer).await;
-    let (_, offer) = api(&app, "GET", "/api/v1/reports/offer", Some(&reviewer), None).await;
+    let (_, offer) = api_get(&app, "/api/v1/reports/offer", Some(&reviewer)).await;
     let row = offer["items"]
         .as_array()
         .unwrap()
@@ -356,45 +313,41 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
         .and_then(|rest| rest.split_whitespace().next())
         .expect("the link")
         .to_string();
-    let (status, refused) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistance-evaluations/{token}"),
         None,
-        Some(json!({"usefulness": 9})),
+        json!({"usefulness": 9}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
-    let (status, evaluated) = api(
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    let evaluated = api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistance-evaluations/{token}"),
         None,
-        Some(json!({"usefulness": 5, "comment": "La matriz nos ordenó el reporte."})),
+        json!({"usefulness": 5, "comment": "La matriz nos ordenó el reporte."}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{evaluated}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(evaluated["evaluation"]["usefulness"], 5);
     // The link is spent; the liaison cannot evaluate it again.
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistance-evaluations/{token}"),
         None,
-        Some(json!({"usefulness": 1})),
+        json!({"usefulness": 1}),
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    .await
+    .expect_status(Status::NotFound);
     let liaison = role_token(&app, Role::Liaison).await;
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/evaluation"),
         Some(&liaison),
-        Some(json!({"usefulness": 1})),
+        json!({"usefulness": 1}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
 }
 
 #[rocket::async_test]
@@ -402,62 +355,48 @@ async fn cancelling_gives_the_demands_back_and_lists_filter() {
     let app = TestApp::with_demo().await;
     let esap = role_token(&app, Role::Coordinator).await;
     let wanted = open_demand(&app).await;
-    let (status, created) = api(
-        &app,
-        "POST",
-        "/api/v1/assistances",
-        Some(&esap),
-        Some(json!({"municipality_code": "18256", "capacity_ids": [wanted.capacity_id],
+    let created = api_post(&app, "/api/v1/assistances", Some(&esap), json!({"municipality_code": "18256", "capacity_ids": [wanted.capacity_id],
                     "objective": "Acompañar el seguimiento del plan.", "starts_on": days(1).to_string(),
                     "ends_on": days(200).to_string(), "modality": "presencial",
-                    "demand_ids": [wanted.id]})),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+                    "demand_ids": [wanted.id]})).await.expect_status(Status::Created);
     let id = created["id"].as_i64().unwrap();
     // The same demand cannot be answered twice.
-    let (status, refused) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&esap),
-        Some(
-            json!({"municipality_code": "18256", "capacity_ids": [wanted.capacity_id],
+        json!({"municipality_code": "18256", "capacity_ids": [wanted.capacity_id],
                     "objective": "Otra.", "starts_on": days(1).to_string(),
                     "ends_on": days(200).to_string(), "modality": "presencial",
                     "demand_ids": [wanted.id]}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     // A visit in the future is refused (it is recorded when it happened).
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/visits"),
         Some(&esap),
-        Some(json!({"date": days(5).to_string(), "hours": 2, "topics": "Plan"})),
+        json!({"date": days(5).to_string(), "hours": 2, "topics": "Plan"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    let (status, _) = api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/status"),
         Some(&esap),
-        Some(json!({"status": "cancelled"})),
+        json!({"status": "cancelled"}),
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "a reason is needed");
-    let (status, cancelled) = api(
+    let cancelled = api_post(
         &app,
-        "POST",
         &format!("/api/v1/assistances/{id}/status"),
         Some(&esap),
-        Some(json!({"status": "cancelled", "reason": "La alcaldía pidió aplazarla."})),
+        json!({"status": "cancelled", "reason": "La alcaldía pidió aplazarla."}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{cancelled}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(
         cancelled["cancellation_reason"],
         "La alcaldía pidió aplazarla."
@@ -469,25 +408,17 @@ async fn cancelling_gives_the_demands_back_and_lists_filter() {
         .unwrap();
     assert_eq!(reopened.status, DemandStatus::Open);
 
-    let (status, listed) = api(
+    let listed = api_get(
         &app,
-        "GET",
         "/api/v1/assistances?municipality=18256&status=cancelled&provider=1",
         Some(&esap),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(listed["total"], 1, "{listed}");
-    let (status, _) = api(
-        &app,
-        "GET",
-        "/api/v1/assistances?status=archivada",
-        Some(&esap),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    api_get(&app, "/api/v1/assistances?status=archivada", Some(&esap))
+        .await
+        .expect_status(Status::UnprocessableEntity);
 }
 
 /// The pages, as a coordinator uses them in the field: create, record a visit from the phone
@@ -737,50 +668,45 @@ pub(crate) async fn assisted(
     end: &str,
 ) -> i64 {
     let starts = chrono::NaiveDate::parse_from_str(starts_on, "%Y-%m-%d").unwrap();
-    let (status, created) = api(
+    let created = api_post(
         app,
-        "POST",
         "/api/v1/assistances",
         Some(staff),
-        Some(json!({
+        json!({
             "municipality_code": place, "entity_type": "alcaldia", "capacity_ids": [capacity],
             "objective": "Que la Secretaría de Hacienda actualice el estatuto de rentas.",
             "starts_on": starts_on,
             "ends_on": (starts + chrono::Duration::days(150)).to_string(),
             "modality": "presencial",
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     let id = created["id"].as_i64().unwrap();
     crate::support::agree_plan(app, id, staff).await;
-    let (status, body) = api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/assistances/{id}/visits"),
         Some(staff),
-        Some(
-            json!({"date": starts_on, "modality": "presencial", "hours": 4,
+        json!({"date": starts_on, "modality": "presencial", "hours": 4,
                     "topics": "Diagnóstico de las rentas", "attendees": [],
                     "agreements": [], "products": []}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
     let end = match end {
         "closed" => json!({"status": "closed", "objective_reached": true,
                            "summary": "El estatuto quedó actualizado."}),
         _ => json!({"status": "cancelled", "reason": "La alcaldía pidió aplazarla."}),
     };
-    let (status, body) = api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/assistances/{id}/status"),
         Some(staff),
-        Some(end),
+        end,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     id
 }
 
@@ -802,15 +728,9 @@ async fn the_impact_comparison_counts_closed_assistances_by_unit() {
         .unwrap()
         .id;
     let compare = async |unit: &str| {
-        api(
-            &app,
-            "GET",
-            &format!(
+        api_get(&app, &format!(
                 "/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023&department=18&threshold=5&unit={unit}"
-            ),
-            Some(&staff),
-            None,
-        )
+            ), Some(&staff))
         .await
     };
     let (_, before) = compare("training").await;
@@ -933,15 +853,9 @@ async fn the_esap_study_preset_sums_closed_assistances_over_every_capacity() {
         .unwrap()
         .id;
     let compare = async |extra: &str| {
-        api(
-            &app,
-            "GET",
-            &format!(
+        api_get(&app, &format!(
                 "/api/v1/reports/impact?indicator={idf}&from_year=2022&to_year=2023&department=18{extra}"
-            ),
-            Some(&staff),
-            None,
-        )
+            ), Some(&staff))
         .await
     };
     let assistances = |report: &Value, code: &str| {
@@ -1111,9 +1025,9 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
     let capacity = 2;
     let path = format!("/api/v1/reports/priorities?capacity={capacity}&department=18&limit=1200");
     let ranking = async |client: &rocket::local::asynchronous::Client| {
-        let (status, body) = api_on(client, "GET", &path, Some(&staff), None).await;
-        assert_eq!(status, Status::Ok, "{body}");
-        body
+        api_on(client, "GET", &path, Some(&staff), None)
+            .await
+            .expect_status(Status::Ok)
     };
     let row = |body: &Value, code: &str| {
         body["items"]
@@ -1226,20 +1140,19 @@ async fn a_visit_names_only_attendees_the_recorder_reaches() {
     let world = crate::world::World::new(&app).await;
     let meta = world.people("asistente").of("50325").create().await;
     let capacity = open_demand(&app).await.capacity_id;
-    let (status, created) = api(
+    let created = api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&dnp),
-        Some(json!({
+        json!({
             "municipality_code": "18256", "entity_type": "alcaldia", "capacity_ids": [capacity],
             "objective": "Que la Secretaría de Planeación formule proyectos en la MGA.",
             "starts_on": days(-10).to_string(), "ends_on": days(100).to_string(),
             "modality": "presencial",
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     let id = created["id"].as_i64().unwrap();
     let visits = format!("/api/v1/assistances/{id}/visits");
     let visit = |attendees: Value| {
@@ -1260,27 +1173,25 @@ async fn a_visit_names_only_attendees_the_recorder_reaches() {
     };
     let before = written().await;
 
-    let (status, unknown) = api(
+    let unknown = api_post(
         &app,
-        "POST",
         &visits,
         Some(&dnp),
-        Some(visit(json!([{"participant_id": 987_654}]))),
+        visit(json!([{"participant_id": 987_654}])),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{unknown}");
-    let (status, refused) = api(
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    let refused = api_post(
         &app,
-        "POST",
         &visits,
         Some(&dnp),
-        Some(visit(json!([
+        visit(json!([
             {"full_name": "Luz Dary Peña", "position": "Secretaria de Planeación"},
             {"participant_id": meta[0].id},
-        ]))),
+        ])),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(fields(&refused), vec!["attendees[1].participant_id"]);
     assert_eq!(
         refused["errors"][0]["message"], unknown["errors"][0]["message"],
@@ -1288,20 +1199,20 @@ async fn a_visit_names_only_attendees_the_recorder_reaches() {
     );
     assert!(!refused.to_string().contains("asistente"), "{refused}");
     assert_eq!(written().await, before, "nothing written");
-    let (status, list) = api(&app, "GET", &visits, Some(&dnp), None).await;
-    assert_eq!(status, Status::Ok);
+    let list = api_get(&app, &visits, Some(&dnp))
+        .await
+        .expect_status(Status::Ok);
     assert!(!list.to_string().contains("asistente"), "{list}");
 
     // Somebody who reaches her names her.
     let admin = role_token(&app, Role::Admin).await;
-    let (status, named) = api(
+    let named = api_post(
         &app,
-        "POST",
         &visits,
         Some(&admin),
-        Some(visit(json!([{"participant_id": meta[0].id}]))),
+        visit(json!([{"participant_id": meta[0].id}])),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{named}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(named["attendees"][0]["full_name"], "Persona asistente 0");
 }

@@ -72,15 +72,13 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
         (s0.as_str(), s1.as_str(), s2.as_str()),
         ("enrolled", "enrolled", "waitlisted")
     );
-    let (status, _) = api(
+    api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/enrolments/{e3}"),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     // Another cohort, with the first person enrolled in it too.
     let Cohort {
         id: other_cohort,
@@ -242,13 +240,15 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
 
     // Reading: staff see every mark; a participant only their own.
     let path = format!("/api/v1/sessions/{past}/attendance");
-    let (status, all) = api(&app, "GET", &path, Some(&world.instructor), None).await;
-    assert_eq!(status, Status::Ok);
+    let all = api_get(&app, &path, Some(&world.instructor))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(all["total"], 2);
     assert_eq!(all["session"]["id"], past);
     assert_eq!(all["unmarked"], json!([]));
-    let (status, mine) = api(&app, "GET", &path, Some(&crowd[1].token), None).await;
-    assert_eq!(status, Status::Ok);
+    let mine = api_get(&app, &path, Some(&crowd[1].token))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(mine["total"], 1);
     assert_eq!(mine["items"][0]["enrolment_id"], e1);
     assert_eq!(mine["items"][0]["status"], "excusado");
@@ -271,17 +271,20 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     .await;
     assert_eq!(status, Status::Forbidden);
     // The Caquetá reviewer reads this Caquetá cohort.
-    let (status, read) = api(&app, "GET", &path, Some(&reviewer), None).await;
-    assert_eq!(status, Status::Ok);
+    let read = api_get(&app, &path, Some(&reviewer))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(read["total"], 2);
     // A participant of another cohort only: 404.
     let outsider = world.people("ajeno").create().await;
-    let (status, _) = api(&app, "GET", &path, Some(&outsider[0].token), None).await;
-    assert_eq!(status, Status::NotFound);
+    api_get(&app, &path, Some(&outsider[0].token))
+        .await
+        .expect_status(Status::NotFound);
     // An instructor of another cohort: 404, as if it did not exist.
     let stranger = world.other_instructor().await;
-    let (status, _) = api(&app, "GET", &path, Some(&stranger), None).await;
-    assert_eq!(status, Status::NotFound);
+    api_get(&app, &path, Some(&stranger))
+        .await
+        .expect_status(Status::NotFound);
     let (status, _) = put_marks(
         &app,
         &stranger,
@@ -290,21 +293,17 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     )
     .await;
     assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort_id}/results"),
         Some(&stranger),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::NotFound);
+    let (status, _) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/sessions/{}/attendance", other_sessions[0]),
         Some(&world.instructor),
-        None,
     )
     .await;
     assert_eq!(status, Status::Ok, "the demo instructor teaches both");
@@ -321,27 +320,23 @@ async fn secret_of(db: &DatabaseConnection, session: i64) -> String {
 }
 
 async fn check_in(app: &TestApp, token: &str, session: i64, code: &str) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/sessions/{session}/check-in"),
         Some(token),
-        Some(json!({"code": code})),
+        json!({"code": code}),
     )
     .await
 }
 
 async fn code_for(app: &TestApp, token: &str, session: i64) -> Value {
-    let (status, body) = api(
+    api_get(
         app,
-        "GET",
         &format!("/api/v1/sessions/{session}/check-in-code"),
         Some(token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    body
+    .await
+    .expect_status(Status::Ok)
 }
 
 #[rocket::async_test]
@@ -393,25 +388,21 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
             .ends_with(&format!("/sesiones/{}/registro?codigo={code}", s[0]))
     );
     // Only the cohort's instructors and coordinators see codes.
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/sessions/{}/check-in-code", s[0]),
         Some(p0),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    .await
+    .expect_status(Status::Forbidden);
     let stranger = world.other_instructor().await;
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/sessions/{}/check-in-code", s[0]),
         Some(&stranger),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    .await
+    .expect_status(Status::NotFound);
 
     // Within the grace period: presente (typed with a space, as people do).
     let typed = format!("{} {}", &code[..3], &code[3..]);
@@ -560,15 +551,13 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
         )
         .await;
 
-    let (status, results) = api(
+    let results = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort_id}/results"),
         Some(&world.instructor),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{results}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(results["total"], 2);
     let row = |e: i64| {
         results["items"]
@@ -657,15 +646,13 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
             && mine.final_grade_milli.is_none()
     );
     // A participant sees only their own row.
-    let (status, own) = api(
+    let own = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort_id}/results"),
         Some(&crowd[1].token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(own["total"], 1);
     assert_eq!(own["items"][0]["enrolment_id"], e1);
 }
@@ -694,12 +681,10 @@ async fn people_read_the_sessions_held_and_closing_judges_the_sessions_scheduled
             &[(e0, &[Presente, Presente, Presente, Tarde])],
         )
         .await;
-    let (_, results) = api(
+    let (_, results) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort_id}/results"),
         Some(&world.staff),
-        None,
     )
     .await;
     let row = &results["items"][0];
@@ -731,15 +716,9 @@ async fn people_read_the_sessions_held_and_closing_judges_the_sessions_scheduled
     .unwrap();
     assert_eq!(closing[0].reasons, ["asistencia 40 % < 80 %"]);
     // The participant's own page of progress says they are still on track.
-    let (status, progress) = api(
-        &app,
-        "GET",
-        "/api/v1/me/progress",
-        Some(&crowd[0].token),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    let progress = api_get(&app, "/api/v1/me/progress", Some(&crowd[0].token))
+        .await
+        .expect_status(Status::Ok);
     let mine = progress["items"]
         .as_array()
         .unwrap()
@@ -772,12 +751,10 @@ async fn closing_freezes_results_and_refuses_later_marks() {
     let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
     let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
     let e2 = world.enrol(cohort_id, crowd[2].id).await.id;
-    api(
+    api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/enrolments/{e2}"),
         Some(&world.staff),
-        None,
     )
     .await;
     use Mark::*;
@@ -854,12 +831,10 @@ async fn closing_freezes_results_and_refuses_later_marks() {
     .exec(app.db())
     .await
     .unwrap();
-    let (_, results) = api(
+    let (_, results) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort_id}/results"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(results["closed"], true);
@@ -1705,14 +1680,7 @@ async fn attendance_is_one_number_with_its_basis_wherever_it_is_read() {
             && progress.matches("60 %").count() == 1,
         "{progress}"
     );
-    let (_, mine) = api(
-        &app,
-        "GET",
-        "/api/v1/me/progress",
-        Some(&crowd[0].token),
-        None,
-    )
-    .await;
+    let (_, mine) = api_get(&app, "/api/v1/me/progress", Some(&crowd[0].token)).await;
     let mine = mine["items"]
         .as_array()
         .unwrap()
@@ -1739,22 +1707,18 @@ async fn attendance_is_one_number_with_its_basis_wherever_it_is_read() {
         assert_eq!(status, Status::Ok, "{path}");
         assert!(html.contains(basis), "{path}: {html}");
     }
-    let (_, roster) = api(
+    let (_, roster) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort_id}/enrolments"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(roster["items"][0]["attendance"]["text"], basis, "{roster}");
     assert_eq!(roster["items"][0]["attendance"]["pct"], 60.0);
-    let (_, detail) = api(
+    let (_, detail) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/attendance/participants?cohort={cohort_id}"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(detail["items"][0]["attendance_pct"], 60.0, "{detail}");

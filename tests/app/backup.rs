@@ -115,15 +115,14 @@ async fn a_restored_backup_serves_the_same_pages_and_verifies_earlier_credential
 
     // A change after the copy is not in it.
     let staff = role_token(&app, domain::entities::values::Role::Coordinator).await;
-    let (status, body) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/certificates/{}/revoke", codes[1]),
         Some(&staff),
-        Some(json!({"reason": "Expedido por error"})),
+        json!({"reason": "Expedido por error"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
 
     // Restored into a fresh database; the new app has no key file at all: the signing keys
     // come back with the database (`credentials_keys`).
@@ -146,22 +145,14 @@ async fn a_restored_backup_serves_the_same_pages_and_verifies_earlier_credential
     }
     // The credential downloaded before the backup verifies on the restored copy, and its
     // certificate is valid there (the revocation came after the copy).
-    let (status, verdict) = api(
-        &restored,
-        "POST",
-        "/api/v1/credentials/verify",
-        None,
-        Some(vc.clone()),
-    )
-    .await;
+    let (status, verdict) =
+        api_post(&restored, "/api/v1/credentials/verify", None, vc.clone()).await;
     assert_eq!(status, Status::Ok, "{verdict}");
     assert_eq!(verdict["verified"], true, "{verdict}");
     assert_eq!(verdict["status"], "valid", "{verdict}");
-    let (_, second) = api(
+    let (_, second) = api_get(
         &restored,
-        "GET",
         &format!("/api/v1/certificates/{}", codes[1]),
-        None,
         None,
     )
     .await;

@@ -156,15 +156,9 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
     renamed.name = Set("Otro nombre del curso".into());
     renamed.hours = Set(99);
     renamed.update(app.db()).await.unwrap();
-    let (status, verified) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/certificates/{code}"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    let verified = api_get(&app, &format!("/api/v1/certificates/{code}"), None)
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(verified["full_name"], holder.full_name());
     assert_eq!(verified["course"], mine["course"]);
     assert_eq!(verified["hours"], mine["hours"]);
@@ -197,11 +191,9 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
     // Typed in lower case, without dashes, with spaces: found.
     let sloppy = format!(" {} ", code.replace('-', "").to_lowercase());
     assert_eq!(
-        api(
+        api_get(
             &app,
-            "GET",
             &format!("/api/v1/certificates/{}", sloppy.trim()),
-            None,
             None
         )
         .await
@@ -209,38 +201,25 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
         Status::Ok
     );
     assert_eq!(
-        api(
-            &app,
-            "GET",
-            "/api/v1/certificates/ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ",
-            None,
-            None
-        )
-        .await
-        .0,
+        api_get(&app, "/api/v1/certificates/ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ", None)
+            .await
+            .0,
         Status::NotFound
     );
 
     // Re-issue after the correction: a new snapshot; the old one is superseded and points to it.
-    let (status, new) = api(
+    let new = api(
         &app,
         "POST",
         &format!("/api/v1/certificates/{code}/reissue"),
         Some(&staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{new}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(new["full_name"], "Ñuño Güiza Peña");
     assert_ne!(new["code"], code);
-    let (_, old) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/certificates/{code}"),
-        None,
-        None,
-    )
-    .await;
+    let (_, old) = api_get(&app, &format!("/api/v1/certificates/{code}"), None).await;
     assert_eq!(old["status"], "superseded");
     assert_eq!(old["superseded_by"], new["code"]);
     assert_eq!(
@@ -271,7 +250,7 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
     // Revocation needs a reason, happens once, and is public.
     let new_code = new["code"].as_str().unwrap().to_string();
     let revoke_path = format!("/api/v1/certificates/{new_code}/revoke");
-    let revoke = |body: Value| api(&app, "POST", &revoke_path, Some(&staff), Some(body));
+    let revoke = |body: Value| api_post(&app, &revoke_path, Some(&staff), body);
     assert_eq!(
         revoke(json!({"reason": " "})).await.0,
         Status::UnprocessableEntity
@@ -453,25 +432,13 @@ async fn guessing_codes_is_throttled() {
         let code = format!("AAAA-BBBB-CCCC-DDDD-{:04}", 2000 + n)
             .replace('0', "2")
             .replace('1', "3");
-        let (status, _) = api(
-            &app,
-            "GET",
-            &format!("/api/v1/certificates/{code}"),
-            None,
-            None,
-        )
-        .await;
-        assert_eq!(status, Status::NotFound);
+        api_get(&app, &format!("/api/v1/certificates/{code}"), None)
+            .await
+            .expect_status(Status::NotFound);
     }
-    let (status, body) = api(
-        &app,
-        "GET",
-        "/api/v1/certificates/AAAA-BBBB-CCCC-DDDD-EEEE",
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::TooManyRequests);
+    let body = api_get(&app, "/api/v1/certificates/AAAA-BBBB-CCCC-DDDD-EEEE", None)
+        .await
+        .expect_status(Status::TooManyRequests);
     assert!(
         body["detail"]
             .as_str()
@@ -514,8 +481,9 @@ async fn participants_list_their_certificates() {
     person.update(app.db()).await.unwrap();
     issue(&app, &staff, closed.id).await;
     let mine = token(&app, "titular@example.org", "Clave-segura-2026").await;
-    let (status, list) = api(&app, "GET", "/api/v1/me/certificates", Some(&mine), None).await;
-    assert_eq!(status, Status::Ok);
+    let list = api_get(&app, "/api/v1/me/certificates", Some(&mine))
+        .await
+        .expect_status(Status::Ok);
     // Hers: the one just issued, and any the demo issued her before (issue 47's Meta cohort).
     let hers = domain::entities::certificate::Entity::find()
         .filter(

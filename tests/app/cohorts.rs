@@ -41,7 +41,7 @@ async fn courses_are_validated_created_edited_and_retired() {
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let staff = &world.staff;
-    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(staff), None).await;
+    let (_, capacities) = api_get(&app, "/api/v1/capacities", Some(staff)).await;
     let mobilisation = capacities["items"]
         .as_array()
         .unwrap()
@@ -82,12 +82,11 @@ async fn courses_are_validated_created_edited_and_retired() {
         ("pass_mark", json!({"pass_mark": 5.5}), "entre 0,0 y 5,0"),
     ];
     for (field, change, message) in cases {
-        let (status, problem) = api(
+        let (status, problem) = api_post(
             &app,
-            "POST",
             "/api/v1/courses",
             Some(staff),
-            Some(with(good.clone(), change)),
+            with(good.clone(), change),
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{field}");
@@ -107,38 +106,37 @@ async fn courses_are_validated_created_edited_and_retired() {
         before
     );
 
-    let (status, created) = api(&app, "POST", "/api/v1/courses", Some(staff), Some(good)).await;
-    assert_eq!(status, Status::Created, "{created}");
+    let created = api_post(&app, "/api/v1/courses", Some(staff), good)
+        .await
+        .expect_status(Status::Created);
     assert_eq!(created["code"], "GT-2");
     assert_eq!(created["capacities"][0]["name"], "Movilización de recursos");
     assert_eq!(created["pass_mark"], 3.5);
     let id = created["id"].as_i64().unwrap();
 
-    let (status, edited) = api(
+    let edited = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/courses/{id}"),
         Some(staff),
-        Some(json!({"hours": 48})),
+        json!({"hours": 48}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(edited["hours"], 48);
     assert_eq!(
         edited["name"], "Gestión Tributaria municipal",
         "untouched fields stay"
     );
 
-    let (_, retired) = api(
+    let (_, retired) = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/courses/{id}"),
         Some(staff),
-        Some(json!({"retired": true})),
+        json!({"retired": true}),
     )
     .await;
     assert_eq!(retired["retired"], true);
-    let (_, listed) = api(&app, "GET", "/api/v1/courses", Some(staff), None).await;
+    let (_, listed) = api_get(&app, "/api/v1/courses", Some(staff)).await;
     assert!(
         listed["items"]
             .as_array()
@@ -148,8 +146,9 @@ async fn courses_are_validated_created_edited_and_retired() {
         "retired courses leave the list"
     );
     let body = with(in_2028(&world, "PT").body().await, json!({"course_id": id}));
-    let (status, problem) = api(&app, "POST", "/api/v1/cohorts", Some(staff), Some(body)).await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    let problem = api_post(&app, "/api/v1/cohorts", Some(staff), body)
+        .await
+        .expect_status(Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
             .as_str()
@@ -166,15 +165,9 @@ async fn courses_are_validated_created_edited_and_retired() {
     );
 
     // Only coordinators write.
-    let (status, _) = api(
-        &app,
-        "POST",
-        "/api/v1/courses",
-        Some(&world.instructor),
-        Some(json!({})),
-    )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    api_post(&app, "/api/v1/courses", Some(&world.instructor), json!({}))
+        .await
+        .expect_status(Status::Forbidden);
 }
 
 #[rocket::async_test]
@@ -249,12 +242,11 @@ async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
         ("pass_mark", json!({"pass_mark": 3.25}), "un decimal"),
     ];
     for (field, change, message) in cases {
-        let (status, problem) = api(
+        let (status, problem) = api_post(
             &app,
-            "POST",
             "/api/v1/cohorts",
             Some(staff),
-            Some(with(good.clone(), change)),
+            with(good.clone(), change),
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{field}: {problem}");
@@ -274,15 +266,14 @@ async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
         before
     );
 
-    let (status, created) = api(
+    let created = api_post(
         &app,
-        "POST",
         "/api/v1/cohorts",
         Some(staff),
-        Some(with(good, json!({"municipality_codes": ["18592", "5001"]}))),
+        with(good, json!({"municipality_codes": ["18592", "5001"]})),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(created["status"], "draft");
     assert_eq!(
         created["municipality_codes"],
@@ -343,15 +334,14 @@ async fn the_lifecycle_allows_only_its_transitions() {
             "closed → {to}"
         );
     }
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{id}"),
         Some(staff),
-        Some(json!({"seats": 40})),
+        json!({"seats": 40}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
     assert_eq!(
         set_status(&app, staff, id, "archivada").await.0,
         Status::Conflict,
@@ -388,9 +378,14 @@ async fn cancelling_a_cohort_cancels_and_notifies_its_people() {
     let app = TestApp::with_demo().await;
     let staff = role_token(&app, Role::Coordinator).await;
     let open = demo_cohort(app.db(), CohortStatus::Open).await;
-    let (status, body) = api(&app, "PATCH", &format!("/api/v1/cohorts/{}", open.id), Some(&staff),
-        Some(json!({"status": "cancelled", "cancellation_reason": "El auditorio no estará disponible"}))).await;
-    assert_eq!(status, Status::Ok, "{body}");
+    let body = api_patch(
+        &app,
+        &format!("/api/v1/cohorts/{}", open.id),
+        Some(&staff),
+        json!({"status": "cancelled", "cancellation_reason": "El auditorio no estará disponible"}),
+    )
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(
         body["cancellation_reason"],
         "El auditorio no estará disponible"
@@ -428,8 +423,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
     let first_id = first_cohort.create().await.id;
 
     // Same capacity, same municipality, overlapping dates: warned, both ways.
-    let (_, second) = api(&app, "POST", "/api/v1/cohorts", Some(staff),
-        Some(with(first.clone(), json!({"name": "Tributaria Caquetá B", "start_date": "2028-03-15", "end_date": "2028-05-01", "enrolment_closes": "2028-03-01"})))).await;
+    let (_, second) = api_post(&app, "/api/v1/cohorts", Some(staff), with(first.clone(), json!({"name": "Tributaria Caquetá B", "start_date": "2028-03-15", "end_date": "2028-05-01", "enrolment_closes": "2028-03-01"}))).await;
     let warnings = second["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{second}");
     assert_eq!(warnings[0]["cohort_id"], first_id);
@@ -440,19 +434,11 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
             .unwrap()
             .contains("Movilización de recursos")
     );
-    let (_, first_view) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{first_id}"),
-        Some(staff),
-        None,
-    )
-    .await;
+    let (_, first_view) = api_get(&app, &format!("/api/v1/cohorts/{first_id}"), Some(staff)).await;
     assert_eq!(first_view["warnings"].as_array().unwrap().len(), 1);
 
     // Through a department target.
-    let (_, by_department) = api(&app, "POST", "/api/v1/cohorts", Some(staff),
-        Some(with(first.clone(), json!({"name": "Tributaria todo Caquetá", "municipality_codes": [], "department_codes": ["18"]})))).await;
+    let (_, by_department) = api_post(&app, "/api/v1/cohorts", Some(staff), with(first.clone(), json!({"name": "Tributaria todo Caquetá", "municipality_codes": [], "department_codes": ["18"]}))).await;
     let names: Vec<&str> = by_department["warnings"]
         .as_array()
         .unwrap()
@@ -469,14 +455,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         first.clone(),
         json!({"course_id": catalogue_course(app.db(), "RPC").await.id, "name": "Rendición Paujíl"}),
     );
-    let (_, created) = api(
-        &app,
-        "POST",
-        "/api/v1/cohorts",
-        Some(staff),
-        Some(other_capacity),
-    )
-    .await;
+    let (_, created) = api_post(&app, "/api/v1/cohorts", Some(staff), other_capacity).await;
     assert!(
         created["warnings"].as_array().unwrap().is_empty(),
         "different capacity: {created}"
@@ -485,14 +464,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         first.clone(),
         json!({"name": "Tributaria Mapiripán", "municipality_codes": ["50325"]}),
     );
-    let (_, created) = api(
-        &app,
-        "POST",
-        "/api/v1/cohorts",
-        Some(staff),
-        Some(elsewhere),
-    )
-    .await;
+    let (_, created) = api_post(&app, "/api/v1/cohorts", Some(staff), elsewhere).await;
     assert!(
         created["warnings"].as_array().unwrap().is_empty(),
         "different municipality: {created}"
@@ -502,7 +474,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         json!({"name": "Tributaria 2029", "start_date": "2029-02-01", "end_date": "2029-03-01",
         "enrolment_opens": "2029-01-01", "enrolment_closes": "2029-01-20"}),
     );
-    let (_, created) = api(&app, "POST", "/api/v1/cohorts", Some(staff), Some(later)).await;
+    let (_, created) = api_post(&app, "/api/v1/cohorts", Some(staff), later).await;
     assert!(
         created["warnings"].as_array().unwrap().is_empty(),
         "different period: {created}"
@@ -514,14 +486,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         "cancelled",
     )
     .await;
-    let (_, first_view) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{first_id}"),
-        Some(staff),
-        None,
-    )
-    .await;
+    let (_, first_view) = api_get(&app, &format!("/api/v1/cohorts/{first_id}"), Some(staff)).await;
     assert_eq!(
         first_view["warnings"].as_array().unwrap().len(),
         1,
@@ -530,12 +495,11 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
 
     // Changing the targets re-evaluates: moving B to Meta removes the warning.
     let second_id = second["id"].as_i64().unwrap();
-    let (_, moved) = api(
+    let (_, moved) = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{second_id}"),
         Some(staff),
-        Some(json!({"municipality_codes": ["50450"]})),
+        json!({"municipality_codes": ["50450"]}),
     )
     .await;
     assert!(moved["warnings"].as_array().unwrap().is_empty(), "{moved}");
@@ -550,12 +514,11 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
     let path = format!("/api/v1/cohorts/{id}/sessions");
     let session = |s: &str, e: &str| json!({"starts_at": s, "ends_at": e, "topic": "Predial"});
 
-    let (status, problem) = api(
+    let (status, problem) = api_post(
         &app,
-        "POST",
         &path,
         Some(staff),
-        Some(session("2028-02-02T14:00:00", "2028-02-02T17:00:00")),
+        session("2028-02-02T14:00:00", "2028-02-02T17:00:00"),
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "no offset");
@@ -565,63 +528,45 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
             .unwrap()
             .contains("zona horaria")
     );
-    let (status, problem) = api(
+    let problem = api_post(
         &app,
-        "POST",
         &path,
         Some(staff),
-        Some(session(
-            "2028-04-02T14:00:00-05:00",
-            "2028-04-02T17:00:00-05:00",
-        )),
+        session("2028-04-02T14:00:00-05:00", "2028-04-02T17:00:00-05:00"),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
             .as_str()
             .unwrap()
             .contains("fuera de las fechas")
     );
-    let (status, _) = api(
+    let (status, _) = api_post(
         &app,
-        "POST",
         &path,
         Some(staff),
-        Some(session(
-            "2028-02-02T17:00:00-05:00",
-            "2028-02-02T14:00:00-05:00",
-        )),
+        session("2028-02-02T17:00:00-05:00", "2028-02-02T14:00:00-05:00"),
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "ends before it starts");
     // 23:30 in Bogotá on the cohort's last day is 04:30 UTC the next day: still inside.
-    let (status, late) = api(
+    let late = api_post(
         &app,
-        "POST",
         &path,
         Some(staff),
-        Some(session(
-            "2028-03-31T21:00:00-05:00",
-            "2028-03-31T23:30:00-05:00",
-        )),
+        session("2028-03-31T21:00:00-05:00", "2028-03-31T23:30:00-05:00"),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{late}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(late["local_date"], "2028-03-31");
     assert_eq!(late["ends_at"], "2028-03-31T23:30:00-05:00");
 
     // Tuesdays and Thursdays, late evening, across the February–March boundary.
     let rule = json!({"weekdays": [2, 4], "start_time": "21:00", "end_time": "23:30", "from": "2028-02-22", "to": "2028-03-07", "topic": "Sesión"});
-    let (status, generated) = api(
-        &app,
-        "POST",
-        &format!("{path}/generate"),
-        Some(staff),
-        Some(rule),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{generated}");
+    let generated = api_post(&app, &format!("{path}/generate"), Some(staff), rule)
+        .await
+        .expect_status(Status::Created);
     let dates: Vec<&str> = generated["items"]
         .as_array()
         .unwrap()
@@ -645,7 +590,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         first["topic"], "Sesión 2",
         "numbered after the existing session"
     );
-    let (_, listed) = api(&app, "GET", &path, Some(staff), None).await;
+    let (_, listed) = api_get(&app, &path, Some(staff)).await;
     assert_eq!(listed["total"], 6);
 
     for (field, rule) in [
@@ -666,33 +611,26 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
             json!({"weekdays": [1], "start_time": "2pm", "end_time": "17:00", "from": "2028-02-01", "to": "2028-02-10"}),
         ),
     ] {
-        let (status, problem) = api(
-            &app,
-            "POST",
-            &format!("{path}/generate"),
-            Some(staff),
-            Some(rule),
-        )
-        .await;
+        let (status, problem) =
+            api_post(&app, &format!("{path}/generate"), Some(staff), rule).await;
         assert_eq!(status, Status::UnprocessableEntity, "{field}");
         assert!(
             error_fields(&problem).contains(&field.to_string()),
             "{field}: {problem}"
         );
     }
-    let (_, listed) = api(&app, "GET", &path, Some(staff), None).await;
+    let (_, listed) = api_get(&app, &path, Some(staff)).await;
     assert_eq!(listed["total"], 6, "refused recurrences wrote nothing");
 
     // Moving the cohort's dates may not strand sessions.
-    let (status, problem) = api(
+    let problem = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{id}"),
         Some(staff),
-        Some(json!({"end_date": "2028-03-05"})),
+        json!({"end_date": "2028-03-05"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
             .as_str()
@@ -702,26 +640,19 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
 
     // Edit and remove a session without attendance; one with attendance is protected.
     let session_id = late["id"].as_i64().unwrap();
-    let (status, edited) = api(
+    let edited = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/sessions/{session_id}"),
         Some(staff),
-        Some(json!({"topic": "Cierre"})),
+        json!({"topic": "Cierre"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(edited["topic"], "Cierre");
     assert_eq!(
-        api(
-            &app,
-            "DELETE",
-            &format!("/api/v1/sessions/{session_id}"),
-            Some(staff),
-            None
-        )
-        .await
-        .0,
+        api_delete(&app, &format!("/api/v1/sessions/{session_id}"), Some(staff))
+            .await
+            .0,
         Status::NoContent
     );
     let attended = domain::entities::attendance_mark::Entity::find()
@@ -729,15 +660,13 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         .await
         .unwrap()
         .unwrap();
-    let (status, problem) = api(
+    let problem = api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/sessions/{}", attended.session_id),
         Some(staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
     assert!(
         problem["detail"]
             .as_str()
@@ -846,14 +775,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
     for (role, visible) in expected {
         let (email, password) = demo_account(role);
         let token = token(&app, email, password).await;
-        let (_, list) = api(
-            &app,
-            "GET",
-            "/api/v1/cohorts?per_page=100",
-            Some(&token),
-            None,
-        )
-        .await;
+        let (_, list) = api_get(&app, "/api/v1/cohorts?per_page=100", Some(&token)).await;
         // The programmes' demo cohorts (issue 64: the diplomado's modules and the earlier
         // Gestión Presupuestal behind a recognition) are scoped by the same rules; the list
         // here is of the cohorts this test names.
@@ -873,40 +795,24 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         want.sort_unstable();
         assert_eq!(ids, want, "{role} list");
         for id in [planning, budget, accountability, taxes, untaught, earlier] {
-            let (status, _) = api(
-                &app,
-                "GET",
-                &format!("/api/v1/cohorts/{id}"),
-                Some(&token),
-                None,
-            )
-            .await;
+            let (status, _) = api_get(&app, &format!("/api/v1/cohorts/{id}"), Some(&token)).await;
             let expected = if visible.contains(&id) {
                 Status::Ok
             } else {
                 Status::NotFound
             };
             assert_eq!(status, expected, "{role} GET /cohorts/{id}");
-            let (status, _) = api(
+            let (status, _) = api_get(
                 &app,
-                "GET",
                 &format!("/api/v1/cohorts/{id}/sessions"),
                 Some(&token),
-                None,
             )
             .await;
             assert_eq!(status, expected, "{role} GET /cohorts/{id}/sessions");
         }
     }
     // Filters: by department (through municipalities or the department) and by capacity.
-    let (_, caqueta) = api(
-        &app,
-        "GET",
-        "/api/v1/cohorts?department=18",
-        Some(staff),
-        None,
-    )
-    .await;
+    let (_, caqueta) = api_get(&app, "/api/v1/cohorts?department=18", Some(staff)).await;
     let mut ids: Vec<i64> = caqueta["items"]
         .as_array()
         .unwrap()
@@ -929,12 +835,10 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
     ];
     want.sort_unstable();
     assert_eq!(ids, want);
-    let (_, paujil) = api(
+    let (_, paujil) = api_get(
         &app,
-        "GET",
         "/api/v1/cohorts?municipality=18256&status=open",
         Some(staff),
-        None,
     )
     .await;
     // The Rendición cohort open to both departments, and the diplomado's three modules still
@@ -948,15 +852,9 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         .filter(|name| !name.starts_with("Diplomado GPT"))
         .collect();
     assert_eq!(named.len(), 1, "{named:?}");
-    let (status, _) = api(
-        &app,
-        "GET",
-        "/api/v1/cohorts?status=abierta",
-        Some(staff),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    api_get(&app, "/api/v1/cohorts?status=abierta", Some(staff))
+        .await
+        .expect_status(Status::UnprocessableEntity);
 }
 
 fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -1190,15 +1088,13 @@ async fn a_closed_cohort_counts_the_people_it_trained() {
         .await
         .unwrap();
     assert!(trained > 0, "the demo's closed cohort has people");
-    let (status, body) = api(
+    let body = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}", closed.id),
         Some(&token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(body["enrolled"], json!(trained));
     let (email, password) = demo_account(Role::Coordinator);
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
@@ -1323,8 +1219,9 @@ async fn a_cohort_reads_back_its_places_and_instructors_in_order() {
     ];
     for (id, municipalities, departments, instructors) in expected {
         let path = format!("/api/v1/cohorts/{id}");
-        let (status, body) = api(&app, "GET", &path, Some(&world.staff), None).await;
-        assert_eq!(status, Status::Ok, "{body}");
+        let body = api_get(&app, &path, Some(&world.staff))
+            .await
+            .expect_status(Status::Ok);
         assert_eq!(body["municipality_codes"], municipalities, "{path}");
         assert_eq!(body["department_codes"], departments, "{path}");
         assert_eq!(body["instructor_ids"], instructors, "{path}");
@@ -1401,14 +1298,8 @@ async fn the_catalogue_finds_cohorts_by_their_words_whatever_the_case_and_accent
 
     // The API's `q` is the same search.
     let token = role_token(&app, Role::Coordinator).await;
-    let (status, listed) = api(
-        &app,
-        "GET",
-        "/api/v1/cohorts?q=rendicion%20SOLANO",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, listed) =
+        api_get(&app, "/api/v1/cohorts?q=rendicion%20SOLANO", Some(&token)).await;
     assert_eq!(status, Status::Ok, "{listed}");
     let names: Vec<&str> = listed["items"]
         .as_array()

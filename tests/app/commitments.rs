@@ -7,8 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, META_REVIEWER, api, csrf_from_client, demo_account, error_fields, form_body,
-    role_token, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, META_REVIEWER, api_get, api_patch, csrf_from_client,
+    demo_account, error_fields, form_body, role_token, sign_in_client, token,
 };
 use crate::world::days;
 use domain::entities::values::Role;
@@ -36,15 +36,13 @@ async fn paujil(app: &TestApp) -> i32 {
 
 /// The agreements of assistance `id` as `token` reads them.
 async fn agreements(app: &TestApp, id: i32, token: &str) -> Vec<Value> {
-    let (status, body) = api(
+    let body = api_get(
         app,
-        "GET",
         &format!("/api/v1/assistances/{id}/agreements"),
         Some(token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     body["items"].as_array().cloned().unwrap_or_default()
 }
 
@@ -56,14 +54,7 @@ fn with_text<'a>(items: &'a [Value], text: &str) -> &'a Value {
 }
 
 async fn patch(app: &TestApp, id: i64, token: &str, body: Value) -> (Status, Value) {
-    api(
-        app,
-        "PATCH",
-        &format!("/api/v1/agreements/{id}"),
-        Some(token),
-        Some(body),
-    )
-    .await
+    api_patch(app, &format!("/api/v1/agreements/{id}"), Some(token), body).await
 }
 
 async fn audited(app: &TestApp, id: i64) -> Vec<audit_log::Model> {
@@ -157,12 +148,10 @@ async fn an_agreement_goes_done_dropped_and_pending_again_each_change_audited() 
     assert_eq!(status, Status::Ok, "{today}");
     assert_eq!(today["done_on"], days(0).to_string());
     // The visits show the same state.
-    let (_, visits) = api(
+    let (_, visits) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/assistances/{id}/visits"),
         Some(&esap),
-        None,
     )
     .await;
     let shown: Vec<&Value> = visits["items"]
@@ -242,15 +231,13 @@ async fn only_its_provider_changes_an_agreement_and_its_territory_reads_it() {
     }
     // Another department's reviewer reads nothing of it.
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/assistances/{id}/agreements"),
         Some(&meta),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    .await
+    .expect_status(Status::NotFound);
     let (status, _) = patch(&app, 999_999, &esap, done.clone()).await;
     assert_eq!(status, Status::NotFound);
     assert!(audited(&app, agreement).await.is_empty());

@@ -135,15 +135,13 @@ async fn closing_lists_the_sessions_ahead_the_missing_scores_and_who_fails_and_a
     );
 
     // The same facts, from the domain, in the API's extension.
-    let (status, facts) = api(
+    let facts = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}/closing", cohort.id),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{facts}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(facts["sessions_ahead"].as_array().unwrap().len(), 1);
     assert_eq!(facts["unscored"][0]["name"], "Taller final");
     assert_eq!(facts["unscored"][0]["missing"], 1);
@@ -203,12 +201,11 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
         .id;
     let mut raised = Vec::new();
     for place in ["18592", "18001"] {
-        let (status, body) = api(
+        let body = api_post(
             &app,
-            "POST",
             "/api/v1/demands",
             Some(&caqueta),
-            Some(json!({
+            json!({
                 "municipality_code": place,
                 "capacity_id": planning,
                 "topic": "Plan indicativo y seguimiento a metas",
@@ -218,10 +215,10 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
                 "wanted_from": crate::world::days(20).to_string(),
                 "wanted_to": crate::world::days(120).to_string(),
                 "priority": "alta",
-            })),
+            }),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{body}");
+        .await
+        .expect_status(Status::Created);
         raised.push(body["id"].as_i64().unwrap());
     }
     let (puerto_demand, florencia_demand) = (raised[0], raised[1]);
@@ -231,15 +228,14 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
         .sessions_from_now(&[Duration::days(-6), Duration::days(-3)], 60)
         .create()
         .await;
-    let (status, body) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{}", cohort.id),
         Some(&world.staff),
-        Some(json!({"demand_ids": raised})),
+        json!({"demand_ids": raised}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     let puerto = world.people("reabre").create().await;
     let florencia = world.people("reabref").of("18001").create().await;
     let passes = world.enrol(cohort.id, puerto[0].id).await.id;
@@ -336,19 +332,19 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
     assert_eq!(audited, 1);
     // The API keeps its contract: PATCH does not reopen.
     world.move_cohort(cohort.id, "closed").await;
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{}", cohort.id),
         Some(&world.staff),
-        Some(json!({"status": "in_progress"})),
+        json!({"status": "in_progress"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
     // Its extension does, as the page.
     let reopening = format!("/api/v1/cohorts/{}/reopening", cohort.id);
-    let (status, body) = api(&app, "POST", &reopening, Some(&world.staff), None).await;
-    assert_eq!(status, Status::Ok, "{body}");
+    let body = api(&app, "POST", &reopening, Some(&world.staff), None)
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(body["status"], "in_progress");
     let (status, body) = api(&app, "POST", &reopening, Some(&world.staff), None).await;
     assert_eq!(
@@ -359,17 +355,18 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
 
     // Once a certificate is issued, reopening is refused, with the reason.
     world.move_cohort(cohort.id, "closed").await;
-    let (status, issued) = api(
+    api(
         &app,
         "POST",
         &format!("/api/v1/cohorts/{}/certificates", cohort.id),
         Some(&world.staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{issued}");
-    let (status, refused) = api(&app, "POST", &reopening, Some(&world.staff), None).await;
-    assert_eq!(status, Status::Conflict, "{refused}");
+    .await
+    .expect_status(Status::Ok);
+    let refused = api(&app, "POST", &reopening, Some(&world.staff), None)
+        .await
+        .expect_status(Status::Conflict);
     assert!(
         refused["detail"]
             .as_str()
@@ -581,15 +578,15 @@ async fn revoking_says_the_reason_is_public_and_reissuing_says_what_replaces_it(
         .take_attendance(&cohort.sessions, &[(enrolled, &[Mark::Presente])])
         .await;
     world.move_cohort(cohort.id, "closed").await;
-    let (status, issued) = api(
+    let issued = api(
         &app,
         "POST",
         &format!("/api/v1/cohorts/{}/certificates", cohort.id),
         Some(&world.staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{issued}");
+    .await
+    .expect_status(Status::Ok);
     let code = issued["issued"][0]["code"].as_str().unwrap().to_string();
     let status_of = |code: String| {
         let app = &app;
@@ -678,19 +675,16 @@ async fn declining_a_nomination_and_cancelling_an_assistance_confirm_with_their_
     let world = World::new(&app).await;
     let liaison = role_token(&app, Role::Liaison).await; // El Paujíl's
     let cohort = world.cohort().seats(5).create().await.id;
-    let (status, nominated) = api(
+    let nominated = api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{cohort}/nominations"),
         Some(&liaison),
-        Some(
-            json!({"document_type": "CC", "document_number": "1117555124",
+        json!({"document_type": "CC", "document_number": "1117555124",
                     "first_names": "Deisy", "last_names": "Losada",
                     "email": "deisy.losada@example.org"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{nominated}");
+    .await
+    .expect_status(Status::Created);
     let nomination = nominated["id"].as_i64().unwrap();
     let nomination_status = || async {
         domain::entities::nomination::Entity::find_by_id(nomination as i32)
@@ -748,21 +742,18 @@ async fn declining_a_nomination_and_cancelling_an_assistance_confirm_with_their_
         .await
         .unwrap()
         .expect("El Paujíl's open demand");
-    let (status, created) = api(
+    let created = api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&world.staff),
-        Some(
-            json!({"municipality_code": "18256", "capacity_ids": [wanted.capacity_id],
+        json!({"municipality_code": "18256", "capacity_ids": [wanted.capacity_id],
                     "objective": "Acompañar el seguimiento del plan.",
                     "starts_on": crate::world::days(1).to_string(),
                     "ends_on": crate::world::days(200).to_string(), "modality": "presencial",
                     "demand_ids": [wanted.id]}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     let id = created["id"].as_i64().unwrap();
     let workspace = format!("/asistencias/{id}");
     let state = format!("/asistencias/{id}/estado");

@@ -4,7 +4,9 @@
 
 use crate::assistance::assisted;
 use crate::common::TestApp;
-use crate::support::{DNP_COORDINATOR, api, download, read_table, role_token, token};
+use crate::support::{
+    DNP_COORDINATOR, ExpectStatus, api_get, api_post, download, read_table, role_token, token,
+};
 use domain::entities::values::Role;
 use domain::entities::{indicator, indicator_capacity, indicator_observation};
 use rocket::http::Status;
@@ -82,18 +84,15 @@ async fn indicator_over(app: &TestApp, years: (i32, i32)) -> i32 {
 }
 
 async fn cost(app: &TestApp, staff: &str, assistance: i64, amount: i64, stage: &str, on: &str) {
-    let (status, body) = api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/assistances/{assistance}/costs"),
         Some(staff),
-        Some(
-            json!({"kind": "instructores", "basis": "fijo", "amount": amount,
+        json!({"kind": "instructores", "basis": "fijo", "amount": amount,
                     "stage": stage, "incurred_on": on}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
 }
 
 /// The cost per point of change, reproduced by hand: the group of two assistances has median
@@ -147,15 +146,13 @@ async fn the_cost_per_point_of_change_is_the_executed_cost_over_the_change_beyon
     let query = format!(
         "capacity={CAPACITY}&indicator={indicator}&from_year=2022&to_year=2023&department=18&threshold=2&unit=assistance"
     );
-    let (status, report) = api(
+    let report = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/impact?{query}"),
         Some(&staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{report}");
+    .await
+    .expect_status(Status::Ok);
     let groups = report["groups"].as_array().unwrap();
     let counts: Vec<u64> = groups
         .iter()
@@ -251,14 +248,8 @@ async fn the_cost_per_point_of_change_is_the_executed_cost_over_the_change_beyon
 
     // Another provider's coordinator sums none of ESAP's costs.
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    let (status, theirs) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/reports/impact?{query}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (status, theirs) =
+        api_get(&app, &format!("/api/v1/reports/impact?{query}"), Some(&dnp)).await;
     assert_eq!(status, Status::Ok, "{theirs}");
     assert_eq!(theirs["groups"][0]["cost"]["executed"], 0);
     assert_eq!(
@@ -286,15 +277,14 @@ async fn the_plan_comparison_reads_a_cost_per_point_of_change_per_direction_and_
     let staff = role_token(&app, Role::Coordinator).await;
     let admin = role_token(&app, Role::Admin).await;
     let indicator = indicator_over(&app, (2020, 2021)).await;
-    let (status, direction) = api(
+    let direction = api_post(
         &app,
-        "POST",
         "/api/v1/territorial-directions",
         Some(&admin),
-        Some(json!({"name": "Dirección Territorial Caquetá", "department_codes": ["18"]})),
+        json!({"name": "Dirección Territorial Caquetá", "department_codes": ["18"]}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{direction}");
+    .await
+    .expect_status(Status::Created);
     // A plan of a year gone by (the API writes only this year's and the next).
     let at = domain::time::now();
     plan::ActiveModel {
@@ -374,15 +364,13 @@ async fn the_plan_comparison_reads_a_cost_per_point_of_change_per_direction_and_
     )
     .await;
 
-    let (status, report) = api(
+    let report = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/plans/comparison?year=2021&indicator={indicator}"),
         Some(&staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{report}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(report["indicator"]["id"], indicator);
     assert_eq!(report["indicator"]["from_year"], 2020);
     assert_eq!(report["indicator"]["to_year"], 2021);
@@ -423,15 +411,13 @@ async fn the_plan_comparison_reads_a_cost_per_point_of_change_per_direction_and_
     assert_eq!(esap["point_of_change"], *point);
 
     // An indicator that does not exist: 422.
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         "/api/v1/reports/plans/comparison?year=2021&indicator=999999",
         Some(&staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
 
     // The page: both columns in pesos, what the figure rests on, the method.
     let (email, password) = crate::support::demo_account(Role::Coordinator);
@@ -480,15 +466,13 @@ async fn the_demo_shows_a_cost_per_point_of_change_in_caqueta_and_meta() {
             "preset=estudio_esap&indicator={idf}&from_year={EARLIER_YEAR}&to_year={}&department={department}",
             EARLIER_YEAR + 1
         );
-        let (status, report) = api(
+        let report = api_get(
             &app,
-            "GET",
             &format!("/api/v1/reports/impact?{query}"),
             Some(&staff),
-            None,
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{report}");
+        .await
+        .expect_status(Status::Ok);
         let group = &report["groups"][1];
         let expected: i64 = EARLIER_ACCOMPANIMENTS
             .iter()
@@ -524,15 +508,9 @@ async fn the_demo_shows_a_cost_per_point_of_change_in_caqueta_and_meta() {
         );
     }
     let admin = role_token(&app, Role::Admin).await;
-    let (status, plans) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/plans/comparison",
-        Some(&admin),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{plans}");
+    let plans = api_get(&app, "/api/v1/reports/plans/comparison", Some(&admin))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(plans["indicator"]["code"], "idf_puntaje");
     let rows: Vec<&Value> = plans["directions"]
         .as_array()

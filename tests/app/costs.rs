@@ -6,8 +6,9 @@
 
 use crate::common::{TestApp, on_demo_day};
 use crate::support::{
-    DNP_COORDINATOR, META_REVIEWER, api, csrf_from, demo_account, download, error_fields, page,
-    post_form, role_token, sign_in_page, token, upload, write_table,
+    DNP_COORDINATOR, ExpectStatus, META_REVIEWER, api_delete, api_get, api_patch, api_post,
+    csrf_from, demo_account, download, error_fields, page, post_form, role_token, sign_in_page,
+    token, upload, write_table,
 };
 use crate::world::{World, days};
 use domain::entities::values::Role;
@@ -35,7 +36,7 @@ async fn audited(app: &TestApp, action: &str) -> u64 {
 }
 
 async fn add(app: &TestApp, token: &str, path: &str, body: Value) -> (Status, Value) {
-    api(app, "POST", path, Some(token), Some(body)).await
+    api_post(app, path, Some(token), body).await
 }
 
 /// ESAP's national plan of this year, approved, with one line (Planeación Territorial's
@@ -125,8 +126,9 @@ async fn costs_are_added_listed_with_their_value_changed_and_deleted() {
     assert_eq!(teaching["value"], 1_800_000, "{teaching}");
     assert_eq!(audited(&app, "cost.created").await, before + 2);
 
-    let (status, list) = api(&app, "GET", &path, Some(&world.staff), None).await;
-    assert_eq!(status, Status::Ok, "{list}");
+    let list = api_get(&app, &path, Some(&world.staff))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(list["total"], 2);
     let values: Vec<i64> = list["items"]
         .as_array()
@@ -141,30 +143,27 @@ async fn costs_are_added_listed_with_their_value_changed_and_deleted() {
 
     // The venue was paid, for a little less.
     let venue_id = venue["id"].as_i64().unwrap();
-    let (status, paid) = api(
+    let paid = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/costs/{venue_id}"),
         Some(&world.staff),
-        Some(json!({"stage": "ejecutado", "amount": 2_350_000})),
+        json!({"stage": "ejecutado", "amount": 2_350_000}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{paid}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(paid["stage"], "ejecutado");
     assert_eq!(paid["value"], 2_350_000);
     assert_eq!(paid["kind"], "sede", "the fields not sent stay");
     assert_eq!(audited(&app, "cost.updated").await, 1);
 
-    let (status, _) = api(
+    api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/costs/{}", teaching["id"]),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::NoContent);
-    let (_, list) = api(&app, "GET", &path, Some(&world.staff), None).await;
+    .await
+    .expect_status(Status::NoContent);
+    let (_, list) = api_get(&app, &path, Some(&world.staff)).await;
     assert_eq!(list["total"], 1, "{list}");
     assert_eq!(audited(&app, "cost.deleted").await, 1);
 
@@ -275,15 +274,14 @@ async fn bad_costs_are_refused_in_spanish_and_nothing_is_written() {
     );
 
     // A change refused the same way keeps the item as it was.
-    let (status, problem) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/costs/{}", answered["id"]),
         Some(&world.staff),
-        Some(json!({"amount": 0, "stage": "ejecutado"})),
+        json!({"amount": 0, "stage": "ejecutado"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let kept = cost_item::Entity::find_by_id(answered["id"].as_i64().unwrap() as i32)
         .one(app.db())
         .await
@@ -312,59 +310,44 @@ async fn costs_are_read_and_written_only_within_scope() {
         add(&app, &dnp, &path, body.clone()).await.0,
         Status::NotFound
     );
-    assert_eq!(
-        api(&app, "GET", &path, Some(&dnp), None).await.0,
-        Status::NotFound
-    );
-    let patched = api(
-        &app,
-        "PATCH",
-        &item_path,
-        Some(&dnp),
-        Some(json!({"stage": "ejecutado"})),
-    )
-    .await;
+    assert_eq!(api_get(&app, &path, Some(&dnp)).await.0, Status::NotFound);
+    let patched = api_patch(&app, &item_path, Some(&dnp), json!({"stage": "ejecutado"})).await;
     assert_eq!(patched.0, Status::NotFound);
     assert_eq!(
-        api(&app, "DELETE", &item_path, Some(&dnp), None).await.0,
+        api_delete(&app, &item_path, Some(&dnp)).await.0,
         Status::NotFound
     );
 
     // Caquetá's reviewer reads them and writes none.
     let reviewer = role_token(&app, Role::Reviewer).await;
-    let (status, list) = api(&app, "GET", &path, Some(&reviewer), None).await;
-    assert_eq!(status, Status::Ok, "{list}");
+    let list = api_get(&app, &path, Some(&reviewer))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(list["total"], 1);
     assert_eq!(
         add(&app, &reviewer, &path, body.clone()).await.0,
         Status::Forbidden
     );
-    let patched = api(
+    let patched = api_patch(
         &app,
-        "PATCH",
         &item_path,
         Some(&reviewer),
-        Some(json!({"stage": "ejecutado"})),
+        json!({"stage": "ejecutado"}),
     )
     .await;
     assert_eq!(patched.0, Status::Forbidden);
     assert_eq!(
-        api(&app, "DELETE", &item_path, Some(&reviewer), None)
-            .await
-            .0,
+        api_delete(&app, &item_path, Some(&reviewer)).await.0,
         Status::Forbidden
     );
     // Meta's reviewer does not reach a Caquetá cohort; an instructor and a participant read
     // no costs.
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
-    assert_eq!(
-        api(&app, "GET", &path, Some(&meta), None).await.0,
-        Status::NotFound
-    );
+    assert_eq!(api_get(&app, &path, Some(&meta)).await.0, Status::NotFound);
     for role in [Role::Instructor, Role::Participant] {
         let other = role_token(&app, role).await;
         assert_eq!(
-            api(&app, "GET", &path, Some(&other), None).await.0,
+            api_get(&app, &path, Some(&other)).await.0,
             Status::NotFound,
             "{role:?}"
         );
@@ -379,15 +362,11 @@ async fn costs_are_read_and_written_only_within_scope() {
         .unwrap();
     let assistance_path = format!("/api/v1/assistances/{}/costs", el_paujil.id);
     assert_eq!(
-        api(&app, "GET", &assistance_path, Some(&reviewer), None)
-            .await
-            .0,
+        api_get(&app, &assistance_path, Some(&reviewer)).await.0,
         Status::Ok
     );
     assert_eq!(
-        api(&app, "GET", &assistance_path, Some(&meta), None)
-            .await
-            .0,
+        api_get(&app, &assistance_path, Some(&meta)).await.0,
         Status::NotFound
     );
     assert_eq!(
@@ -534,12 +513,10 @@ async fn executed_costs_import_all_or_nothing_and_a_second_time_changes_nothing(
     assert_eq!(status, Status::Ok, "{saved}");
     assert_eq!(saved["created"], 2, "{saved}");
     assert_eq!(cost_count(&app).await, count + 2);
-    let (_, list) = api(
+    let (_, list) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}/costs", cohort.id),
         Some(&world.staff),
-        None,
     )
     .await;
     let imported = &list["items"][0];
@@ -596,15 +573,13 @@ async fn an_executed_cost_moves_the_plans_budget_execution() {
     let (plan, line) = approved_plan(&app, &world).await;
     let cohort = world.cohort().dates(days(0), days(30)).create().await;
     let progress = async || {
-        let (status, body) = api(
+        let body = api_get(
             &app,
-            "GET",
             &format!("/api/v1/plans/{plan}/progress"),
             Some(&world.staff),
-            None,
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{body}");
+        .await
+        .expect_status(Status::Ok);
         body["lines"][0]["budget"].clone()
     };
     let before = progress().await;
@@ -634,15 +609,13 @@ async fn an_executed_cost_moves_the_plans_budget_execution() {
     assert_eq!(after["planned"], 10_000_000, "{after}");
 
     // Deleting it takes it out again.
-    let (status, _) = api(
+    api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/costs/{}", item["id"]),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::NoContent);
+    .await
+    .expect_status(Status::NoContent);
     assert_eq!(progress().await["executed"], 0);
 }
 
@@ -774,15 +747,13 @@ async fn meta_plan_budget_execution(app: &TestApp) {
     );
     assert_eq!(answering, 6, "the Meta cohort's and Mapiripán's items");
     let admin = role_token(app, Role::Admin).await;
-    let (status, progress) = api(
+    let progress = api_get(
         app,
-        "GET",
         &format!("/api/v1/plans/{}/progress", meta_plan.id),
         Some(&admin),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{progress}");
+    .await
+    .expect_status(Status::Ok);
     let planning = progress["lines"]
         .as_array()
         .unwrap()

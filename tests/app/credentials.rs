@@ -17,15 +17,15 @@ use serde_json::{Value, json};
 pub(crate) async fn issued(app: &TestApp) -> (String, Vec<String>) {
     let staff = role_token(app, Role::Coordinator).await;
     let closed = demo_cohort(app.db(), CohortStatus::Closed).await;
-    let (status, body) = api(
+    let body = api(
         app,
         "POST",
         &format!("/api/v1/cohorts/{}/certificates", closed.id),
         Some(&staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     let codes: Vec<String> = body["issued"]
         .as_array()
         .unwrap()
@@ -51,16 +51,9 @@ pub(crate) async fn credential(app: &TestApp, code: &str) -> Value {
 }
 
 async fn verify(app: &TestApp, sent: &Value) -> Value {
-    let (status, body) = api(
-        app,
-        "POST",
-        "/api/v1/credentials/verify",
-        None,
-        Some(sent.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    body
+    api_post(app, "/api/v1/credentials/verify", None, sent.clone())
+        .await
+        .expect_status(Status::Ok)
 }
 
 /// The cryptosuites of a document's proof set, in order.
@@ -81,8 +74,7 @@ async fn published_bit(app: &TestApp, credential: &Value) -> bool {
         .split_once("/api/v1/")
         .map(|(_, p)| format!("/api/v1/{p}"))
         .unwrap();
-    let (status, list) = api(app, "GET", &path, None, None).await;
-    assert_eq!(status, Status::Ok, "{list}");
+    let list = api_get(app, &path, None).await.expect_status(Status::Ok);
     assert_eq!(
         list["type"],
         json!(["VerifiableCredential", "BitstringStatusListCredential"])
@@ -109,14 +101,7 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
     let app = TestApp::with_demo().await;
     let (_, codes) = issued(&app).await;
     let code = &codes[0];
-    let (_, record) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/certificates/{code}"),
-        None,
-        None,
-    )
-    .await;
+    let (_, record) = api_get(&app, &format!("/api/v1/certificates/{code}"), None).await;
     let vc = credential(&app, code).await;
 
     // Open Badges 3.0 on VC 2.0, with the certificate's facts.
@@ -327,7 +312,7 @@ async fn a_changed_name_hours_date_or_byte_fails() {
         "/api/v1/credentials/status/2",
     ] {
         assert_eq!(
-            api(&app, "GET", path, None, None).await.0,
+            api_get(&app, path, None).await.0,
             Status::NotFound,
             "{path}"
         );
@@ -343,15 +328,14 @@ async fn revoking_or_reissuing_sets_the_bit_and_the_verdict() {
     let old = credential(&app, superseded).await;
     assert!(!published_bit(&app, &before).await);
 
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/certificates/{revoked}/revoke"),
         Some(&staff),
-        Some(json!({"reason": "Expedido por error"})),
+        json!({"reason": "Expedido por error"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert!(
         published_bit(&app, &before).await,
         "the list shows the revocation at once"
@@ -369,15 +353,15 @@ async fn revoking_or_reissuing_sets_the_bit_and_the_verdict() {
     // The credential is still served, and says the same.
     assert_eq!(credential(&app, revoked).await, before);
 
-    let (status, new) = api(
+    let new = api(
         &app,
         "POST",
         &format!("/api/v1/certificates/{superseded}/reissue"),
         Some(&staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{new}");
+    .await
+    .expect_status(Status::Ok);
     let new_code = new["code"].as_str().unwrap();
     assert!(published_bit(&app, &old).await);
     let verdict = verify(&app, &old).await;
@@ -474,12 +458,11 @@ async fn people_download_and_check_credentials_on_the_pages() {
         "a forged holder is not shown as a fact"
     );
 
-    api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/certificates/{code}/revoke"),
         Some(&staff),
-        Some(json!({"reason": "Datos errados"})),
+        json!({"reason": "Datos errados"}),
     )
     .await;
     let (_, html) = check_page(&app, None, &file).await;

@@ -212,12 +212,11 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
         .unwrap()
         .unwrap()
         .id;
-    let (status, body) = api(
+    let (status, body) = api_post(
         &app,
-        "POST",
         "/api/v1/demands",
         Some(&liaison),
-        Some(serde_json::json!({
+        serde_json::json!({
             "municipality_code": "18256",
             "capacity_id": capacity,
             "topic": "Seguimiento al plan de desarrollo",
@@ -227,7 +226,7 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
             "wanted_from": (chrono::Local::now().date_naive() + Duration::days(30)).to_string(),
             "wanted_to": (chrono::Local::now().date_naive() + Duration::days(90)).to_string(),
             "priority": "alta",
-        })),
+        }),
     )
     .await;
     assert_eq!(status, rocket::http::Status::Created, "{body}");

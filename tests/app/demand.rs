@@ -4,7 +4,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_REVIEWER, api, demo_account, error_fields, every_row, role_token, token,
+    ExpectStatus, META_REVIEWER, api, api_get, api_patch, api_post, demo_account, error_fields,
+    every_row, role_token, token,
 };
 use crate::world::{World, days};
 use domain::entities::values::{Mark, Role};
@@ -41,16 +42,14 @@ fn demand_body(place: &str, capacity: i64) -> Value {
 
 /// Raises a demand as `token`; its JSON.
 async fn raise(app: &TestApp, token: &str, place: &str, capacity: i64) -> Value {
-    let (status, body) = api(
+    api_post(
         app,
-        "POST",
         "/api/v1/demands",
         Some(token),
-        Some(demand_body(place, capacity)),
+        demand_body(place, capacity),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
-    body
+    .await
+    .expect_status(Status::Created)
 }
 
 /// The outbox rows written with `key`.
@@ -65,12 +64,10 @@ async fn mails(app: &TestApp, key: &str) -> Vec<outbox::Model> {
 /// `place`'s row of «¿Dónde formar?» for `capacity` in Caquetá.
 async fn need_of(app: &TestApp, capacity: i64, place: &str) -> Value {
     let staff = role_token(app, Role::Coordinator).await;
-    let (_, ranked) = api(
+    let (_, ranked) = api_get(
         app,
-        "GET",
         &format!("/api/v1/reports/priorities?capacity={capacity}&department=18&limit=100"),
         Some(&staff),
-        None,
     )
     .await;
     ranked["items"]
@@ -85,21 +82,20 @@ async fn need_of(app: &TestApp, capacity: i64, place: &str) -> Value {
 /// A liaison account of `place`, created by the admin through the API; its token.
 async fn liaison_of(app: &TestApp, admin: &str, place: &str) -> String {
     let email = format!("enlace.{place}@example.org");
-    let (status, body) = api(
+    let body = api_post(
         app,
-        "POST",
         "/api/v1/users",
         Some(admin),
-        Some(json!({
+        json!({
             "email": email,
             "password": "Enlace-Prueba-2026",
             "full_name": "Enlace de prueba",
             "role": "liaison",
             "municipality_code": place,
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(body["municipality_code"], json!(place));
     token(app, &email, "Enlace-Prueba-2026").await
 }
@@ -119,19 +115,18 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
     let raised = raise(&app, &liaison, "18256", planning).await;
     let id = raised["id"].as_i64().unwrap();
     assert_eq!(raised["status"], json!("open"));
-    let (_, me) = api(&app, "GET", "/api/v1/me", Some(&liaison), None).await;
+    let (_, me) = api_get(&app, "/api/v1/me", Some(&liaison)).await;
     assert_eq!(raised["created_by"], me["id"], "{me}");
     assert_eq!(raised["endorsed"], json!(false));
     assert_eq!(raised["municipality_name"], json!("El Paujíl"));
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         "/api/v1/demands",
         Some(&liaison),
-        Some(demand_body("18592", planning)),
+        demand_body("18592", planning),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&body), ["municipality_code"]);
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("demand.created"))
@@ -142,16 +137,12 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
     assert_eq!(audited, 1);
 
     // Bad input: every problem at once, nothing written.
-    let before = api(&app, "GET", "/api/v1/demands", Some(&admin), None)
-        .await
-        .1["total"]
-        .clone();
-    let (status, body) = api(
+    let before = api_get(&app, "/api/v1/demands", Some(&admin)).await.1["total"].clone();
+    let body = api_post(
         &app,
-        "POST",
         "/api/v1/demands",
         Some(&liaison),
-        Some(json!({
+        json!({
             "municipality_code": "18256",
             "capacity_id": 999,
             "topic": "",
@@ -160,10 +151,10 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
             "wanted_from": days(30).to_string(),
             "wanted_to": days(10).to_string(),
             "priority": "urgente",
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let mut fields = error_fields(&body);
     fields.sort();
     assert_eq!(
@@ -179,9 +170,7 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
         ]
     );
     assert_eq!(
-        api(&app, "GET", "/api/v1/demands", Some(&admin), None)
-            .await
-            .1["total"],
+        api_get(&app, "/api/v1/demands", Some(&admin)).await.1["total"],
         before
     );
 
@@ -189,16 +178,10 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
     // leave it out.
     let other_liaison = liaison_of(&app, &admin, "18592").await;
     for token in [&other_liaison, &meta] {
-        let (status, _) = api(
-            &app,
-            "GET",
-            &format!("/api/v1/demands/{id}"),
-            Some(token),
-            None,
-        )
-        .await;
-        assert_eq!(status, Status::NotFound);
-        let (_, list) = api(&app, "GET", "/api/v1/demands", Some(token), None).await;
+        api_get(&app, &format!("/api/v1/demands/{id}"), Some(token))
+            .await
+            .expect_status(Status::NotFound);
+        let (_, list) = api_get(&app, "/api/v1/demands", Some(token)).await;
         assert!(
             list["items"]
                 .as_array()
@@ -208,7 +191,7 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
             "{list}"
         );
     }
-    let (_, mine) = api(&app, "GET", "/api/v1/demands", Some(&liaison), None).await;
+    let (_, mine) = api_get(&app, "/api/v1/demands", Some(&liaison)).await;
     every_row(
         mine["items"].as_array().unwrap(),
         "the liaison's demands",
@@ -216,83 +199,80 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
     );
     // Instructors and participants have no business with demand.
     for token in [&participant, &instructor] {
-        let (status, _) = api(&app, "GET", "/api/v1/demands", Some(token), None).await;
-        assert_eq!(status, Status::Forbidden);
-        let (status, _) = api(
+        api_get(&app, "/api/v1/demands", Some(token))
+            .await
+            .expect_status(Status::Forbidden);
+        api_post(
             &app,
-            "POST",
             "/api/v1/demands",
             Some(token),
-            Some(demand_body("18256", planning)),
+            demand_body("18256", planning),
         )
-        .await;
-        assert_eq!(status, Status::Forbidden);
+        .await
+        .expect_status(Status::Forbidden);
     }
 
     // The gobernación endorses it once; a reviewer's own demand counts as endorsed.
-    let (status, body) = api(
+    let body = api(
         &app,
         "POST",
         &format!("/api/v1/demands/{id}/endorsement"),
         Some(&caqueta),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(body["endorsed"], json!(true));
-    let (status, _) = api(
+    api(
         &app,
         "POST",
         &format!("/api/v1/demands/{id}/endorsement"),
         Some(&caqueta),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::Conflict);
+    api(
         &app,
         "POST",
         &format!("/api/v1/demands/{id}/endorsement"),
         Some(&liaison),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    .await
+    .expect_status(Status::Forbidden);
     let by_reviewer = raise(&app, &caqueta, "18094", planning).await;
     assert_eq!(by_reviewer["endorsed"], json!(true));
-    let (status, _) = api(
+    let (status, _) = api_post(
         &app,
-        "POST",
         "/api/v1/demands",
         Some(&caqueta),
-        Some(demand_body("50325", planning)),
+        demand_body("50325", planning),
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "a Meta municipality");
 
     // Its author changes it while open; nobody else does.
-    let (status, body) = api(
+    let body = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/demands/{id}"),
         Some(&liaison),
-        Some(json!({"people_estimate": 20, "priority": "media"})),
+        json!({"people_estimate": 20, "priority": "media"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(
         (body["people_estimate"].clone(), body["priority"].clone()),
         (json!(20), json!("media"))
     );
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/demands/{id}"),
         Some(&caqueta),
-        Some(json!({"people_estimate": 3})),
+        json!({"people_estimate": 3}),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    .await
+    .expect_status(Status::Forbidden);
 }
 
 #[rocket::async_test]
@@ -307,34 +287,21 @@ async fn declining_needs_a_reason_tells_the_author_and_ends_the_demand() {
     let path = format!("/api/v1/demands/{id}");
 
     // Only coordinators decline; with a reason; planned and met come from cohorts.
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &path,
         Some(&liaison),
-        Some(json!({"status": "declined", "reason": "Ya no"})),
+        json!({"status": "declined", "reason": "Ya no"}),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, body) = api(
-        &app,
-        "PATCH",
-        &path,
-        Some(&staff),
-        Some(json!({"status": "declined"})),
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::Forbidden);
+    let body = api_patch(&app, &path, Some(&staff), json!({"status": "declined"}))
+        .await
+        .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&body), ["reason"]);
-    let (status, body) = api(
-        &app,
-        "PATCH",
-        &path,
-        Some(&staff),
-        Some(json!({"status": "planned"})),
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let body = api_patch(&app, &path, Some(&staff), json!({"status": "planned"}))
+        .await
+        .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&body), ["status"]);
     assert!(
         mails(&app, &format!("demand_declined:{id}"))
@@ -342,15 +309,14 @@ async fn declining_needs_a_reason_tells_the_author_and_ends_the_demand() {
             .is_empty()
     );
 
-    let (status, body) = api(
+    let body = api_patch(
         &app,
-        "PATCH",
         &path,
         Some(&staff),
-        Some(json!({"status": "declined", "reason": "Lo atiende el Ministerio de Vivienda."})),
+        json!({"status": "declined", "reason": "Lo atiende el Ministerio de Vivienda."}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(body["status"], json!("declined"));
     assert_eq!(
         body["decline_reason"],
@@ -362,24 +328,17 @@ async fn declining_needs_a_reason_tells_the_author_and_ends_the_demand() {
     assert!(sent[0].subject.contains("declinada"), "{}", sent[0].subject);
 
     // History now: the author cannot change it, nor can it be declined twice.
-    let (status, _) = api(
+    api_patch(&app, &path, Some(&liaison), json!({"people_estimate": 5}))
+        .await
+        .expect_status(Status::Conflict);
+    api_patch(
         &app,
-        "PATCH",
-        &path,
-        Some(&liaison),
-        Some(json!({"people_estimate": 5})),
-    )
-    .await;
-    assert_eq!(status, Status::Conflict);
-    let (status, _) = api(
-        &app,
-        "PATCH",
         &path,
         Some(&staff),
-        Some(json!({"status": "declined", "reason": "Otra vez"})),
+        json!({"status": "declined", "reason": "Otra vez"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
 }
 
 #[rocket::async_test]
@@ -432,27 +391,19 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
         (elsewhere, "no está dirigida"),
         (999_999, "no existe"),
     ] {
-        let (status, body) = api(
+        let body = api_patch(
             &app,
-            "PATCH",
             &path,
             Some(&world.staff),
-            Some(json!({"demand_ids": [puerto, bad]})),
+            json!({"demand_ids": [puerto, bad]}),
         )
-        .await;
-        assert_eq!(status, Status::UnprocessableEntity, "{body}");
+        .await
+        .expect_status(Status::UnprocessableEntity);
         assert_eq!(error_fields(&body), ["demand_ids"]);
         assert!(body.to_string().contains(why), "{body}");
     }
     // Nothing was planned by the refused requests.
-    let (_, still) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/demands/{puerto}"),
-        Some(&caqueta),
-        None,
-    )
-    .await;
+    let (_, still) = api_get(&app, &format!("/api/v1/demands/{puerto}"), Some(&caqueta)).await;
     assert_eq!(still["status"], json!("open"));
     assert!(
         mails(&app, &format!("demand_planned:{puerto}:{}", cohort.id))
@@ -460,24 +411,16 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
             .is_empty()
     );
 
-    let (status, body) = api(
+    api_patch(
         &app,
-        "PATCH",
         &path,
         Some(&world.staff),
-        Some(json!({"demand_ids": [puerto, florencia]})),
+        json!({"demand_ids": [puerto, florencia]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     for id in [puerto, florencia] {
-        let (_, demand) = api(
-            &app,
-            "GET",
-            &format!("/api/v1/demands/{id}"),
-            Some(&caqueta),
-            None,
-        )
-        .await;
+        let (_, demand) = api_get(&app, &format!("/api/v1/demands/{id}"), Some(&caqueta)).await;
         assert_eq!(demand["status"], json!("planned"), "{demand}");
         assert_eq!(demand["cohort_id"], json!(cohort.id));
         assert_eq!(
@@ -488,27 +431,25 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
         );
     }
     // Moving the cohort away from a demand's municipality is refused while it answers it.
-    let (status, body) = api(
+    let body = api_patch(
         &app,
-        "PATCH",
         &path,
         Some(&world.staff),
-        Some(json!({"department_codes": ["50"]})),
+        json!({"department_codes": ["50"]}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&body), ["demand_ids", "demand_ids"]);
     // Planned twice is the same plan (no second email); a planned demand is another cohort's
     // no longer.
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &path,
         Some(&world.staff),
-        Some(json!({"demand_ids": [puerto, florencia]})),
+        json!({"demand_ids": [puerto, florencia]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(
         mails(&app, &format!("demand_planned:{puerto}:{}", cohort.id))
             .await
@@ -516,15 +457,14 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
         1
     );
     let second = world.cohort().create().await;
-    let (status, body) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{}", second.id),
         Some(&world.staff),
-        Some(json!({"demand_ids": [puerto]})),
+        json!({"demand_ids": [puerto]}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
 
     // Puerto Rico's person completes, Florencia's does not: Puerto Rico's demand is met (its
     // author told), Florencia's is open again.
@@ -548,15 +488,9 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
         let app = &app;
         let caqueta = &caqueta;
         async move {
-            api(
-                app,
-                "GET",
-                &format!("/api/v1/demands/{id}"),
-                Some(caqueta),
-                None,
-            )
-            .await
-            .1
+            api_get(app, &format!("/api/v1/demands/{id}"), Some(caqueta))
+                .await
+                .1
         }
     };
     let met = status_of(puerto).await;
@@ -579,28 +513,21 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
     // them back.
     let mut body = world.cohort().body().await;
     body["demand_ids"] = json!([florencia]);
-    let (status, created) = api(
-        &app,
-        "POST",
-        "/api/v1/cohorts",
-        Some(&world.staff),
-        Some(body),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    let created = api_post(&app, "/api/v1/cohorts", Some(&world.staff), body)
+        .await
+        .expect_status(Status::Created);
     let third_id = created["id"].as_i64().unwrap();
     let planned = status_of(florencia).await;
     assert_eq!(planned["status"], json!("planned"));
     assert_eq!(planned["cohort_id"], json!(third_id));
-    let (status, body) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{third_id}"),
         Some(&world.staff),
-        Some(json!({"status": "cancelled", "cancellation_reason": "Sin instructor"})),
+        json!({"status": "cancelled", "cancellation_reason": "Sin instructor"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(status_of(florencia).await["status"], json!("open"));
 }
 
@@ -611,60 +538,50 @@ async fn a_directions_coordinator_sees_and_manages_only_its_departments_cohorts(
     let world = World::new(&app).await;
 
     // Admins group departments; a department belongs to one direction.
-    let (status, direction) = api(
+    let direction = api_post(
         &app,
-        "POST",
         "/api/v1/territorial-directions",
         Some(&admin),
-        Some(json!({"name": "Dirección Territorial Caquetá", "department_codes": ["18", "86"]})),
+        json!({"name": "Dirección Territorial Caquetá", "department_codes": ["18", "86"]}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{direction}");
-    let (status, body) = api(
+    .await
+    .expect_status(Status::Created);
+    let body = api_post(
         &app,
-        "POST",
         "/api/v1/territorial-directions",
         Some(&admin),
-        Some(json!({"name": "Otra", "department_codes": ["18", "99"]})),
+        json!({"name": "Otra", "department_codes": ["18", "99"]}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(body.to_string().contains("otra dirección"), "{body}");
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/territorial-directions",
         Some(&world.staff),
-        Some(json!({"name": "X", "department_codes": ["05"]})),
+        json!({"name": "X", "department_codes": ["05"]}),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, listed) = api(
-        &app,
-        "GET",
-        "/api/v1/territorial-directions",
-        Some(&world.staff),
-        None,
-    )
-    .await;
+    .await
+    .expect_status(Status::Forbidden);
+    let (status, listed) =
+        api_get(&app, "/api/v1/territorial-directions", Some(&world.staff)).await;
     assert_eq!(status, Status::Ok);
     assert!(listed["items"].as_array().unwrap().len() >= 2, "{listed}");
 
-    let (status, body) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/users",
         Some(&admin),
-        Some(json!({
+        json!({
             "email": "coordinacion.caqueta@example.org",
             "password": "Coordina-Caqueta-2026",
             "full_name": "Coordinadora del Caquetá",
             "role": "coordinator",
             "territorial_direction_id": direction["id"],
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
     let regional = token(
         &app,
         "coordinacion.caqueta@example.org",
@@ -674,25 +591,17 @@ async fn a_directions_coordinator_sees_and_manages_only_its_departments_cohorts(
 
     // A cohort of Meta (the national coordinator's) and one of Caquetá.
     let meta_cohort = world.cohort().draft().create().await;
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{}", meta_cohort.id),
         Some(&world.staff),
-        Some(json!({"department_codes": ["50"]})),
+        json!({"department_codes": ["50"]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let caqueta_cohort = world.cohort().draft().create().await;
 
-    let (_, list) = api(
-        &app,
-        "GET",
-        "/api/v1/cohorts?per_page=500",
-        Some(&regional),
-        None,
-    )
-    .await;
+    let (_, list) = api_get(&app, "/api/v1/cohorts?per_page=500", Some(&regional)).await;
     let ids: Vec<i64> = list["items"]
         .as_array()
         .unwrap()
@@ -701,33 +610,29 @@ async fn a_directions_coordinator_sees_and_manages_only_its_departments_cohorts(
         .collect();
     assert!(ids.contains(&caqueta_cohort.id), "{ids:?}");
     assert!(!ids.contains(&meta_cohort.id), "{ids:?}");
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}", meta_cohort.id),
         Some(&regional),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::NotFound);
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{}", meta_cohort.id),
         Some(&regional),
-        Some(json!({"seats": 40})),
+        json!({"seats": 40}),
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, body) = api(
+    .await
+    .expect_status(Status::NotFound);
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{}", caqueta_cohort.id),
         Some(&regional),
-        Some(json!({"seats": 40})),
+        json!({"seats": 40}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     // Nor anything inside another direction's cohort: sessions, imports, certificates.
     for (method, path) in [
         (
@@ -756,30 +661,18 @@ async fn a_directions_coordinator_sees_and_manages_only_its_departments_cohorts(
     // It creates cohorts only in its departments.
     let mut body = world.cohort().body().await;
     body["department_codes"] = json!(["50"]);
-    let (status, refused) = api(
-        &app,
-        "POST",
-        "/api/v1/cohorts",
-        Some(&regional),
-        Some(body.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let refused = api_post(&app, "/api/v1/cohorts", Some(&regional), body.clone())
+        .await
+        .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&refused), ["department_codes"]);
     body["department_codes"] = json!([]);
     body["municipality_codes"] = json!([]);
-    let (status, refused) = api(
-        &app,
-        "POST",
-        "/api/v1/cohorts",
-        Some(&regional),
-        Some(body.clone()),
-    )
-    .await;
+    let (status, refused) = api_post(&app, "/api/v1/cohorts", Some(&regional), body.clone()).await;
     assert_eq!(status, Status::UnprocessableEntity, "national: {refused}");
     body["municipality_codes"] = json!(["18256"]);
-    let (status, created) = api(&app, "POST", "/api/v1/cohorts", Some(&regional), Some(body)).await;
-    assert_eq!(status, Status::Created, "{created}");
+    api_post(&app, "/api/v1/cohorts", Some(&regional), body)
+        .await
+        .expect_status(Status::Created);
 
     // The demo's direction coordinator works in Meta.
     let meta_coordinator = token(
@@ -788,24 +681,20 @@ async fn a_directions_coordinator_sees_and_manages_only_its_departments_cohorts(
         "Coordina-Meta-2026",
     )
     .await;
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}", caqueta_cohort.id),
         Some(&meta_coordinator),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::NotFound);
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}", meta_cohort.id),
         Some(&meta_coordinator),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
 }
 
 #[rocket::async_test]
@@ -850,14 +739,8 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let planning = capacity_id(&app, "planeacion_territorial").await;
     let open_government = capacity_id(&app, "gobierno_abierto_transparencia").await;
-    let (status, report) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/demand?department=18",
-        Some(&staff),
-        None,
-    )
-    .await;
+    let (status, report) =
+        api_get(&app, "/api/v1/reports/demand?department=18", Some(&staff)).await;
     assert_eq!(status, Status::Ok, "{report}");
     let items = report["items"].as_array().unwrap();
     let row = |place: &str, capacity: i64| {
@@ -893,12 +776,10 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
     assert!(items.iter().any(|r| r["declined"] == json!(1)));
     // Completed: the municipality's people who completed training in the capacity, as the
     // coverage report counts them.
-    let (_, coverage) = api(
+    let (_, coverage) = api_get(
         &app,
-        "GET",
         "/api/v1/reports/capacity-coverage?department=18",
         Some(&staff),
-        None,
     )
     .await;
     for r in items {
@@ -938,16 +819,9 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
     assert_eq!(report["oldest_open"].as_array().unwrap().len(), 2);
 
     // Another department's reviewer: their own department, whatever they ask.
-    let (_, theirs) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/demand?department=18",
-        Some(&meta),
-        None,
-    )
-    .await;
+    let (_, theirs) = api_get(&app, "/api/v1/reports/demand?department=18", Some(&meta)).await;
     assert!(theirs["items"].as_array().unwrap().is_empty(), "{theirs}");
-    let (_, own) = api(&app, "GET", "/api/v1/reports/demand", Some(&meta), None).await;
+    let (_, own) = api_get(&app, "/api/v1/reports/demand", Some(&meta)).await;
     every_row(
         own["items"].as_array().unwrap(),
         "the Meta reviewer's demand report",
@@ -994,15 +868,13 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     cohort("PT", 405, 440, &[]).create().await;
     let window = format!("from={}&to={}", days(390), days(460));
 
-    let (status, report) = api(
+    let report = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/overlaps?{window}"),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{report}");
+    .await
+    .expect_status(Status::Ok);
     let pairs = report["items"].as_array().unwrap();
     assert_eq!(pairs.len(), 1, "{pairs:?}");
     let pair = &pairs[0];
@@ -1029,12 +901,10 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
         let app = &app;
         let window = window.clone();
         async move {
-            api(
+            api_get(
                 app,
-                "GET",
                 &format!("/api/v1/reports/overlaps?{window}"),
                 Some(&token),
-                None,
             )
             .await
             .1["total"]
@@ -1043,15 +913,13 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     };
     assert_eq!(count(reviewer).await, json!(1));
     assert_eq!(count(meta).await, json!(0));
-    let (status, body) = api(
+    api_get(
         &app,
-        "GET",
         "/api/v1/reports/overlaps?from=2027-13-01",
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
 
     // The workbook and the pages.
     let (status, _, bytes) = crate::support::download(
@@ -1111,12 +979,11 @@ async fn a_gobernacion_proposes_a_liaison_that_an_admin_activates() {
             "municipality_code": place,
         })
     };
-    let (status, body) = api(
+    let (status, body) = api_post(
         &app,
-        "POST",
         "/api/v1/liaison-proposals",
         Some(&caqueta),
-        Some(proposal("50325")),
+        proposal("50325"),
     )
     .await;
     assert_eq!(
@@ -1124,24 +991,22 @@ async fn a_gobernacion_proposes_a_liaison_that_an_admin_activates() {
         Status::UnprocessableEntity,
         "Meta is not theirs: {body}"
     );
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/liaison-proposals",
         Some(&liaison),
-        Some(proposal("18592")),
+        proposal("18592"),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, proposed) = api(
+    .await
+    .expect_status(Status::Forbidden);
+    let proposed = api_post(
         &app,
-        "POST",
         "/api/v1/liaison-proposals",
         Some(&caqueta),
-        Some(proposal("18592")),
+        proposal("18592"),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{proposed}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(
         (
             proposed["status"].clone(),
@@ -1191,15 +1056,14 @@ async fn a_gobernacion_proposes_a_liaison_that_an_admin_activates() {
         "{told:?}"
     );
     // Inactive until an administrator says so.
-    let (status, body) = api(
+    let body = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/users/{}", proposed["id"]),
         Some(&admin),
-        Some(json!({"active": true})),
+        json!({"active": true}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(
         (body["active"].clone(), body["municipality_code"].clone()),
         (json!(true), json!("18592"))
@@ -1247,14 +1111,7 @@ async fn admins_group_departments_and_assign_coordinators_on_pages() {
         "{refused}"
     );
     let admin = role_token(&app, Role::Admin).await;
-    let (_, listed) = api(
-        &app,
-        "GET",
-        "/api/v1/territorial-directions",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let (_, listed) = api_get(&app, "/api/v1/territorial-directions", Some(&admin)).await;
     let names: Vec<&str> = listed["items"]
         .as_array()
         .unwrap()
@@ -1273,12 +1130,10 @@ async fn admins_group_departments_and_assign_coordinators_on_pages() {
 
     // The users page assigns the national coordinator to it.
     let (coordinator_email, _) = demo_account(Role::Coordinator);
-    let (_, users) = api(
+    let (_, users) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/users?q={coordinator_email}"),
         Some(&admin),
-        None,
     )
     .await;
     let id = users["items"][0]["id"].as_i64().unwrap();
@@ -1297,12 +1152,10 @@ async fn admins_group_departments_and_assign_coordinators_on_pages() {
     )
     .await;
     assert_eq!(response.status(), Status::SeeOther);
-    let (_, users) = api(
+    let (_, users) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/users?q={coordinator_email}"),
         Some(&admin),
-        None,
     )
     .await;
     assert_eq!(users["items"][0]["territorial_direction_id"], caqueta["id"]);

@@ -7,7 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    api, csrf_from_client, demo_account, error_fields, form_body, role_token, sign_in_client,
+    ExpectStatus, api_delete, api_get, api_patch, api_post, csrf_from_client, demo_account,
+    error_fields, form_body, role_token, sign_in_client,
 };
 use domain::entities::values::{DescriptorKind, Role};
 use domain::entities::{audit_log, descriptor};
@@ -43,15 +44,9 @@ async fn the_lists_are_seeded_read_by_anyone_signed_in_and_written_by_admins() {
     let coordinator = role_token(&app, Role::Coordinator).await;
     let admin = role_token(&app, Role::Admin).await;
 
-    let (status, sectors) = api(
-        &app,
-        "GET",
-        "/api/v1/sectors?per_page=100",
-        Some(&liaison),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{sectors}");
+    let sectors = api_get(&app, "/api/v1/sectors?per_page=100", Some(&liaison))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(sectors["total"], 25);
     assert_eq!(sectors["items"][0]["code"], "agricultura");
     assert_eq!(
@@ -59,12 +54,10 @@ async fn the_lists_are_seeded_read_by_anyone_signed_in_and_written_by_admins() {
         "Agricultura y desarrollo rural"
     );
     assert!(codes(&sectors["items"]).contains(&"vivienda_agua".to_string()));
-    let (_, groups) = api(
+    let (_, groups) = api_get(
         &app,
-        "GET",
         "/api/v1/population-groups?per_page=100",
         Some(&liaison),
-        None,
     )
     .await;
     assert_eq!(groups["total"], 14);
@@ -82,33 +75,23 @@ async fn the_lists_are_seeded_read_by_anyone_signed_in_and_written_by_admins() {
             "{code}"
         );
     }
-    let (status, _) = api(&app, "GET", "/api/v1/sectors", None, None).await;
-    assert_eq!(status, Status::Unauthorized);
+    api_get(&app, "/api/v1/sectors", None)
+        .await
+        .expect_status(Status::Unauthorized);
 
     // Writes: admins only.
     let risk = json!({"code": "gestion_riesgo", "name": "Gestión del riesgo de desastres"});
-    let (status, _) = api(
-        &app,
-        "POST",
-        "/api/v1/sectors",
-        Some(&coordinator),
-        Some(risk.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, created) = api(
-        &app,
-        "POST",
-        "/api/v1/sectors",
-        Some(&admin),
-        Some(risk.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    api_post(&app, "/api/v1/sectors", Some(&coordinator), risk.clone())
+        .await
+        .expect_status(Status::Forbidden);
+    let created = api_post(&app, "/api/v1/sectors", Some(&admin), risk.clone())
+        .await
+        .expect_status(Status::Created);
     assert_eq!(created["code"], "gestion_riesgo");
     let new_id = created["id"].as_i64().unwrap();
-    let (status, problem) = api(&app, "POST", "/api/v1/sectors", Some(&admin), Some(risk)).await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    let problem = api_post(&app, "/api/v1/sectors", Some(&admin), risk)
+        .await
+        .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&problem), ["code"]);
     assert!(
         problem["errors"][0]["message"]
@@ -117,64 +100,53 @@ async fn the_lists_are_seeded_read_by_anyone_signed_in_and_written_by_admins() {
             .contains("Ya existe un sector")
     );
     // The same code in the other list is another descriptor.
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/population-groups",
         Some(&admin),
-        Some(json!({"code": "gestion_riesgo", "name": "Población en zonas de riesgo"})),
+        json!({"code": "gestion_riesgo", "name": "Población en zonas de riesgo"}),
     )
-    .await;
-    assert_eq!(status, Status::Created);
-    let (status, problem) = api(
+    .await
+    .expect_status(Status::Created);
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/sectors/{new_id}"),
         Some(&admin),
-        Some(json!({"code": "riesgo"})),
+        json!({"code": "riesgo"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
-    let (status, _) = api(
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/sectors/{new_id}"),
         Some(&coordinator),
-        Some(json!({"name": "Riesgo"})),
+        json!({"name": "Riesgo"}),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    .await
+    .expect_status(Status::Forbidden);
     // A sector's id is not a population group's.
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/population-groups/{new_id}"),
         Some(&admin),
-        Some(json!({"name": "Riesgo"})),
+        json!({"name": "Riesgo"}),
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, renamed) = api(
+    .await
+    .expect_status(Status::NotFound);
+    let renamed = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/sectors/{new_id}"),
         Some(&admin),
-        Some(json!({"name": "Gestión del riesgo", "active": false})),
+        json!({"name": "Gestión del riesgo", "active": false}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{renamed}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(renamed["active"], false);
 
     // Deleting: one nothing carries goes; one in use is retired instead (409).
     let water = id_of(&app, DescriptorKind::Sector, "vivienda_agua").await;
-    let (status, problem) = api(
-        &app,
-        "DELETE",
-        &format!("/api/v1/sectors/{water}"),
-        Some(&admin),
-        None,
-    )
-    .await;
+    let (status, problem) =
+        api_delete(&app, &format!("/api/v1/sectors/{water}"), Some(&admin)).await;
     assert_eq!(status, Status::Conflict, "{problem}");
     assert!(
         problem["detail"]
@@ -183,32 +155,17 @@ async fn the_lists_are_seeded_read_by_anyone_signed_in_and_written_by_admins() {
             .contains("desactívelo"),
         "{problem}"
     );
-    let (status, _) = api(
+    api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/sectors/{new_id}"),
         Some(&coordinator),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, _) = api(
-        &app,
-        "DELETE",
-        &format!("/api/v1/sectors/{new_id}"),
-        Some(&admin),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::NoContent);
-    let (_, sectors) = api(
-        &app,
-        "GET",
-        "/api/v1/sectors?per_page=100",
-        Some(&liaison),
-        None,
-    )
-    .await;
+    .await
+    .expect_status(Status::Forbidden);
+    api_delete(&app, &format!("/api/v1/sectors/{new_id}"), Some(&admin))
+        .await
+        .expect_status(Status::NoContent);
+    let (_, sectors) = api_get(&app, "/api/v1/sectors?per_page=100", Some(&liaison)).await;
     assert_eq!(sectors["total"], 25);
 
     let audited = audit_log::Entity::find()
@@ -228,7 +185,7 @@ async fn courses_assistances_and_demands_carry_them_and_refuse_unknown_ids() {
     let water = id_of(&app, DescriptorKind::Sector, "vivienda_agua").await;
     let farming = id_of(&app, DescriptorKind::Sector, "agricultura").await;
     let rural = id_of(&app, DescriptorKind::PopulationGroup, "campesinos").await;
-    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&admin), None).await;
+    let (_, capacities) = api_get(&app, "/api/v1/capacities", Some(&admin)).await;
     let capacity = capacities["items"][0]["id"].clone();
     let demand = |sectors: Value, groups: Value| {
         json!({
@@ -238,25 +195,19 @@ async fn courses_assistances_and_demands_carry_them_and_refuse_unknown_ids() {
             "sector_ids": sectors, "population_group_ids": groups,
         })
     };
-    let total = async || {
-        api(&app, "GET", "/api/v1/demands", Some(&admin), None)
-            .await
-            .1["total"]
-            .clone()
-    };
+    let total = async || api_get(&app, "/api/v1/demands", Some(&admin)).await.1["total"].clone();
     let before = total().await;
 
     // Unknown ids, a population group sent as a sector: each list refused in Spanish, nothing
     // written.
-    let (status, problem) = api(
+    let problem = api_post(
         &app,
-        "POST",
         "/api/v1/demands",
         Some(&liaison),
-        Some(demand(json!([water, 999_999]), json!([water]))),
+        demand(json!([water, 999_999]), json!([water])),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let mut fields = error_fields(&problem);
     fields.sort();
     assert_eq!(fields, ["population_group_ids", "sector_ids"]);
@@ -267,15 +218,14 @@ async fn courses_assistances_and_demands_carry_them_and_refuse_unknown_ids() {
     );
     assert_eq!(total().await, before);
 
-    let (status, raised) = api(
+    let raised = api_post(
         &app,
-        "POST",
         "/api/v1/demands",
         Some(&liaison),
-        Some(demand(json!([water]), json!([rural]))),
+        demand(json!([water]), json!([rural])),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{raised}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(raised["sectors"][0]["code"], "vivienda_agua");
     assert_eq!(
         raised["population_groups"][0]["name"],
@@ -283,34 +233,31 @@ async fn courses_assistances_and_demands_carry_them_and_refuse_unknown_ids() {
     );
     let id = raised["id"].as_i64().unwrap();
     // A PATCH without the lists keeps them; with one, replaces that one.
-    let (status, changed) = api(
+    let changed = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/demands/{id}"),
         Some(&liaison),
-        Some(json!({"sector_ids": [water, farming]})),
+        json!({"sector_ids": [water, farming]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{changed}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(codes(&changed["sectors"]), ["agricultura", "vivienda_agua"]);
     assert_eq!(codes(&changed["population_groups"]), ["campesinos"]);
 
     // An inactive sector cannot be chosen any more; what carries it keeps it.
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/sectors/{farming}"),
         Some(&admin),
-        Some(json!({"active": false})),
+        json!({"active": false}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
-    let (status, kept) = api(
+    .await
+    .expect_status(Status::Ok);
+    let (status, kept) = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/demands/{id}"),
         Some(&liaison),
-        Some(json!({"sector_ids": [farming], "topic": "Acueducto y riego"})),
+        json!({"sector_ids": [farming], "topic": "Acueducto y riego"}),
     )
     .await;
     assert_eq!(
@@ -318,39 +265,36 @@ async fn courses_assistances_and_demands_carry_them_and_refuse_unknown_ids() {
         Status::Ok,
         "keeping an inactive one it carries: {kept}"
     );
-    let (status, problem) = api(
+    let problem = api_post(
         &app,
-        "POST",
         "/api/v1/demands",
         Some(&liaison),
-        Some(demand(json!([farming]), json!([]))),
+        demand(json!([farming]), json!([])),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&problem), ["sector_ids"]);
 
     // Courses and assistances the same way.
-    let (_, courses) = api(&app, "GET", "/api/v1/courses", Some(&admin), None).await;
+    let (_, courses) = api_get(&app, "/api/v1/courses", Some(&admin)).await;
     let course = courses["items"][0]["id"].as_i64().unwrap();
-    let (status, problem) = api(
+    let problem = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/courses/{course}"),
         Some(&admin),
-        Some(json!({"population_group_ids": [0]})),
+        json!({"population_group_ids": [0]}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&problem), ["population_group_ids"]);
-    let (status, tagged) = api(
+    let tagged = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/courses/{course}"),
         Some(&admin),
-        Some(json!({"sector_ids": [water], "population_group_ids": [rural]})),
+        json!({"sector_ids": [water], "population_group_ids": [rural]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{tagged}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(codes(&tagged["sectors"]), ["vivienda_agua"]);
     assert_eq!(codes(&tagged["population_groups"]), ["campesinos"]);
 
@@ -362,32 +306,28 @@ async fn courses_assistances_and_demands_carry_them_and_refuse_unknown_ids() {
             "sector_ids": sectors,
         })
     };
-    let (status, problem) = api(
+    let problem = api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&coordinator),
-        Some(assistance(json!([rural]))),
+        assistance(json!([rural])),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&problem), ["sector_ids"]);
-    let (status, created) = api(
+    let created = api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&coordinator),
-        Some(assistance(json!([water]))),
+        assistance(json!([water])),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(codes(&created["sectors"]), ["vivienda_agua"]);
-    let (_, shown) = api(
+    let (_, shown) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/assistances/{}", created["id"]),
         Some(&liaison),
-        None,
     )
     .await;
     assert_eq!(codes(&shown["sectors"]), ["vivienda_agua"]);
@@ -404,15 +344,13 @@ async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
 
     // The demand list and map: the demo's water demand in La Macarena, and only demands about
     // water.
-    let (status, list) = api(
+    let list = api_get(
         &app,
-        "GET",
         &format!("/api/v1/demands?sector={water}"),
         Some(&admin),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{list}");
+    .await
+    .expect_status(Status::Ok);
     let items = list["items"].as_array().unwrap();
     assert!(
         items.iter().any(|d| d["municipality_code"] == "50350"),
@@ -424,14 +362,12 @@ async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
             .all(|d| codes(&d["sectors"]).contains(&"vivienda_agua".to_string())),
         "{list}"
     );
-    let (_, all) = api(&app, "GET", "/api/v1/demands", Some(&admin), None).await;
+    let (_, all) = api_get(&app, "/api/v1/demands", Some(&admin)).await;
     assert!(all["total"].as_i64() > list["total"].as_i64());
-    let (_, map) = api(
+    let (_, map) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/demand?sector={farming}"),
         Some(&admin),
-        None,
     )
     .await;
     let rows = map["items"].as_array().unwrap();
@@ -440,16 +376,14 @@ async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
 
     // The offer: the revenue course and accompaniment are the tax sector's; nothing of the
     // offer is agriculture's, but the Meta farming demand waits unanswered.
-    let (_, whole) = api(&app, "GET", "/api/v1/reports/offer", Some(&reviewer), None).await;
-    let (status, revenue) = api(
+    let (_, whole) = api_get(&app, "/api/v1/reports/offer", Some(&reviewer)).await;
+    let revenue = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/offer?sector={taxes}"),
         Some(&reviewer),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{revenue}");
+    .await
+    .expect_status(Status::Ok);
     let rows = revenue["items"].as_array().unwrap();
     assert!(
         !rows.is_empty() && rows.len() < whole["items"].as_array().unwrap().len(),
@@ -463,12 +397,10 @@ async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
         rows.iter().any(|r| r["cohorts"].as_i64() > Some(0)),
         "the revenue cohorts: {revenue}"
     );
-    let (_, nothing) = api(
+    let (_, nothing) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/offer?sector={farming}&department=50"),
         Some(&admin),
-        None,
     )
     .await;
     assert_eq!(nothing["total"], 0, "{nothing}");

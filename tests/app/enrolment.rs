@@ -86,16 +86,13 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
         "{reason}"
     );
     let path = format!("/api/v1/cohorts/{caqueta_only}/enrolments");
-    let (status, _) = api(&app, "POST", &path, Some(staff),
-        Some(json!({"participant_id": meta[0].id, "override_eligibility": true, "override_reason": "  "}))).await;
+    let (status, _) = api_post(&app, &path, Some(staff), json!({"participant_id": meta[0].id, "override_eligibility": true, "override_reason": "  "})).await;
     assert_eq!(
         status,
         Status::UnprocessableEntity,
         "an override needs a reason"
     );
-    let (status, overridden) = api(&app, "POST", &path, Some(staff),
-        Some(json!({"participant_id": meta[0].id, "override_eligibility": true, "override_reason": "Traslado a Caquetá en curso"}))).await;
-    assert_eq!(status, Status::Created, "{overridden}");
+    api_post(&app, &path, Some(staff), json!({"participant_id": meta[0].id, "override_eligibility": true, "override_reason": "Traslado a Caquetá en curso"})).await.expect_status(Status::Created);
     let entry = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("enrolment.created_with_override"))
         .one(app.db())
@@ -118,24 +115,22 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
         .unwrap()
         .document_number;
     let dotted = format!("{}.{}", &document[..3], &document[3..]);
-    let (status, by_document) = api(
+    api_post(
         &app,
-        "POST",
         &path,
         Some(staff),
-        Some(json!({"document_type": "cc", "document_number": dotted})),
+        json!({"document_type": "cc", "document_number": dotted}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{by_document}");
-    let (status, problem) = api(
+    .await
+    .expect_status(Status::Created);
+    let problem = api_post(
         &app,
-        "POST",
         &path,
         Some(staff),
-        Some(json!({"document_type": "CC", "document_number": "99999999"})),
+        json!({"document_type": "CC", "document_number": "99999999"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
             .as_str()
@@ -161,15 +156,14 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
         .await
         .id;
     let opens = (domain::time::today() + chrono::Duration::days(2)).to_string();
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{later}"),
         Some(staff),
-        Some(json!({"enrolment_opens": opens})),
+        json!({"enrolment_opens": opens}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let (status, problem) = enrol_as(&app, &maria, later).await;
     assert_eq!(status, Status::Conflict);
     assert!(
@@ -211,66 +205,39 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
     assert_eq!(statuses(app.db(), cohort).await, (2, 3));
 
     // The first enrolled cancels: the first waiting gets the seat, the rest move up.
-    let (status, cancelled) = api(
+    let cancelled = api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/enrolments/{}", ids[0]),
         Some(&crowd[0].token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(cancelled["status"], "cancelled");
-    let (_, mine) = api(
-        &app,
-        "GET",
-        "/api/v1/me/enrolments",
-        Some(&crowd[2].token),
-        None,
-    )
-    .await;
+    let (_, mine) = api_get(&app, "/api/v1/me/enrolments", Some(&crowd[2].token)).await;
     assert_eq!(
         mine["items"][0]["status"], "enrolled",
         "first in line promoted"
     );
-    let (_, mine) = api(
-        &app,
-        "GET",
-        "/api/v1/me/enrolments",
-        Some(&crowd[3].token),
-        None,
-    )
-    .await;
+    let (_, mine) = api_get(&app, "/api/v1/me/enrolments", Some(&crowd[3].token)).await;
     assert_eq!(mine["items"][0]["waitlist_position"], 1);
-    let (_, mine) = api(
-        &app,
-        "GET",
-        "/api/v1/me/enrolments",
-        Some(&crowd[4].token),
-        None,
-    )
-    .await;
+    let (_, mine) = api_get(&app, "/api/v1/me/enrolments", Some(&crowd[4].token)).await;
     assert_eq!(mine["items"][0]["waitlist_position"], 2);
     // Cancelling again: 409. Someone else's enrolment: 404.
     assert_eq!(
-        api(
+        api_delete(
             &app,
-            "DELETE",
             &format!("/api/v1/enrolments/{}", ids[0]),
-            Some(&crowd[0].token),
-            None
+            Some(&crowd[0].token)
         )
         .await
         .0,
         Status::Conflict
     );
     assert_eq!(
-        api(
+        api_delete(
             &app,
-            "DELETE",
             &format!("/api/v1/enrolments/{}", ids[1]),
-            Some(&crowd[0].token),
-            None
+            Some(&crowd[0].token)
         )
         .await
         .0,
@@ -278,26 +245,24 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
     );
 
     // More seats: the whole waiting list moves in, in order.
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{cohort}"),
         Some(staff),
-        Some(json!({"seats": 4})),
+        json!({"seats": 4}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(statuses(app.db(), cohort).await, (4, 0));
     // Fewer seats than people enrolled: refused.
-    let (status, problem) = api(
+    let problem = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{cohort}"),
         Some(staff),
-        Some(json!({"seats": 3})),
+        json!({"seats": 3}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
             .as_str()
@@ -309,34 +274,27 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
     let late = world.people("tarde").of("18610").create().await;
     let (_, waiting) = enrol_as(&app, &late[0].token, cohort).await;
     assert_eq!(waiting["waitlist_position"], 1);
-    let (status, admitted) = api(
+    let admitted = api(
         &app,
         "POST",
         &format!("/api/v1/enrolments/{}/admit", waiting["id"]),
         Some(staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(admitted["status"], "enrolled");
-    let (_, view) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{cohort}"),
-        Some(staff),
-        None,
-    )
-    .await;
+    let (_, view) = api_get(&app, &format!("/api/v1/cohorts/{cohort}"), Some(staff)).await;
     assert_eq!(view["seats"], 5);
-    let (status, _) = api(
+    api(
         &app,
         "DELETE",
         &format!("/api/v1/enrolments/{}", ids[1]),
         Some(staff),
         Some(json!({"reason": "Cambió de entidad"})),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let row = enrolment::Entity::find_by_id(ids[1] as i32)
         .one(app.db())
         .await
@@ -348,36 +306,30 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
     );
 
     // The roster: coordinators and reviewers in scope; not participants.
-    let (status, roster) = api(
+    let roster = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}/enrolments"),
         Some(staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(roster["total"], 6);
     let reviewer = role_token(&app, Role::Reviewer).await;
     assert_eq!(
-        api(
+        api_get(
             &app,
-            "GET",
             &format!("/api/v1/cohorts/{cohort}/enrolments"),
-            Some(&reviewer),
-            None
+            Some(&reviewer)
         )
         .await
         .0,
         Status::Ok
     );
     assert_eq!(
-        api(
+        api_get(
             &app,
-            "GET",
             &format!("/api/v1/cohorts/{cohort}/enrolments"),
-            Some(&crowd[1].token),
-            None
+            Some(&crowd[1].token)
         )
         .await
         .0,
@@ -460,12 +412,10 @@ async fn each_notification_arrives_over_smtp_exactly_once() {
     let crowd = world.people("aviso").count(2).of("18094").create().await;
     let (_, first) = enrol_as(&app, &crowd[0].token, cohort).await;
     enrol_as(&app, &crowd[1].token, cohort).await;
-    api(
+    api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/enrolments/{}", first["id"]),
         Some(&crowd[0].token),
-        None,
     )
     .await;
 
@@ -577,15 +527,13 @@ async fn roster_dates_are_rfc3339_with_the_colombian_offset() {
     let app = TestApp::with_demo().await;
     let planning = demo_cohort(app.db(), CohortStatus::InProgress).await;
     let token = role_token(&app, Role::Coordinator).await;
-    let (status, body) = api(
+    let body = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}/enrolments", planning.id),
         Some(&token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let items = body["items"].as_array().unwrap();
     assert!(!items.is_empty());
     for row in items {

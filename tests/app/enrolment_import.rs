@@ -233,12 +233,11 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
             .any(|e| e["message"] == "Falta la columna «Número de documento».")
     );
     // A cohort offered only to Caquetá refuses a row from Meta.
-    let (_, caqueta) = api(
+    let (_, caqueta) = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{cohort}"),
         Some(staff),
-        Some(json!({"department_codes": ["18"]})),
+        json!({"department_codes": ["18"]}),
     )
     .await;
     assert_eq!(caqueta["department_codes"], json!(["18"]));
@@ -388,12 +387,11 @@ async fn cohorts_and_sessions_download_as_icalendar() {
     let cohort = world.cohort().seats(10).national().create().await.id;
     let today = domain::time::today();
     let late = json!({"starts_at": format!("{today}T21:00:00-05:00"), "ends_at": format!("{today}T23:30:00-05:00"), "topic": "Sesión nocturna, con coma; y punto y coma"});
-    let (_, session) = api(
+    let (_, session) = api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{cohort}/sessions"),
         Some(staff),
-        Some(late),
+        late,
     )
     .await;
 
@@ -449,14 +447,7 @@ async fn cohorts_and_sessions_download_as_icalendar() {
         "{body}"
     );
     // A draft's calendar is not public.
-    let (_, draft) = api(
-        &app,
-        "GET",
-        "/api/v1/cohorts?status=draft",
-        Some(staff),
-        None,
-    )
-    .await;
+    let (_, draft) = api_get(&app, "/api/v1/cohorts?status=draft", Some(staff)).await;
     let draft_id = draft["items"][0]["id"].as_i64().unwrap();
     assert_eq!(
         app.client

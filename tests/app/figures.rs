@@ -8,7 +8,7 @@
 //! once, for its lead.
 
 use crate::common::TestApp;
-use crate::support::{api, threaded};
+use crate::support::{ExpectStatus, api, api_get, api_patch, api_post, threaded};
 use crate::world::{Session, World, catalogue_course, put_marks, set_status};
 use chrono::Duration;
 use domain::entities::values::{
@@ -89,15 +89,14 @@ async fn assert_progress_is_rebuilt(app: &TestApp, plan_id: i64, step: &str) {
 /// committed item, and one per participant executed, which follows the enrolments).
 async fn plan_reading(app: &TestApp, world: &World<'_>, courses: &[&str], cohorts: &[i64]) -> i64 {
     let year = chrono::Datelike::year(&domain::time::today());
-    let (status, created) = api(
+    let created = api_post(
         app,
-        "POST",
         "/api/v1/plans",
         Some(&world.staff),
-        Some(json!({"year": year, "name": "Plan nacional de las cifras"})),
+        json!({"year": year, "name": "Plan nacional de las cifras"}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     let plan = created["id"].as_i64().unwrap();
     let mut lines = Vec::new();
     for code in courses {
@@ -109,32 +108,23 @@ async fn plan_reading(app: &TestApp, world: &World<'_>, courses: &[&str], cohort
             .unwrap()
             .unwrap()
             .capacity_id;
-        let (status, line) = api(
-            app,
-            "POST",
-            &format!("/api/v1/plans/{plan}/lines"),
-            Some(&world.staff),
-            Some(json!({
+        let line = api_post(app, &format!("/api/v1/plans/{plan}/lines"), Some(&world.staff), json!({
                 "capacity_id": capacity,
                 "course_id": course.id,
                 "targets": {"municipality_codes": ["18001", "18592"]},
                 "goals": {"cohorts": 2, "people_trained": 6, "people_certified": 4, "municipalities_reached": 2},
                 "budget": [{"source": "inversion", "amount": 5_000_000}],
-            })),
-        )
-        .await;
-        assert_eq!(status, Status::Created, "{line}");
+            })).await.expect_status(Status::Created);
         lines.push(line["id"].as_i64().unwrap());
     }
-    let (status, approved) = api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/plans/{plan}/approval"),
         Some(&world.staff),
-        Some(json!({"act": "Resolución de las cifras"})),
+        json!({"act": "Resolución de las cifras"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{approved}");
+    .await
+    .expect_status(Status::Ok);
     for (cohort, line) in cohorts.iter().zip(&lines) {
         for (basis, stage, amount) in [
             (CostBasis::Fijo, CostStage::Comprometido, 1_000_000),
@@ -203,12 +193,11 @@ async fn issue(app: &TestApp, staff: &str, cohort: i64) -> usize {
 
 /// Revokes or re-issues a certificate; 1 when it was accepted.
 async fn certify(app: &TestApp, staff: &str, code: &str, action: &str) -> usize {
-    let (status, _) = api(
+    let (status, _) = api_post(
         app,
-        "POST",
         &format!("/api/v1/certificates/{code}/{action}"),
         Some(staff),
-        Some(json!({"reason": "Corrección del documento"})),
+        json!({"reason": "Corrección del documento"}),
     )
     .await;
     usize::from(status.code < 300)
@@ -247,12 +236,10 @@ impl Editions {
         let programme = crate::programmes::diplomado(app, &world.staff, "DGPT-CIFRAS").await["id"]
             .as_i64()
             .unwrap();
-        let (_, read) = api(
+        let (_, read) = api_get(
             app,
-            "GET",
             &format!("/api/v1/programmes/{programme}"),
             Some(&world.staff),
-            None,
         )
         .await;
         let courses = read["modules"]
@@ -296,12 +283,11 @@ impl Editions {
         match what {
             0..=4 => {
                 let person = self.dice.pick(people).unwrap();
-                let (status, body) = api(
+                let (status, body) = api_post(
                     app,
-                    "POST",
                     &format!("/api/v1/programme-editions/{edition}/enrolments"),
                     Some(&world.staff),
-                    Some(json!({"participant_id": person.id})),
+                    json!({"participant_id": person.id}),
                 )
                 .await;
                 assert!(
@@ -342,13 +328,12 @@ impl Editions {
                     return "nothing to recognise".into();
                 };
                 let course = *self.dice.pick(&self.courses).unwrap();
-                let (status, body) = api(
+                let (status, body) = api_post(
                     app,
-                    "POST",
                     &format!("/api/v1/programme-editions/{edition}/recognitions"),
                     Some(&world.staff),
-                    Some(json!({"participant_id": person, "course_id": course,
-                                "reason": "Certificado de la gobernación visto en físico"})),
+                    json!({"participant_id": person, "course_id": course,
+                                "reason": "Certificado de la gobernación visto en físico"}),
                 )
                 .await;
                 assert!(
@@ -393,12 +378,10 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
     let course_of: Vec<i64> = {
         let mut out = Vec::new();
         for c in &cohorts {
-            let (_, body) = api(
+            let (_, body) = api_get(
                 &app,
-                "GET",
                 &format!("/api/v1/cohorts/{}", c.id),
                 Some(&world.staff),
-                None,
             )
             .await;
             out.push(body["course_id"].as_i64().unwrap());
@@ -434,12 +417,11 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
         match what {
             0 | 1 => {
                 let person = dice.pick(&people).unwrap();
-                let (status, body) = api(
+                let (status, body) = api_post(
                     &app,
-                    "POST",
                     &format!("/api/v1/cohorts/{cohort_id}/enrolments"),
                     Some(&world.staff),
-                    Some(json!({"participant_id": person.id})),
+                    json!({"participant_id": person.id}),
                 )
                 .await;
                 if status == Status::Created {
@@ -552,12 +534,10 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
                 } else {
                     // The course's capacities change (another capacity added or dropped).
                     let course = course_of[dice.below(course_of.len())];
-                    let (_, current) = api(
+                    let (_, current) = api_get(
                         &app,
-                        "GET",
                         &format!("/api/v1/courses/{course}"),
                         Some(&world.staff),
-                        None,
                     )
                     .await;
                     let mut ids: Vec<i64> = current["capacity_ids"]
@@ -572,15 +552,14 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
                     }
                     let mut body = current.clone();
                     body["capacity_ids"] = json!(ids);
-                    let (status, answer) = api(
+                    api_patch(
                         &app,
-                        "PATCH",
                         &format!("/api/v1/courses/{course}"),
                         Some(&world.staff),
-                        Some(body),
+                        body,
                     )
-                    .await;
-                    assert_eq!(status, Status::Ok, "{answer}");
+                    .await
+                    .expect_status(Status::Ok);
                 }
             }
         }
@@ -589,12 +568,11 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
         if step % 3 == 1 {
             let partners = co_provider_sets(&app).await;
             let chosen = &partners[(step / 3) % partners.len()];
-            let (status, answer) = api(
+            let (status, answer) = api_patch(
                 &app,
-                "PATCH",
                 &format!("/api/v1/cohorts/{cohort_id}"),
                 Some(&world.staff),
-                Some(json!({"co_provider_ids": chosen})),
+                json!({"co_provider_ids": chosen}),
             )
             .await;
             assert!(
@@ -783,7 +761,7 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
 async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
-    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&world.staff), None).await;
+    let (_, capacities) = api_get(&app, "/api/v1/capacities", Some(&world.staff)).await;
     let listed: Vec<(i64, String)> = capacities["items"]
         .as_array()
         .or(capacities.as_array())
@@ -875,12 +853,11 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                         .expect("the imported assistance's reference");
                     ids.push(i64::from(record.assistance_id.unwrap()));
                 } else {
-                    let (status, body) = api(
+                    let (status, body) = api_post(
                         &app,
-                        "POST",
                         "/api/v1/assistances",
                         Some(&world.staff),
-                        Some(at(
+                        at(
                             json!({
                             "capacity_ids": chosen,
                             "objective": "Acompañamiento de prueba de las cifras.",
@@ -890,7 +867,7 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                             "co_provider_ids": co_providers,
                             }),
                             place,
-                        )),
+                        ),
                     )
                     .await;
                     assert_eq!(status, Status::Created, "{label}: {body}");
@@ -899,12 +876,10 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
             }
             2 | 3 => {
                 let id = *dice.pick(&ids).unwrap();
-                let (_, current) = api(
+                let (_, current) = api_get(
                     &app,
-                    "GET",
                     &format!("/api/v1/assistances/{id}"),
                     Some(&world.staff),
-                    None,
                 )
                 .await;
                 let starts = current["starts_on"].as_str().unwrap().to_string();
@@ -913,14 +888,13 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                     crate::support::agree_plan(&app, id, &world.staff).await;
                 }
                 // A visit on its first day (refused when it is closed or not begun: no change).
-                api(
+                api_post(
                     &app,
-                    "POST",
                     &format!("/api/v1/assistances/{id}/visits"),
                     Some(&world.staff),
-                    Some(json!({"date": starts, "modality": "presencial", "hours": 2,
+                    json!({"date": starts, "modality": "presencial", "hours": 2,
                                 "topics": "Visita de prueba", "attendees": [],
-                                "agreements": [], "products": []})),
+                                "agreements": [], "products": []}),
                 )
                 .await;
             }
@@ -933,27 +907,25 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                     _ => json!({"status": "closed", "objective_reached": false,
                                 "summary": "No se alcanzó el objetivo."}),
                 };
-                api(
+                api_post(
                     &app,
-                    "POST",
                     &format!("/api/v1/assistances/{id}/status"),
                     Some(&world.staff),
-                    Some(body),
+                    body,
                 )
                 .await;
             }
             _ => {
                 let id = *dice.pick(&ids).unwrap();
-                api(
+                api_patch(
                     &app,
-                    "PATCH",
                     &format!("/api/v1/assistances/{id}"),
                     Some(&world.staff),
-                    Some(at(
+                    at(
                         json!({"capacity_ids": [dice.pick(&capacities).unwrap()],
                                "co_provider_ids": co_providers}),
                         dice.pick(&places).unwrap(),
-                    )),
+                    ),
                 )
                 .await;
             }
@@ -1018,15 +990,13 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
 
 /// The people enrolled in `cohort` as the attendance report reads them (the kept figures).
 async fn reported_enrolled(app: &TestApp, token: &str, cohort: i64) -> i64 {
-    let (status, report) = api(
+    let report = api_get(
         app,
-        "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort}"),
         Some(token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{report}");
+    .await
+    .expect_status(Status::Ok);
     report["items"]
         .as_array()
         .unwrap()
@@ -1195,15 +1165,9 @@ async fn names_left_by_a_write_are_flushed_when_a_worker_starts() {
         .await
         .unwrap();
     assert!(named(&app).await > 0);
-    let (status, _) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/attendance",
-        Some(&world.staff),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    api_get(&app, "/api/v1/reports/attendance", Some(&world.staff))
+        .await
+        .expect_status(Status::Ok);
     // Another instance starts with its worker: it flushes what it finds.
     let other = app
         .another_instance(&[("figures_delay_ms", json!(FRESH_DELAY_MS))])
@@ -1296,12 +1260,11 @@ async fn figures_follow_random_writes_while_the_worker_flushes() {
                     )
                     .await
                 } else {
-                    api(
+                    api_post(
                         &app,
-                        "POST",
                         &format!("/api/v1/cohorts/{cohort_id}/enrolments"),
                         Some(&world.staff),
-                        Some(json!({"participant_id": person.id})),
+                        json!({"participant_id": person.id}),
                     )
                     .await
                 };
@@ -1376,12 +1339,10 @@ async fn figures_follow_random_writes_while_the_worker_flushes() {
             }
             10 => {
                 let course = courses[dice.below(courses.len())];
-                let (_, current) = api(
+                let (_, current) = api_get(
                     &app,
-                    "GET",
                     &format!("/api/v1/courses/{course}"),
                     Some(&world.staff),
-                    None,
                 )
                 .await;
                 let mut ids: Vec<i64> = current["capacity_ids"]
@@ -1396,12 +1357,11 @@ async fn figures_follow_random_writes_while_the_worker_flushes() {
                 }
                 let mut body = current.clone();
                 body["capacity_ids"] = json!(ids);
-                let (status, answer) = api(
+                let (status, answer) = api_patch(
                     &app,
-                    "PATCH",
                     &format!("/api/v1/courses/{course}"),
                     Some(&world.staff),
-                    Some(body),
+                    body,
                 )
                 .await;
                 assert_eq!(status, Status::Ok, "{label}: {answer}");

@@ -6,7 +6,7 @@
 //! and PostgreSQL.
 
 use crate::common::TestApp;
-use crate::support::{api, demo_account, page, sign_in_page};
+use crate::support::{ExpectStatus, api_get, api_post, demo_account, page, sign_in_page};
 use crate::world::{Session, World, days, put_marks, set_status};
 use chrono::Duration;
 use domain::entities::values::Role;
@@ -27,7 +27,7 @@ async fn production_like() -> TestApp {
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> Value {
-    let (status, body) = api(app, "GET", path, Some(token), None).await;
+    let (status, body) = api_get(app, path, Some(token)).await;
     assert_eq!(status, Status::Ok, "{path}: {body}");
     body
 }
@@ -42,18 +42,15 @@ async fn a_cost_recorded_shows_in_the_plans_progress_on_the_next_read() {
     // Read (and kept) before the cost.
     let before = get(&app, &world.staff, &progress).await;
     assert_eq!(before["lines"][0]["budget"]["executed"], 0, "{before}");
-    let (status, item) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{}/costs", cohort.id),
         Some(&world.staff),
-        Some(
-            json!({"kind": "instructores", "basis": "fijo", "amount": 3_500_000,
+        json!({"kind": "instructores", "basis": "fijo", "amount": 3_500_000,
                     "stage": "ejecutado", "plan_line_id": line}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{item}");
+    .await
+    .expect_status(Status::Created);
     // At once: the API and the plan's page.
     let after = get(&app, &world.staff, &progress).await;
     assert_eq!(

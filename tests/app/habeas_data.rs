@@ -80,15 +80,14 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
         .expect("her certificate was issued");
     let enrolments_before = enrolment::Entity::find().count(app.db()).await.unwrap();
 
-    let (status, request) = api(
+    let request = api_post(
         &app,
-        "POST",
         "/api/v1/me/data-requests",
         Some(&mine),
-        Some(json!({"kind": "supresion", "reason": "Ya no quiero estar en la plataforma"})),
+        json!({"kind": "supresion", "reason": "Ya no quiero estar en la plataforma"}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{request}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(request["status"], "pending");
     assert_eq!(request["kind"], "supresion");
     let today = domain::time::today();
@@ -100,25 +99,23 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
     let id = request["id"].as_i64().unwrap();
 
     // One pending request of a kind at a time; an unknown kind is refused.
-    let (status, again) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/me/data-requests",
         Some(&mine),
-        Some(json!({"kind": "supresion"})),
+        json!({"kind": "supresion"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{again}");
-    let (status, _) = api(
+    .await
+    .expect_status(Status::Conflict);
+    api_post(
         &app,
-        "POST",
         "/api/v1/me/data-requests",
         Some(&mine),
-        Some(json!({"kind": "olvido"})),
+        json!({"kind": "olvido"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    let (_, listed) = api(&app, "GET", "/api/v1/me/data-requests", Some(&mine), None).await;
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    let (_, listed) = api_get(&app, "/api/v1/me/data-requests", Some(&mine)).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 
     // Only an administrator resolves.
@@ -126,36 +123,23 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
     let accept = json!({"decision": "accepted"});
     for role in [Role::Coordinator, Role::Instructor, Role::Reviewer] {
         let other = role_token(&app, role).await;
-        let (status, _) = api(&app, "POST", &path, Some(&other), Some(accept.clone())).await;
+        let (status, _) = api_post(&app, &path, Some(&other), accept.clone()).await;
         assert_eq!(status, Status::Forbidden, "{role:?}");
-        let (status, _) = api(&app, "GET", "/api/v1/data-requests", Some(&other), None).await;
+        let (status, _) = api_get(&app, "/api/v1/data-requests", Some(&other)).await;
         assert_eq!(status, Status::Forbidden, "{role:?}");
     }
-    let (status, _) = api(&app, "POST", &path, Some(&mine), Some(accept.clone())).await;
-    assert_eq!(status, Status::Forbidden);
+    api_post(&app, &path, Some(&mine), accept.clone())
+        .await
+        .expect_status(Status::Forbidden);
     let admin = role_token(&app, Role::Admin).await;
-    let (status, body) = api(
-        &app,
-        "POST",
-        &path,
-        Some(&admin),
-        Some(json!({"decision": "rejected"})),
-    )
-    .await;
+    let (status, body) = api_post(&app, &path, Some(&admin), json!({"decision": "rejected"})).await;
     assert_eq!(
         status,
         Status::UnprocessableEntity,
         "a rejection needs a note: {body}"
     );
     assert_eq!(error_fields(&body), vec!["note"]);
-    let (_, pending) = api(
-        &app,
-        "GET",
-        "/api/v1/data-requests?status=pending",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let (_, pending) = api_get(&app, "/api/v1/data-requests?status=pending", Some(&admin)).await;
     assert!(
         pending["items"]
             .as_array()
@@ -164,10 +148,11 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
             .any(|r| r["id"] == id)
     );
 
-    let (status, resolved) = api(&app, "POST", &path, Some(&admin), Some(accept.clone())).await;
-    assert_eq!(status, Status::Ok, "{resolved}");
+    let resolved = api_post(&app, &path, Some(&admin), accept.clone())
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(resolved["status"], "accepted");
-    let (status, _) = api(&app, "POST", &path, Some(&admin), Some(accept)).await;
+    let (status, _) = api_post(&app, &path, Some(&admin), accept).await;
     assert_eq!(status, Status::Conflict, "resolved once");
 
     // Her record holds nothing that names her; her account is closed.
@@ -189,7 +174,7 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
         .unwrap();
     assert!(!account.active);
     assert_ne!(account.email, "suprimir@example.org");
-    let (status, _) = api(&app, "GET", "/api/v1/me", Some(&mine), None).await;
+    let (status, _) = api_get(&app, "/api/v1/me", Some(&mine)).await;
     assert_eq!(status, Status::Unauthorized, "her token no longer works");
     // Her consents stay as proof; her counts stay.
     assert!(
@@ -205,15 +190,13 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
         enrolments_before
     );
     // The certificate already issued keeps the name it carries, verifiable.
-    let (status, verified) = api(
+    let verified = api_get(
         &app,
-        "GET",
         &format!("/api/v1/certificates/{}", certificate.code),
         None,
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(verified["full_name"], name);
     assert_eq!(verified["status"], "valid");
     let (status, html) = page(&app, &format!("/verificar/{}", certificate.code)).await;
@@ -249,15 +232,14 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
 async fn the_admin_page_lists_pending_requests_first_flagging_late_ones() {
     let app = TestApp::with_demo().await;
     let (person, mine) = completer_with_account(&app, "consulta@example.org").await;
-    let (status, request) = api(
+    let request = api_post(
         &app,
-        "POST",
         "/api/v1/me/data-requests",
         Some(&mine),
-        Some(json!({"kind": "consulta"})),
+        json!({"kind": "consulta"}),
     )
-    .await;
-    assert_eq!(status, Status::Created);
+    .await
+    .expect_status(Status::Created);
     // Asked weeks ago: its term has passed.
     let mut row: data_request::ActiveModel =
         data_request::Entity::find_by_id(request["id"].as_i64().unwrap() as i32)
@@ -271,7 +253,7 @@ async fn the_admin_page_lists_pending_requests_first_flagging_late_ones() {
     row.due_on = Set(domain::habeas::requests::due_on(asked));
     row.update(app.db()).await.unwrap();
     let admin = role_token(&app, Role::Admin).await;
-    let (_, listed) = api(&app, "GET", "/api/v1/data-requests", Some(&admin), None).await;
+    let (_, listed) = api_get(&app, "/api/v1/data-requests", Some(&admin)).await;
     let first = &listed["items"][0];
     assert_eq!(first["id"], request["id"]);
     assert_eq!(
@@ -297,7 +279,7 @@ async fn the_admin_page_lists_pending_requests_first_flagging_late_ones() {
 async fn a_staff_view_of_her_record_is_shown_to_her() {
     let app = TestApp::with_demo().await;
     let (person, mine) = completer_with_account(&app, "vista@example.org").await;
-    let (_, before) = api(&app, "GET", "/api/v1/me/data-access", Some(&mine), None).await;
+    let (_, before) = api_get(&app, "/api/v1/me/data-access", Some(&mine)).await;
     assert_eq!(before["items"].as_array().unwrap().len(), 0);
 
     let (email, password) = demo_account(Role::Coordinator);
@@ -309,8 +291,9 @@ async fn a_staff_view_of_her_record_is_shown_to_her() {
     .await;
     assert_eq!(status, Status::Ok);
 
-    let (status, seen) = api(&app, "GET", "/api/v1/me/data-access", Some(&mine), None).await;
-    assert_eq!(status, Status::Ok);
+    let seen = api_get(&app, "/api/v1/me/data-access", Some(&mine))
+        .await
+        .expect_status(Status::Ok);
     let items = seen["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{seen}");
     assert_eq!(items[0]["by_role"], "coordinator");
@@ -372,15 +355,14 @@ async fn she_asks_from_her_data_page_and_a_refused_form_keeps_what_she_typed() {
 
     // Accepted, her consents are withdrawn (kept as proof).
     let admin = role_token(&app, Role::Admin).await;
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/data-requests/{}/resolution", row.id),
         Some(&admin),
-        Some(json!({"decision": "accepted", "note": "Revocada"})),
+        json!({"decision": "accepted", "note": "Revocada"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let consents = consent::Entity::find()
         .filter(consent::Column::ParticipantId.eq(person.id))
         .all(app.db())
@@ -782,8 +764,9 @@ async fn she_sees_in_her_data_where_her_authorization_comes_from() {
     row.update(app.db()).await.unwrap();
 
     let mine = token(&app, "yolima@example.org", PASSWORD).await;
-    let (status, export) = api(&app, "GET", "/api/v1/me/data", Some(&mine), None).await;
-    assert_eq!(status, Status::Ok, "{export}");
+    let export = api_get(&app, "/api/v1/me/data", Some(&mine))
+        .await
+        .expect_status(Status::Ok);
     let consent = &export["consents"][0];
     assert_eq!(consent["source"], "import");
     assert_eq!(consent["source_detail"], source);
@@ -808,49 +791,38 @@ async fn the_request_lists_are_paged() {
     let (_, mine) = completer_with_account(&app, "paginas@example.org").await;
     let mut ids = Vec::new();
     for kind in ["consulta", "revocacion", "supresion"] {
-        let (status, request) = api(
+        let request = api_post(
             &app,
-            "POST",
             "/api/v1/me/data-requests",
             Some(&mine),
-            Some(json!({ "kind": kind })),
+            json!({ "kind": kind }),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{request}");
+        .await
+        .expect_status(Status::Created);
         ids.push(request["id"].clone());
     }
-    let (status, first) = api(
-        &app,
-        "GET",
-        "/api/v1/me/data-requests?per_page=2",
-        Some(&mine),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{first}");
+    let first = api_get(&app, "/api/v1/me/data-requests?per_page=2", Some(&mine))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(
         (&first["total"], &first["page"], &first["per_page"]),
         (&json!(3), &json!(1), &json!(2))
     );
     assert_eq!(first["items"][0]["id"], ids[2], "newest first");
     assert_eq!(first["items"].as_array().unwrap().len(), 2);
-    let (_, second) = api(
+    let (_, second) = api_get(
         &app,
-        "GET",
         "/api/v1/me/data-requests?per_page=2&page=2",
         Some(&mine),
-        None,
     )
     .await;
     assert_eq!(second["items"].as_array().unwrap().len(), 1);
     assert_eq!(second["items"][0]["id"], ids[0]);
     for bad in ["per_page=0", "per_page=501", "page=0"] {
-        let (status, _) = api(
+        let (status, _) = api_get(
             &app,
-            "GET",
             &format!("/api/v1/me/data-requests?{bad}"),
             Some(&mine),
-            None,
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{bad}");
@@ -859,7 +831,7 @@ async fn the_request_lists_are_paged() {
     // The administrator's: the demo's pending supresión and these three, one a page, in
     // the order of the whole list.
     let admin = role_token(&app, Role::Admin).await;
-    let (_, whole) = api(&app, "GET", "/api/v1/data-requests", Some(&admin), None).await;
+    let (_, whole) = api_get(&app, "/api/v1/data-requests", Some(&admin)).await;
     let whole: Vec<_> = whole["items"]
         .as_array()
         .unwrap()
@@ -869,15 +841,13 @@ async fn the_request_lists_are_paged() {
     assert_eq!(whole.len(), 4);
     let mut paged = Vec::new();
     for n in 1..=5 {
-        let (status, page) = api(
+        let page = api_get(
             &app,
-            "GET",
             &format!("/api/v1/data-requests?status=pending&per_page=1&page={n}"),
             Some(&admin),
-            None,
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{page}");
+        .await
+        .expect_status(Status::Ok);
         assert_eq!(page["total"], 4);
         paged.extend(
             page["items"]
@@ -888,15 +858,9 @@ async fn the_request_lists_are_paged() {
         );
     }
     assert_eq!(paged, whole, "page by page, the same order");
-    let (status, _) = api(
-        &app,
-        "GET",
-        "/api/v1/data-requests?per_page=501",
-        Some(&admin),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    api_get(&app, "/api/v1/data-requests?per_page=501", Some(&admin))
+        .await
+        .expect_status(Status::UnprocessableEntity);
 }
 
 /// The demo: a person of the pilots asked days ago for her data to be deleted; the

@@ -7,8 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, META_REVIEWER, api, csrf_from_client, demo_account, form_body, role_token,
-    sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, csrf_from_client,
+    demo_account, form_body, role_token, sign_in_client, token,
 };
 use crate::world::days;
 use chrono::NaiveDate;
@@ -25,12 +25,10 @@ const ALBANIA: &str = "18029";
 const PAUJIL: &str = "18256";
 
 async fn handover(app: &TestApp, code: &str, token: &str) -> (Status, Value) {
-    api(
+    api_get(
         app,
-        "GET",
         &format!("/api/v1/municipalities/{code}/handover"),
         Some(token),
-        None,
     )
     .await
 }
@@ -58,50 +56,46 @@ async fn assistance(
     agreements: &[(&str, &str)],
     product: &str,
 ) -> i64 {
-    let (status, created) = api(
+    let created = api_post(
         app,
-        "POST",
         "/api/v1/assistances",
         Some(staff),
-        Some(json!({
+        json!({
             "municipality_code": ALBANIA, "entity_type": entity, "capacity_ids": [1],
             "objective": format!("Acompañar a {entity} de Albania en el seguimiento del plan."),
             "starts_on": days(-40).to_string(), "ends_on": days(120).to_string(),
             "modality": "presencial",
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     let id = created["id"].as_i64().unwrap();
     for (title, reached) in milestones {
-        let (status, milestone) = api(
+        let milestone = api_post(
             app,
-            "POST",
             &format!("/api/v1/assistances/{id}/milestones"),
             Some(staff),
-            Some(json!({"title": title, "due_on": days(-5).to_string()})),
+            json!({"title": title, "due_on": days(-5).to_string()}),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{milestone}");
+        .await
+        .expect_status(Status::Created);
         if *reached {
-            let (status, done) = api(
+            api_patch(
                 app,
-                "PATCH",
                 &format!("/api/v1/milestones/{}", milestone["id"]),
                 Some(staff),
-                Some(json!({"done_on": days(-6).to_string()})),
+                json!({"done_on": days(-6).to_string()}),
             )
-            .await;
-            assert_eq!(status, Status::Ok, "{done}");
+            .await
+            .expect_status(Status::Ok);
         }
     }
     crate::support::agree_plan(app, id, staff).await;
-    let (status, visit) = api(
+    let visit = api_post(
         app,
-        "POST",
         &format!("/api/v1/assistances/{id}/visits"),
         Some(staff),
-        Some(json!({
+        json!({
             "date": days(-3).to_string(), "modality": "presencial", "hours": 2,
             "topics": "Revisión del plan de acción",
             "attendees": [{"full_name": "Marleny Cuéllar", "position": "Secretaria de Planeación"}],
@@ -109,10 +103,10 @@ async fn assistance(
                 "text": text, "owner": "Secretaría de Planeación", "due_on": days(10).to_string()
             })).collect::<Vec<_>>(),
             "products": [{"title": product, "kind": "herramienta"}],
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{visit}");
+    .await
+    .expect_status(Status::Created);
     for made in visit["agreements"].as_array().unwrap() {
         let state = agreements
             .iter()
@@ -124,15 +118,14 @@ async fn assistance(
             "dropped" => json!({"status": "dropped", "reason": "Ya no aplica"}),
             _ => continue,
         };
-        let (status, changed) = api(
+        api_patch(
             app,
-            "PATCH",
             &format!("/api/v1/agreements/{}", made["id"]),
             Some(staff),
-            Some(body),
+            body,
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{changed}");
+        .await
+        .expect_status(Status::Ok);
     }
     id
 }
@@ -368,18 +361,15 @@ async fn a_liaisons_first_sign_in_of_an_administration_opens_the_handover_once()
     let app = TestApp::with_demo().await;
     let admin = role_token(&app, Role::Admin).await;
     let (email, password) = ("enlace.albania@alcaldia.example", "Enlace-Albania-2026");
-    let (status, created) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/users",
         Some(&admin),
-        Some(
-            json!({"email": email, "password": password, "full_name": "Yurany Trujillo",
+        json!({"email": email, "password": password, "full_name": "Yurany Trujillo",
                     "role": "liaison", "municipality_code": ALBANIA}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     let page = format!("/municipios/{ALBANIA}/empalme");
     assert_eq!(landing(&app, email, password).await, page, "first sign-in");
     assert_eq!(landing(&app, email, password).await, "/", "only once");
@@ -459,15 +449,9 @@ async fn take_role_link(app: &TestApp, to: &str) -> String {
 }
 
 async fn demand_ids(app: &TestApp, token: &str) -> Vec<i64> {
-    let (status, body) = api(
-        app,
-        "GET",
-        "/api/v1/demands?per_page=500",
-        Some(token),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    let body = api_get(app, "/api/v1/demands?per_page=500", Some(token))
+        .await
+        .expect_status(Status::Ok);
     let mut ids: Vec<i64> = body["items"]
         .as_array()
         .unwrap()
@@ -582,7 +566,7 @@ async fn the_liaison_role_passes_to_the_next_official_with_the_history() {
         .unwrap()
         .unwrap();
     assert!(!old.active, "the previous liaison's account ends");
-    let (status, _) = api(&app, "GET", "/api/v1/me", Some(&old_token), None).await;
+    let (status, _) = api_get(&app, "/api/v1/me", Some(&old_token)).await;
     assert_eq!(status, Status::Unauthorized, "and its token with it");
 
     // The new liaison sees the municipality's whole history, and lands on the handover.

@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 #[rocket::async_test]
 async fn the_api_lists_a_years_holidays_without_sign_in() {
     let app = TestApp::new().await;
-    let (status, body) = api(&app, "GET", "/api/v1/holidays?year=2027", None, None).await;
-    assert_eq!(status, Status::Ok, "{body}");
+    let body = api_get(&app, "/api/v1/holidays?year=2027", None)
+        .await
+        .expect_status(Status::Ok);
     let items = body["items"].as_array().unwrap();
     assert_eq!(items.len(), 18, "{body}");
     assert_eq!(
@@ -25,8 +26,9 @@ async fn the_api_lists_a_years_holidays_without_sign_in() {
     );
     assert!(items.contains(&json!({"date": "2027-03-26", "name": "Viernes Santo"})));
     // This year by default.
-    let (status, body) = api(&app, "GET", "/api/v1/holidays", None, None).await;
-    assert_eq!(status, Status::Ok);
+    let body = api_get(&app, "/api/v1/holidays", None)
+        .await
+        .expect_status(Status::Ok);
     let year = chrono::Datelike::year(&domain::time::today()).to_string();
     assert!(
         body["items"][0]["date"]
@@ -35,11 +37,9 @@ async fn the_api_lists_a_years_holidays_without_sign_in() {
             .starts_with(&year)
     );
     for bad in ["dos mil", "1899", "2201", "2026.5"] {
-        let (status, problem) = api(
+        let (status, problem) = api_get(
             &app,
-            "GET",
             &format!("/api/v1/holidays?year={}", domain::text::urlencode(bad)),
-            None,
             None,
         )
         .await;
@@ -77,14 +77,8 @@ async fn a_session_on_a_holiday_is_created_by_the_api_with_a_warning() {
     let cohort = holy_week_cohort(&world).await;
     let path = format!("/api/v1/cohorts/{cohort}/sessions");
 
-    let (status, session) = api(
-        &app,
-        "POST",
-        &path,
-        Some(&world.staff),
-        Some(on("2027-03-25", "Taller")),
-    )
-    .await;
+    let (status, session) =
+        api_post(&app, &path, Some(&world.staff), on("2027-03-25", "Taller")).await;
     assert_eq!(status, Status::Created, "{session}");
     assert_eq!(
         session["warnings"],
@@ -94,17 +88,16 @@ async fn a_session_on_a_holiday_is_created_by_the_api_with_a_warning() {
         }])
     );
     // An ordinary Wednesday carries none; the list shows the same warnings.
-    let (status, ordinary) = api(
+    let ordinary = api_post(
         &app,
-        "POST",
         &path,
         Some(&world.staff),
-        Some(on("2027-03-24", "Taller previo")),
+        on("2027-03-24", "Taller previo"),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{ordinary}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(ordinary["warnings"], json!([]));
-    let (_, list) = api(&app, "GET", &path, Some(&world.staff), None).await;
+    let (_, list) = api_get(&app, &path, Some(&world.staff)).await;
     let flagged: Vec<&str> = list["items"]
         .as_array()
         .unwrap()
@@ -130,15 +123,9 @@ async fn a_session_on_a_holiday_is_created_by_the_api_with_a_warning() {
         body
     };
     let generate = format!("/api/v1/cohorts/{cohort}/sessions/generate");
-    let (status, kept) = api(
-        &app,
-        "POST",
-        &generate,
-        Some(&world.staff),
-        Some(series(None)),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{kept}");
+    let kept = api_post(&app, &generate, Some(&world.staff), series(None))
+        .await
+        .expect_status(Status::Created);
     let warned = kept["items"]
         .as_array()
         .unwrap()
@@ -147,15 +134,9 @@ async fn a_session_on_a_holiday_is_created_by_the_api_with_a_warning() {
         .count();
     assert_eq!((kept["items"].as_array().unwrap().len(), warned), (5, 3));
     // …and left out when asked: Tuesday and Wednesday only.
-    let (status, skipped) = api(
-        &app,
-        "POST",
-        &generate,
-        Some(&world.staff),
-        Some(series(Some(true))),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{skipped}");
+    let skipped = api_post(&app, &generate, Some(&world.staff), series(Some(true)))
+        .await
+        .expect_status(Status::Created);
     let dates: Vec<&str> = skipped["items"]
         .as_array()
         .unwrap()

@@ -4,8 +4,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_REVIEWER, api, demo_account, download, every_row, page, read_table, role_token,
-    sign_in_page, token, upload, write_table,
+    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, demo_account, download, every_row,
+    page, read_table, role_token, sign_in_page, token, upload, write_table,
 };
 use domain::entities::values::Role;
 use domain::entities::{audit_log, indicator, indicator_observation};
@@ -233,51 +233,46 @@ async fn administrators_edit_indicators_and_their_capacities() {
     let app = TestApp::with_demo().await;
     let admin = role_token(&app, Role::Admin).await;
     let staff = role_token(&app, Role::Coordinator).await;
-    let (status, created) = api(&app, "POST", "/api/v1/indicators", Some(&admin), Some(json!({
+    let created = api_post(&app, "/api/v1/indicators", Some(&admin), json!({
         "code": "recaudo_predial", "name": "Recaudo predial per cápita", "source": "DNP TerriData",
         "unit": "pesos", "higher_is_better": true, "capacity_ids": [2]
-    }))).await;
-    assert_eq!(status, Status::Created, "{created}");
+    })).await.expect_status(Status::Created);
     assert_eq!(created["capacity_ids"], json!([2]));
     let id = created["id"].as_i64().unwrap();
-    let (status, updated) = api(
+    let updated = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/indicators/{id}"),
         Some(&admin),
-        Some(json!({"capacity_ids": [2, 3]})),
+        json!({"capacity_ids": [2, 3]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{updated}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(updated["capacity_ids"], json!([2, 3]));
     assert_eq!(updated["name"], json!("Recaudo predial per cápita"));
-    let (status, body) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/indicators/{id}"),
         Some(&admin),
-        Some(json!({"capacity_ids": [999]})),
+        json!({"capacity_ids": [999]}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
-    let (status, _) = api(
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/indicators/{id}"),
         Some(&staff),
-        Some(json!({"name": "x"})),
+        json!({"name": "x"}),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, body) = api(
+    .await
+    .expect_status(Status::Forbidden);
+    api_post(
         &app,
-        "POST",
         "/api/v1/indicators",
         Some(&admin),
-        Some(json!({"code": "recaudo_predial", "name": "x", "source": "x", "unit": "x"})),
+        json!({"code": "recaudo_predial", "name": "x", "source": "x", "unit": "x"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     // Values of a new indicator load by its code.
     let (status, body) = upload(
         &app,
@@ -288,15 +283,13 @@ async fn administrators_edit_indicators_and_their_capacities() {
     )
     .await;
     assert_eq!(status, Status::Ok, "{body}");
-    let (status, list) = api(
+    let list = api_get(
         &app,
-        "GET",
         &format!("/api/v1/indicators/{id}/observations"),
         Some(&staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(list["items"][0]["value"], json!(1234.5));
     assert_eq!(list["total"], json!(1));
 }
@@ -307,15 +300,9 @@ async fn administrators_edit_indicators_and_their_capacities() {
 async fn a_municipality_shows_its_indicators_before_and_after_its_first_completion() {
     let app = TestApp::with_demo().await;
     let staff = role_token(&app, Role::Coordinator).await;
-    let (status, impact) = api(
-        &app,
-        "GET",
-        "/api/v1/municipalities/18256/impact",
-        Some(&staff),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{impact}");
+    let impact = api_get(&app, "/api/v1/municipalities/18256/impact", Some(&staff))
+        .await
+        .expect_status(Status::Ok);
     let capacity = impact["capacities"]
         .as_array()
         .unwrap()
@@ -416,17 +403,15 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
     let staff = role_token(&app, Role::Coordinator).await;
     let capacity = 2; // movilización de recursos
     let idf = indicator_id(&app, "idf_puntaje").await;
-    let (status, report) = api(
+    let report = api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023"
         ),
         Some(&staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{report}");
+    .await
+    .expect_status(Status::Ok);
     let rows = report["rows"].as_array().unwrap();
     assert!(
         rows.len() > 1000,
@@ -471,81 +456,59 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
     assert!(sheet.iter().any(|r| r[0] == "05001"), "05001 kept as text");
     assert_eq!(sheet.len() - 1, rows.len());
     // Same years are refused; no capacity is refused.
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2023&to_year=2023"
         ),
         Some(&staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/impact?indicator={idf}"),
         Some(&staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
 
     // Reviewers: their department only, silently.
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
-    let (status, theirs) = api(&app, "GET", &format!("/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023&department=18"), Some(&meta), None).await;
-    assert_eq!(status, Status::Ok);
+    let theirs = api_get(&app, &format!("/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023&department=18"), Some(&meta)).await.expect_status(Status::Ok);
     assert!(
         theirs["rows"].as_array().unwrap().is_empty(),
         "another department: nothing"
     );
-    let (status, theirs) = api(
+    let theirs = api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023"
         ),
         Some(&meta),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let theirs = theirs["rows"].as_array().unwrap();
     every_row(theirs, "the Meta reviewer's indicator rows", |r| {
         r["municipality_code"].as_str().unwrap().starts_with("50")
     });
-    let (status, _) = api(
-        &app,
-        "GET",
-        "/api/v1/municipalities/18256/impact",
-        Some(&meta),
-        None,
-    )
-    .await;
+    let (status, _) = api_get(&app, "/api/v1/municipalities/18256/impact", Some(&meta)).await;
     assert_eq!(
         status,
         Status::NotFound,
         "another department's municipality"
     );
-    let (status, _) = api(
+    api_get(&app, "/api/v1/municipalities/50325/impact", Some(&meta))
+        .await
+        .expect_status(Status::Ok);
+    let list = api_get(
         &app,
-        "GET",
-        "/api/v1/municipalities/50325/impact",
-        Some(&meta),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
-    let (status, list) = api(
-        &app,
-        "GET",
         &format!("/api/v1/indicators/{idf}/observations?department=18"),
         Some(&meta),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(list["total"], json!(0));
 }
 
@@ -554,15 +517,13 @@ async fn priorities_rank_by_need_with_their_reasons() {
     let app = TestApp::with_demo().await;
     let staff = role_token(&app, Role::Coordinator).await;
     // Ejecución de recursos: the Meta pilots completed Gestión Presupuestal this year.
-    let (status, ranked) = api(
+    let ranked = api_get(
         &app,
-        "GET",
         "/api/v1/reports/priorities?capacity=3&department=50&limit=100",
         Some(&staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{ranked}");
+    .await
+    .expect_status(Status::Ok);
     let items = ranked["items"].as_array().unwrap();
     assert_eq!(
         ranked["total"].as_u64().unwrap() as usize,
@@ -654,42 +615,28 @@ async fn priorities_rank_by_need_with_their_reasons() {
     // A Caquetá reviewer asking for Meta gets their own department.
     let (email, password) = demo_account(Role::Reviewer);
     let caqueta = token(&app, email, password).await;
-    let (status, theirs) = api(
+    let theirs = api_get(
         &app,
-        "GET",
         "/api/v1/reports/priorities?department=50",
         Some(&caqueta),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert!(
         theirs["items"].as_array().unwrap().is_empty(),
         "another department: nothing"
     );
-    let (status, own) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/priorities",
-        Some(&caqueta),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    let own = api_get(&app, "/api/v1/reports/priorities", Some(&caqueta))
+        .await
+        .expect_status(Status::Ok);
     every_row(
         own["items"].as_array().unwrap(),
         "the reviewer's indicators",
         |i| i["municipality_code"].as_str().unwrap().starts_with("18"),
     );
-    let (status, _) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/priorities?limit=0",
-        Some(&staff),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    api_get(&app, "/api/v1/reports/priorities?limit=0", Some(&staff))
+        .await
+        .expect_status(Status::UnprocessableEntity);
 
     // The page lists them and starts a cohort with the chosen municipalities.
     let (email, password) = demo_account(Role::Coordinator);
@@ -740,15 +687,13 @@ async fn priorities_read_the_latest_real_measurement_and_mark_synthetic_values()
         .unwrap();
     let staff = role_token(&app, Role::Coordinator).await;
     let caqueta = async || {
-        let (status, ranked) = api(
+        let ranked = api_get(
             &app,
-            "GET",
             "/api/v1/reports/priorities?department=18&limit=100",
             Some(&staff),
-            None,
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{ranked}");
+        .await
+        .expect_status(Status::Ok);
         ranked["items"].as_array().unwrap().clone()
     };
     let items = caqueta().await;

@@ -298,15 +298,15 @@ async fn a_form_and_a_session_of_one_instance_are_valid_on_the_other() {
 
 /// The priorities of Caquetá (every capacity), as one instance answers them.
 async fn priorities(client: &Client, staff: &str) -> Vec<(String, Value, Value)> {
-    let (status, body) = api_on(
+    let body = api_on(
         client,
         "GET",
         "/api/v1/reports/priorities?department=18&limit=100",
         Some(staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     let mut rows: Vec<(String, Value, Value)> = body["items"]
         .as_array()
         .unwrap()
@@ -350,28 +350,21 @@ async fn a_change_through_one_instance_shows_at_once_on_the_other() {
     );
 
     // Indicators: the admin turns every indicator's direction around through this instance.
-    let (status, list) = api(
-        &app,
-        "GET",
-        "/api/v1/indicators?per_page=100",
-        Some(&world.admin),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{list}");
+    let list = api_get(&app, "/api/v1/indicators?per_page=100", Some(&world.admin))
+        .await
+        .expect_status(Status::Ok);
     for indicator in list["items"].as_array().unwrap() {
         if indicator["unit"] == domain::entities::indicator::CATEGORY_UNIT {
             continue;
         }
-        let (status, body) = api(
+        api_patch(
             &app,
-            "PATCH",
             &format!("/api/v1/indicators/{}", indicator["id"]),
             Some(&world.admin),
-            Some(json!({"higher_is_better": !indicator["higher_is_better"].as_bool().unwrap()})),
+            json!({"higher_is_better": !indicator["higher_is_better"].as_bool().unwrap()}),
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{body}");
+        .await
+        .expect_status(Status::Ok);
     }
     let turned = priorities(&other, &world.staff).await;
     assert_ne!(turned, trained, "the other instance recomputed");
@@ -385,26 +378,26 @@ async fn a_credential_issued_through_one_instance_verifies_on_the_other() {
     let other = app.another_instance(&[]).await;
     let (_, codes) = crate::credentials::issued(&app).await;
     let credential = crate::credentials::credential(&app, &codes[0]).await;
-    let (status, verdict) = api_on(
+    let verdict = api_on(
         &other,
         "POST",
         "/api/v1/credentials/verify",
         None,
         Some(credential.clone()),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{verdict}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(verdict["status"], "valid", "{verdict}");
     // Both sign the same certificate into the same bytes.
-    let (status, again) = api_on(
+    let again = api_on(
         &other,
         "GET",
         &format!("/api/v1/certificates/{}/credential", codes[0]),
         None,
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(again, credential);
     drop(other);
 }
@@ -627,15 +620,13 @@ async fn metrics_answer_only_to_the_allowed_networks_in_prometheus_format() {
     let staff = role_token(&app, Role::Coordinator).await;
     let closed =
         crate::world::demo_cohort(app.db(), domain::entities::values::CohortStatus::Closed).await;
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}", closed.id),
         Some(&staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
 
     let text = metrics(&app.client).await;
     for line in [

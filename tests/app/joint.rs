@@ -8,8 +8,8 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, api, csrf_from_client, error_fields, form_body, role_token, sign_in_client,
-    token,
+    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, csrf_from_client,
+    error_fields, form_body, role_token, sign_in_client, token,
 };
 use crate::world::{days, demo_cohort};
 use domain::entities::values::{CohortStatus, Role};
@@ -57,20 +57,15 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     let path = format!("/api/v1/cohorts/{}", draft.id);
 
     // Before: another provider's draft does not exist for DNP.
-    let (status, _) = api(&app, "GET", &path, Some(&dnp), None).await;
-    assert_eq!(status, Status::NotFound);
+    api_get(&app, &path, Some(&dnp))
+        .await
+        .expect_status(Status::NotFound);
 
     // The lead itself, or a provider that does not exist: 422 in Spanish, nothing written.
     let before = everything(&app).await;
     for wrong in [json!([1]), json!([dnp_id, 99_999])] {
-        let (status, refused) = api(
-            &app,
-            "PATCH",
-            &path,
-            Some(&esap),
-            Some(json!({"co_provider_ids": wrong})),
-        )
-        .await;
+        let (status, refused) =
+            api_patch(&app, &path, Some(&esap), json!({"co_provider_ids": wrong})).await;
         assert_eq!(status, Status::UnprocessableEntity, "{refused}");
         assert_eq!(error_fields(&refused), vec!["co_provider_ids".to_string()]);
         assert!(
@@ -81,15 +76,14 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     assert!(everything(&app).await == before, "nothing was written");
 
     // ESAP's coordinator makes it joint with DNP.
-    let (status, joint) = api(
+    let joint = api_patch(
         &app,
-        "PATCH",
         &path,
         Some(&esap),
-        Some(json!({"co_provider_ids": [dnp_id]})),
+        json!({"co_provider_ids": [dnp_id]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{joint}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(co_provider_ids(&joint), vec![dnp_id]);
     assert!(
         joint["co_providers"][0]["name"]
@@ -99,17 +93,11 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     );
 
     // DNP reads it, draft as it is, in the list and alone; not its people.
-    let (status, read) = api(&app, "GET", &path, Some(&dnp), None).await;
-    assert_eq!(status, Status::Ok, "{read}");
+    let read = api_get(&app, &path, Some(&dnp))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(read["provider"]["id"], 1);
-    let (_, list) = api(
-        &app,
-        "GET",
-        "/api/v1/cohorts?per_page=500",
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (_, list) = api_get(&app, "/api/v1/cohorts?per_page=500", Some(&dnp)).await;
     assert!(
         list["items"]
             .as_array()
@@ -118,16 +106,16 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
             .any(|c| c["id"] == json!(draft.id)),
         "{list}"
     );
-    let (status, _) = api(&app, "GET", &format!("{path}/enrolments"), Some(&dnp), None).await;
-    assert_eq!(status, Status::NotFound);
+    api_get(&app, &format!("{path}/enrolments"), Some(&dnp))
+        .await
+        .expect_status(Status::NotFound);
 
     // A joint assistance: ESAP leads, DNP co-delivers.
-    let (status, created) = api(
+    let created = api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&esap),
-        Some(json!({
+        json!({
             "municipality_code": "18001",
             "capacity_ids": [1],
             "objective": "Acompañar juntos la formulación del plan indicativo.",
@@ -135,18 +123,17 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
             "ends_on": days(90).to_string(),
             "modality": "mixta",
             "co_provider_ids": [dnp_id],
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(co_provider_ids(&created), vec![dnp_id]);
     let assisted = created["id"].as_i64().unwrap();
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         "/api/v1/assistances",
         Some(&esap),
-        Some(json!({
+        json!({
             "municipality_code": "18001",
             "capacity_ids": [1],
             "objective": "Consigo misma.",
@@ -154,19 +141,13 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
             "ends_on": days(90).to_string(),
             "modality": "mixta",
             "co_provider_ids": [1],
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&refused), vec!["co_provider_ids".to_string()]);
-    let (status, read) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/assistances/{assisted}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (status, read) =
+        api_get(&app, &format!("/api/v1/assistances/{assisted}"), Some(&dnp)).await;
     assert_eq!(status, Status::Ok, "{read}");
     assert_eq!(co_provider_ids(&read), vec![dnp_id]);
 
@@ -277,24 +258,21 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
 
     // DNP's offer shows ESAP's joint (published) cohort in ESAP's row, «en conjunto».
     let planning = cohort_named(&app, "Planeación Territorial · Caquetá PDET 2026-II").await;
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{planning}"),
         Some(&esap),
-        Some(json!({"co_provider_ids": [dnp_id]})),
+        json!({"co_provider_ids": [dnp_id]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
-    let (status, offer) = api(
+    .await
+    .expect_status(Status::Ok);
+    let offer = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/offer?provider={dnp_id}"),
         Some(&dnp),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{offer}");
+    .await
+    .expect_status(Status::Ok);
     let rows = offer["items"].as_array().unwrap();
     let joint_rows: Vec<&Value> = rows.iter().filter(|r| r["provider"]["id"] == 1).collect();
     assert!(
@@ -310,7 +288,7 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
         "{offer}"
     );
     // The whole offer counts it once: in ESAP's rows, never in DNP's.
-    let (_, whole) = api(&app, "GET", "/api/v1/reports/offer", Some(&esap), None).await;
+    let (_, whole) = api_get(&app, "/api/v1/reports/offer", Some(&esap)).await;
     let el_paujil = |report: &Value, provider: i64| -> i64 {
         report["items"]
             .as_array()
@@ -320,14 +298,7 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
             .map(|r| r["cohorts"].as_i64().unwrap())
             .sum()
     };
-    let (_, esap_only) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/offer?provider=1",
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (_, esap_only) = api_get(&app, "/api/v1/reports/offer?provider=1", Some(&esap)).await;
     assert_eq!(el_paujil(&whole, 1), el_paujil(&esap_only, 1), "{whole}");
     let page = browser
         .get(format!(
@@ -376,30 +347,23 @@ async fn a_joint_cohort_is_not_an_overlap_with_itself_nor_with_its_co_providers_
             .iter()
             .any(|w| w["cohort_id"] == id)
     };
-    let (status, report) = api(&app, "GET", "/api/v1/reports/overlaps", Some(&esap), None).await;
-    assert_eq!(status, Status::Ok, "{report}");
+    let report = api_get(&app, "/api/v1/reports/overlaps", Some(&esap))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(pairs_between(&report, planning, workshop), 1, "{report}");
-    let (_, view) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{planning}"),
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (_, view) = api_get(&app, &format!("/api/v1/cohorts/{planning}"), Some(&esap)).await;
     assert!(warned(&view, workshop), "{view}");
 
-    let (status, joint) = api(
+    let joint = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{planning}"),
         Some(&esap),
-        Some(json!({"co_provider_ids": [dnp_id]})),
+        json!({"co_provider_ids": [dnp_id]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{joint}");
+    .await
+    .expect_status(Status::Ok);
     assert!(!warned(&joint, workshop), "{joint}");
-    let (_, report) = api(&app, "GET", "/api/v1/reports/overlaps", Some(&esap), None).await;
+    let (_, report) = api_get(&app, "/api/v1/reports/overlaps", Some(&esap)).await;
     assert_eq!(pairs_between(&report, planning, workshop), 0, "{report}");
     assert_eq!(pairs_between(&report, planning, planning), 0, "{report}");
     assert!(
@@ -411,27 +375,19 @@ async fn a_joint_cohort_is_not_an_overlap_with_itself_nor_with_its_co_providers_
         "{report}"
     );
     // The workshop's own page no longer warns of it either.
-    let (_, view) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{workshop}"),
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (_, view) = api_get(&app, &format!("/api/v1/cohorts/{workshop}"), Some(&esap)).await;
     assert!(!warned(&view, planning), "{view}");
 
     // Undone, the pair is back.
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{planning}"),
         Some(&esap),
-        Some(json!({"co_provider_ids": []})),
+        json!({"co_provider_ids": []}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
-    let (_, report) = api(&app, "GET", "/api/v1/reports/overlaps", Some(&esap), None).await;
+    .await
+    .expect_status(Status::Ok);
+    let (_, report) = api_get(&app, "/api/v1/reports/overlaps", Some(&esap)).await;
     assert_eq!(pairs_between(&report, planning, workshop), 1, "{report}");
 }
 

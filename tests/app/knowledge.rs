@@ -13,8 +13,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, api, bearer, csrf_from_client, error_fields, page, role_token, sign_in_client,
-    token,
+    DNP_COORDINATOR, ExpectStatus, api, api_delete, api_get, bearer, csrf_from_client,
+    error_fields, page, role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
 use domain::entities::{audit_log, resource, resource_file};
@@ -73,7 +73,7 @@ async fn post_resource(
 }
 
 async fn capacity(app: &TestApp, token: &str) -> String {
-    let (_, body) = api(app, "GET", "/api/v1/capacities", Some(token), None).await;
+    let (_, body) = api_get(app, "/api/v1/capacities", Some(token)).await;
     body["items"][0]["id"].as_i64().unwrap().to_string()
 }
 
@@ -134,59 +134,37 @@ async fn a_provider_publishes_only_its_own_resources() {
 
     let (status, _) = api(&app, "POST", &path, Some(&dnp), None).await;
     assert_eq!(status, Status::NotFound, "another provider's resource");
-    let (status, _) = api(&app, "POST", &path, Some(&reviewer), None).await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, body) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/resources/{id}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    api(&app, "POST", &path, Some(&reviewer), None)
+        .await
+        .expect_status(Status::Forbidden);
+    let (status, body) = api_get(&app, &format!("/api/v1/resources/{id}"), Some(&dnp)).await;
     assert_eq!(
         status,
         Status::NotFound,
         "a draft is its provider's: {body}"
     );
-    let (status, _) = api(
-        &app,
-        "GET",
-        "/api/v1/resources?status=draft",
-        Some(&reviewer),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    api_get(&app, "/api/v1/resources?status=draft", Some(&reviewer))
+        .await
+        .expect_status(Status::Forbidden);
 
-    let (status, body) = api(&app, "POST", &path, Some(&esap), None).await;
-    assert_eq!(status, Status::Ok, "{body}");
+    let body = api(&app, "POST", &path, Some(&esap), None)
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(body["status"], "published");
-    let (status, _) = api(&app, "POST", &path, Some(&esap), None).await;
-    assert_eq!(status, Status::Conflict);
-    let (status, _) = api(&app, "DELETE", &path, Some(&dnp), None).await;
-    assert_eq!(status, Status::NotFound);
+    api(&app, "POST", &path, Some(&esap), None)
+        .await
+        .expect_status(Status::Conflict);
+    api_delete(&app, &path, Some(&dnp))
+        .await
+        .expect_status(Status::NotFound);
 
     // Published, anyone signed in reads it; DNP's own drafts never list ESAP's.
-    let (status, body) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/resources/{id}"),
-        Some(&dnp),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    let body = api_get(&app, &format!("/api/v1/resources/{id}"), Some(&dnp))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(body["provider"]["id"], 1);
     let dnp_own = link_guide(&app, &dnp, "Kit de planeación territorial", "publico").await;
-    let (_, drafts) = api(
-        &app,
-        "GET",
-        "/api/v1/resources?status=draft",
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (_, drafts) = api_get(&app, "/api/v1/resources?status=draft", Some(&dnp)).await;
     let ids: Vec<i64> = drafts["items"]
         .as_array()
         .unwrap()
@@ -357,19 +335,20 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
     let public = link_guide(&app, &esap, "Guía pública zanahoria", "publico").await;
     let accounts = link_guide(&app, &esap, "Guía interna zanahoria", "cuentas").await;
     for id in [public, accounts] {
-        let (status, _) = api(
+        api(
             &app,
             "POST",
             &format!("/api/v1/resources/{id}/publication"),
             Some(&esap),
             None,
         )
-        .await;
-        assert_eq!(status, Status::Ok);
+        .await
+        .expect_status(Status::Ok);
     }
     let found = async |token: Option<&str>| -> Vec<i64> {
-        let (status, body) = api(&app, "GET", "/api/v1/resources?q=ZANAHORIA", token, None).await;
-        assert_eq!(status, Status::Ok, "{body}");
+        let body = api_get(&app, "/api/v1/resources?q=ZANAHORIA", token)
+            .await
+            .expect_status(Status::Ok);
         body["items"]
             .as_array()
             .unwrap()
@@ -381,24 +360,12 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
     let mut signed_in = found(Some(&participant)).await;
     signed_in.sort();
     assert_eq!(signed_in, vec![public, accounts]);
-    let (status, _) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/resources/{accounts}"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/resources/{public}"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    api_get(&app, &format!("/api/v1/resources/{accounts}"), None)
+        .await
+        .expect_status(Status::NotFound);
+    api_get(&app, &format!("/api/v1/resources/{public}"), None)
+        .await
+        .expect_status(Status::Ok);
 
     // Open data and the public page carry the public one only.
     let json: Value = serde_json::from_str(&open_json(&app).await).unwrap();
@@ -429,15 +396,13 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
     assert!(html.contains("Guía pública zanahoria") && !html.contains("Guía interna"));
 
     // Withdrawn: out of the search, open data and the anonymous reader's reach.
-    let (status, body) = api(
+    let body = api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/resources/{public}/publication"),
         Some(&esap),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(body["status"], "unpublished");
     assert!(found(None).await.is_empty());
     assert_eq!(found(Some(&participant)).await, vec![accounts]);
@@ -449,24 +414,16 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
             .iter()
             .any(|r| r["id_recurso"].as_i64() == Some(public))
     );
-    let (status, _) = api(
+    api_get(&app, &format!("/api/v1/resources/{public}"), None)
+        .await
+        .expect_status(Status::NotFound);
+    api_delete(
         &app,
-        "GET",
-        &format!("/api/v1/resources/{public}"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
-        &app,
-        "DELETE",
         &format!("/api/v1/resources/{public}/publication"),
         Some(&esap),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
 }
 
 #[rocket::async_test]
@@ -530,7 +487,7 @@ async fn downloads_are_served_safely_and_counted() {
         );
         assert_eq!(response.into_bytes().await.unwrap(), pdf(2_000));
     }
-    let (_, body) = api(&app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
+    let (_, body) = api_get(&app, &format!("/api/v1/resources/{id}"), None).await;
     assert_eq!(body["downloads"], 1, "one visitor, one day: one download");
 }
 
@@ -540,23 +497,14 @@ async fn a_visit_product_becomes_a_resource_once_and_the_assistance_lists_it() {
     let esap = role_token(&app, Role::Coordinator).await;
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let cap = capacity(&app, &esap).await;
-    let (_, list) = api(
-        &app,
-        "GET",
-        "/api/v1/assistances?provider=1",
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (_, list) = api_get(&app, "/api/v1/assistances?provider=1", Some(&esap)).await;
     let mut product = None;
     for assistance in list["items"].as_array().unwrap() {
         let id = assistance["id"].as_i64().unwrap();
-        let (_, visits) = api(
+        let (_, visits) = api_get(
             &app,
-            "GET",
             &format!("/api/v1/assistances/{id}/visits"),
             Some(&esap),
-            None,
         )
         .await;
         for visit in visits["items"].as_array().unwrap() {
@@ -674,25 +622,11 @@ async fn the_page_form_keeps_what_was_typed_and_the_review_publishes_after_confi
             .unwrap()
             .contains("Sí, publicar")
     );
-    let (_, body) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/resources/{id}"),
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (_, body) = api_get(&app, &format!("/api/v1/resources/{id}"), Some(&esap)).await;
     assert_eq!(body["status"], "draft", "nothing happens before confirming");
     let response = post(true).await;
     assert_eq!(response.status(), Status::SeeOther);
-    let (_, body) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/resources/{id}"),
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (_, body) = api_get(&app, &format!("/api/v1/resources/{id}"), Some(&esap)).await;
     assert_eq!(body["status"], "published");
 }
 
@@ -701,12 +635,10 @@ async fn the_handover_lists_what_the_municipality_received() {
     let app = TestApp::with_demo().await;
     let esap = role_token(&app, Role::Coordinator).await;
     let cap = capacity(&app, &esap).await;
-    let (_, list) = api(
+    let (_, list) = api_get(
         &app,
-        "GET",
         "/api/v1/assistances?municipality=18256&provider=1",
         Some(&esap),
-        None,
     )
     .await;
     let assistance = list["items"][0]["id"].as_i64().unwrap().to_string();
@@ -751,14 +683,7 @@ async fn the_handover_lists_what_the_municipality_received() {
         .unwrap();
     assert!(!elsewhere.iter().any(|r| r.id == id));
     // The handover lists it, and a visit's product that is in the bank once, as its resource.
-    let (_, handover) = api(
-        &app,
-        "GET",
-        "/api/v1/municipalities/18256/handover",
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (_, handover) = api_get(&app, "/api/v1/municipalities/18256/handover", Some(&esap)).await;
     let resources = handover["resources"].as_array().expect("resources");
     assert!(
         resources
@@ -806,15 +731,15 @@ async fn published_public_guide(app: &TestApp, esap: &str, title: &str) -> i64 {
     let (status, body) = file_guide(app, esap, title, "publico", 3_000).await;
     assert_eq!(status, Status::Created, "{body}");
     let id = body["id"].as_i64().unwrap();
-    let (status, body) = api(
+    api(
         app,
         "POST",
         &format!("/api/v1/resources/{id}/publication"),
         Some(esap),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     id
 }
 
@@ -843,15 +768,9 @@ async fn a_quota_exceeded_is_413_naming_it_and_nothing_is_stored() {
     let (status, body) = file_guide(&app, &dnp, "Kit del DNP", "cuentas", 600 * 1024).await;
     assert_eq!(status, Status::Created, "{body}");
     // Deleting the first frees its room.
-    let (status, _) = api(
-        &app,
-        "DELETE",
-        &format!("/api/v1/resources/{first}"),
-        Some(&esap),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::NoContent);
+    api_delete(&app, &format!("/api/v1/resources/{first}"), Some(&esap))
+        .await
+        .expect_status(Status::NoContent);
     let (status, body) = file_guide(&app, &esap, "Grabación 2", "cuentas", 600 * 1024).await;
     assert_eq!(status, Status::Created, "{body}");
 }
@@ -919,18 +838,21 @@ async fn a_deleted_resource_is_gone_and_its_page_says_retirado() {
     let path = format!("/api/v1/resources/{id}");
     let file = format!("/api/v1/resources/{id}/file");
 
-    let (status, _) = api(&app, "DELETE", &path, Some(&dnp), None).await;
+    let (status, _) = api_delete(&app, &path, Some(&dnp)).await;
     assert_eq!(status, Status::NotFound, "another provider's coordinator");
-    let (status, _) = api(&app, "DELETE", &path, Some(&reviewer), None).await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, _) = api(&app, "DELETE", &path, None, None).await;
-    assert_eq!(status, Status::Unauthorized);
+    api_delete(&app, &path, Some(&reviewer))
+        .await
+        .expect_status(Status::Forbidden);
+    api_delete(&app, &path, None)
+        .await
+        .expect_status(Status::Unauthorized);
     let (status, html) = page(&app, &format!("/banco-de-conocimiento/{id}")).await;
     assert_eq!(status, Status::Ok);
     assert!(!html.contains("retirado del banco"), "{html}");
 
-    let (status, body) = api(&app, "DELETE", &path, Some(&esap), None).await;
-    assert_eq!(status, Status::NoContent, "{body}");
+    api_delete(&app, &path, Some(&esap))
+        .await
+        .expect_status(Status::NoContent);
     let response = app
         .client
         .get(file.clone())
@@ -938,8 +860,7 @@ async fn a_deleted_resource_is_gone_and_its_page_says_retirado() {
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::Gone);
-    let (status, body) = api(&app, "GET", &path, None, None).await;
-    assert_eq!(status, Status::Gone, "{body}");
+    let body = api_get(&app, &path, None).await.expect_status(Status::Gone);
     assert!(
         body["detail"].as_str().unwrap().contains("retirado"),
         "{body}"
@@ -957,7 +878,7 @@ async fn a_deleted_resource_is_gone_and_its_page_says_retirado() {
             .unwrap(),
         None
     );
-    let (_, list) = api(&app, "GET", "/api/v1/resources", None, None).await;
+    let (_, list) = api_get(&app, "/api/v1/resources", None).await;
     assert!(
         !list["items"]
             .as_array()
@@ -975,30 +896,25 @@ async fn a_deleted_resource_is_gone_and_its_page_says_retirado() {
         .unwrap();
     assert_eq!(audited, 1);
     // Nothing more is done with it.
-    let (status, _) = api(&app, "DELETE", &path, Some(&esap), None).await;
-    assert_eq!(status, Status::Gone);
-    let (status, _) = api(
+    api_delete(&app, &path, Some(&esap))
+        .await
+        .expect_status(Status::Gone);
+    api(
         &app,
         "POST",
         &format!("{path}/publication"),
         Some(&esap),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Gone);
+    .await
+    .expect_status(Status::Gone);
 
     // An admin deletes any provider's; a draft deleted shows nobody else a page.
     let (_, body) = file_guide(&app, &dnp, "Borrador del DNP", "publico", 2_000).await;
     let draft = body["id"].as_i64().unwrap();
-    let (status, _) = api(
-        &app,
-        "DELETE",
-        &format!("/api/v1/resources/{draft}"),
-        Some(&admin),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::NoContent);
+    api_delete(&app, &format!("/api/v1/resources/{draft}"), Some(&admin))
+        .await
+        .expect_status(Status::NoContent);
     let (status, _) = page(&app, &format!("/banco-de-conocimiento/{draft}")).await;
     assert_eq!(status, Status::NotFound);
 }
@@ -1042,12 +958,13 @@ async fn the_page_deletes_after_confirming() {
         html.contains("Sí, eliminar") && html.contains("guia.pdf"),
         "{html}"
     );
-    let (status, _) = api(&app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
+    let (status, _) = api_get(&app, &format!("/api/v1/resources/{id}"), None).await;
     assert_eq!(status, Status::Ok, "nothing happens before confirming");
     let response = post(true).await;
     assert_eq!(response.status(), Status::SeeOther);
-    let (status, _) = api(&app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
-    assert_eq!(status, Status::Gone);
+    api_get(&app, &format!("/api/v1/resources/{id}"), None)
+        .await
+        .expect_status(Status::Gone);
 }
 
 /// The confirmations ask the domain's rules (`knowledge::may_publish`, `may_withdraw`,
@@ -1078,17 +995,18 @@ async fn the_confirmations_refuse_with_the_domains_words() {
     assert!(ask("retirar").await.contains("Sí, retirar"));
 
     let path = format!("/api/v1/resources/{id}");
-    let (status, body) = api(&app, "DELETE", &path, Some(&esap), None).await;
-    assert_eq!(status, Status::NoContent, "{body}");
-    let (status, body) = api(
+    api_delete(&app, &path, Some(&esap))
+        .await
+        .expect_status(Status::NoContent);
+    let body = api(
         &app,
         "POST",
         &format!("{path}/publication"),
         Some(&esap),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Gone, "{body}");
+    .await
+    .expect_status(Status::Gone);
     let words = body["detail"].as_str().unwrap().to_string();
     assert!(
         words.contains("retirado del banco de conocimiento"),
@@ -1141,15 +1059,9 @@ async fn files_under_files_dir_are_kept_served_and_removed() {
         .await;
     assert_eq!(response.status(), Status::Ok);
     assert_eq!(response.into_bytes().await.unwrap(), pdf(3_000));
-    let (status, _) = api(
-        &app,
-        "DELETE",
-        &format!("/api/v1/resources/{id}"),
-        Some(&esap),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::NoContent);
+    api_delete(&app, &format!("/api/v1/resources/{id}"), Some(&esap))
+        .await
+        .expect_status(Status::NoContent);
     assert!(!kept[0].exists(), "the file is removed");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -1228,7 +1140,7 @@ async fn download_from(
 }
 
 async fn downloads_of(app: &TestApp, id: i64) -> i64 {
-    let (_, body) = api(app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
+    let (_, body) = api_get(app, &format!("/api/v1/resources/{id}"), None).await;
     body["downloads"].as_i64().unwrap()
 }
 

@@ -45,14 +45,7 @@ async fn counts(db: &DatabaseConnection, cohort: i64, municipality: Option<&str>
 }
 
 async fn set_quotas(app: &TestApp, staff: &str, cohort: i64, body: Value) -> (Status, Value) {
-    api(
-        app,
-        "PATCH",
-        &format!("/api/v1/cohorts/{cohort}"),
-        Some(staff),
-        Some(body),
-    )
-    .await
+    api_patch(app, &format!("/api/v1/cohorts/{cohort}"), Some(staff), body).await
 }
 
 fn notifier(app: &TestApp) -> domain::mail::Notifier<'_> {
@@ -92,12 +85,10 @@ async fn quotas_keep_seats_until_released_and_the_release_moves_the_waiting_list
             "{answer}"
         );
     }
-    let (_, view) = api(
+    let (_, view) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(view["seat_quotas"], json!([]), "nothing written: {view}");
@@ -298,19 +289,16 @@ async fn a_nominees_registration_starts_from_the_nomination() {
     let world = World::new(&app).await;
     let liaison = role_token(&app, Role::Liaison).await; // El Paujíl's
     let cohort = world.cohort().seats(5).create().await.id;
-    let (status, nominated) = api(
+    let nominated = api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{cohort}/nominations"),
         Some(&liaison),
-        Some(
-            json!({"document_type": "CC", "document_number": "1.117.555.777",
+        json!({"document_type": "CC", "document_number": "1.117.555.777",
                     "first_names": "Yéssica Paola", "last_names": "Cuéllar Rojas",
                     "email": "yessica.cuellar@example.org"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{nominated}");
+    .await
+    .expect_status(Status::Created);
     let link = link_token(app.db(), "yessica.cuellar@example.org").await;
     let mail = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq("yessica.cuellar@example.org"))
@@ -365,15 +353,14 @@ async fn a_nominees_registration_starts_from_the_nomination() {
     }
 
     // Decided: the link no longer opens anything.
-    let (status, declined) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/nominations/{}/decision", nominated["id"]),
         Some(&world.staff),
-        Some(json!({"accept": false, "reason": "El cargo no corresponde al curso"})),
+        json!({"accept": false, "reason": "El cargo no corresponde al curso"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{declined}");
+    .await
+    .expect_status(Status::Ok);
     let (_, html) = page(&app, &registration).await;
     assert_eq!(filled(&html), 0);
 }
@@ -390,21 +377,16 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
     let stranger = json!({"document_type": "CC", "document_number": "1.117.555.123",
                           "first_names": "Deisy", "last_names": "Losada",
                           "email": "deisy.losada@example.org"});
-    let (status, first) = api(
-        &app,
-        "POST",
-        &nominations,
-        Some(&liaison),
-        Some(stranger.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{first}");
+    let first = api_post(&app, &nominations, Some(&liaison), stranger.clone())
+        .await
+        .expect_status(Status::Created);
     assert_eq!(first["status"], "pending");
     assert_eq!(first["document_number"], "1117555123");
     assert_eq!(first["municipality_code"], "18256");
     // Twice: 409, nothing written.
-    let (status, answer) = api(&app, "POST", &nominations, Some(&liaison), Some(stranger)).await;
-    assert_eq!(status, Status::Conflict, "{answer}");
+    api_post(&app, &nominations, Some(&liaison), stranger)
+        .await
+        .expect_status(Status::Conflict);
     assert_eq!(
         nomination::Entity::find()
             .filter(nomination::Column::CohortId.eq(cohort as i32))
@@ -416,74 +398,70 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
 
     // Someone of another municipality, and a cohort not offered to El Paujíl: 422.
     let elsewhere = world.people("otro-municipio").of("18592").create().await;
-    let (status, answer) = api(
+    let answer = api_post(
         &app,
-        "POST",
         &nominations,
         Some(&liaison),
-        Some(json!({"participant_id": elsewhere[0].id})),
+        json!({"participant_id": elsewhere[0].id}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{answer}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&answer), ["participant_id"]);
     let meta = world.cohort().targets(&["50325"], &[]).create().await.id;
-    let (status, answer) = api(
+    let answer = api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{meta}/nominations"),
         Some(&liaison),
-        Some(json!({"participant_id": elsewhere[0].id})),
+        json!({"participant_id": elsewhere[0].id}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{answer}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&answer), ["cohort_id"]);
     // Only liaisons nominate; participants and reviewers do not list.
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &nominations,
         Some(&world.staff),
-        Some(json!({"participant_id": elsewhere[0].id})),
+        json!({"participant_id": elsewhere[0].id}),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    .await
+    .expect_status(Status::Forbidden);
     for role in [Role::Participant, Role::Reviewer] {
         let token = role_token(&app, role).await;
         assert_eq!(
-            api(&app, "GET", &nominations, Some(&token), None).await.0,
+            api_get(&app, &nominations, Some(&token)).await.0,
             Status::Forbidden
         );
     }
 
     // A registered official of El Paujíl.
     let official = world.people("postulado").of("18256").create().await;
-    let (status, second) = api(
+    let second = api_post(
         &app,
-        "POST",
         &nominations,
         Some(&liaison),
-        Some(json!({"participant_id": official[0].id})),
+        json!({"participant_id": official[0].id}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{second}");
+    .await
+    .expect_status(Status::Created);
 
     // Not confirmed yet: the coordinator cannot accept.
     let decide = |id: &Value| format!("/api/v1/nominations/{id}/decision");
-    let (status, answer) = api(
+    api_post(
         &app,
-        "POST",
         &decide(&second["id"]),
         Some(&world.staff),
-        Some(json!({"accept": true})),
+        json!({"accept": true}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{answer}");
+    .await
+    .expect_status(Status::Conflict);
 
     // The person confirms through the emailed link, once; the liaison is told.
     let link = link_token(app.db(), "postulado0@example.org").await;
     let confirm = format!("/api/v1/nomination-confirmations/{link}");
-    let (status, confirmed) = api(&app, "POST", &confirm, None, None).await;
-    assert_eq!(status, Status::Ok, "{confirmed}");
+    let confirmed = api(&app, "POST", &confirm, None, None)
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(confirmed["status"], "confirmed");
     // Once: the link still opens the nomination (and the registration it starts), but a
     // second confirmation is refused.
@@ -504,12 +482,11 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
 
     // Scope: a liaison does not decide; another direction's coordinator does not see it.
     assert_eq!(
-        api(
+        api_post(
             &app,
-            "POST",
             &decide(&second["id"]),
             Some(&liaison),
-            Some(json!({"accept": true}))
+            json!({"accept": true})
         )
         .await
         .0,
@@ -522,12 +499,11 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
     )
     .await;
     assert_eq!(
-        api(
+        api_post(
             &app,
-            "POST",
             &decide(&second["id"]),
             Some(&meta_coordinator),
-            Some(json!({"accept": true}))
+            json!({"accept": true})
         )
         .await
         .0,
@@ -535,15 +511,14 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
     );
 
     // Accepted: enrolled under the rules of enrolment.
-    let (status, accepted) = api(
+    let accepted = api_post(
         &app,
-        "POST",
         &decide(&second["id"]),
         Some(&world.staff),
-        Some(json!({"accept": true})),
+        json!({"accept": true}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{accepted}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(accepted["status"], "accepted");
     assert_eq!(accepted["enrolment_status"], "enrolled");
     let enrolled = enrolment::Entity::find()
@@ -570,35 +545,32 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
         .0,
         Status::Conflict
     );
-    let (status, answer) = api(
+    api_post(
         &app,
-        "POST",
         &decide(&first["id"]),
         Some(&world.staff),
-        Some(json!({"accept": true})),
+        json!({"accept": true}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{answer}");
+    .await
+    .expect_status(Status::Conflict);
     // Declining needs a reason, which the person and the liaison are told.
-    let (status, answer) = api(
+    let answer = api_post(
         &app,
-        "POST",
         &decide(&first["id"]),
         Some(&world.staff),
-        Some(json!({"accept": false})),
+        json!({"accept": false}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{answer}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&answer), ["reason"]);
-    let (status, declined) = api(
+    let declined = api_post(
         &app,
-        "POST",
         &decide(&first["id"]),
         Some(&world.staff),
-        Some(json!({"accept": false, "reason": "El cargo no corresponde al curso"})),
+        json!({"accept": false, "reason": "El cargo no corresponde al curso"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{declined}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(declined["status"], "declined");
     assert_eq!(
         declined["decision_reason"],
@@ -618,8 +590,9 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
     );
 
     // The liaison sees their municipality's nominations, with their state and reasons.
-    let (status, list) = api(&app, "GET", &nominations, Some(&liaison), None).await;
-    assert_eq!(status, Status::Ok);
+    let list = api_get(&app, &nominations, Some(&liaison))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(list["total"], 2);
     let (_, home) = {
         let (email, password) = demo_account(Role::Liaison);
@@ -631,12 +604,10 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
         "the liaison's home shows why"
     );
     // The coordinator's board: El Paujíl with two nominated, one enrolled.
-    let (_, board) = api(
+    let (_, board) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}/seat-quotas"),
         Some(&world.staff),
-        None,
     )
     .await;
     let paujil = board["items"]
@@ -665,15 +636,14 @@ async fn a_nomination_cannot_bypass_eligibility() {
     let liaison = role_token(&app, Role::Liaison).await;
     let cohort = world.cohort().seats(5).create().await.id;
     let official = world.people("elegible").of("18256").create().await;
-    let (status, made) = api(
+    let made = api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{cohort}/nominations"),
         Some(&liaison),
-        Some(json!({"participant_id": official[0].id})),
+        json!({"participant_id": official[0].id}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{made}");
+    .await
+    .expect_status(Status::Created);
     let link = link_token(app.db(), "elegible0@example.org").await;
     assert_eq!(
         api(
@@ -696,15 +666,14 @@ async fn a_nomination_cannot_bypass_eligibility() {
     )
     .await;
     assert_eq!(status, Status::Ok, "{answer}");
-    let (status, answer) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/nominations/{}/decision", made["id"]),
         Some(&world.staff),
-        Some(json!({"accept": true})),
+        json!({"accept": true}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{answer}");
+    .await
+    .expect_status(Status::Conflict);
     let row = nomination::Entity::find_by_id(made["id"].as_i64().unwrap() as i32)
         .one(app.db())
         .await
@@ -754,25 +723,23 @@ async fn a_liaison_names_only_the_people_it_reaches() {
     let caqueta = world.people("vecina").of("18592").create().await;
     let before = nomination::Entity::find().count(app.db()).await.unwrap();
 
-    let (status, unknown) = api(
+    let unknown = api_post(
         &app,
-        "POST",
         &nominations,
         Some(&liaison),
-        Some(json!({"participant_id": 987_654})),
+        json!({"participant_id": 987_654}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{unknown}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     for person in [&meta[0], &caqueta[0]] {
-        let (status, answer) = api(
+        let answer = api_post(
             &app,
-            "POST",
             &nominations,
             Some(&liaison),
-            Some(json!({"participant_id": person.id})),
+            json!({"participant_id": person.id}),
         )
-        .await;
-        assert_eq!(status, Status::UnprocessableEntity, "{answer}");
+        .await
+        .expect_status(Status::UnprocessableEntity);
         assert_eq!(error_fields(&answer), ["participant_id"]);
         assert_eq!(
             answer["errors"], unknown["errors"],
@@ -787,17 +754,16 @@ async fn a_liaison_names_only_the_people_it_reaches() {
     // goes to her address; the invitation goes to the address typed, whose holder cannot
     // confirm it.
     let document = participant_document(app.db(), meta[0].id).await;
-    let (status, made) = api(
+    let made = api_post(
         &app,
-        "POST",
         &nominations,
         Some(&liaison),
-        Some(json!({"document_type": "CC", "document_number": document,
+        json!({"document_type": "CC", "document_number": document,
                     "first_names": "Nombre", "last_names": "Escrito",
-                    "email": "buzon.escrito@example.org"})),
+                    "email": "buzon.escrito@example.org"}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{made}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(made["participant_id"], Value::Null);
     assert_eq!(made["full_name"], "Nombre Escrito");
     assert!(!made.to_string().contains("lejana"), "{made}");
@@ -845,20 +811,16 @@ async fn an_unregistered_nominee_is_confirmed_only_by_her_own_account() {
     let other_cohort = world.cohort().seats(5).create().await.id;
     let typed = "buzon.del.enlace@example.org";
     let nominate = async |cohort: i64| {
-        let (status, made) = api(
+        api_post(
             &app,
-            "POST",
             &format!("/api/v1/cohorts/{cohort}/nominations"),
             Some(&liaison),
-            Some(
-                json!({"document_type": "CC", "document_number": "1117555999",
+            json!({"document_type": "CC", "document_number": "1117555999",
                         "first_names": "Marleny", "last_names": "Quintero Rojas",
                         "email": typed}),
-            ),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{made}");
-        made
+        .await
+        .expect_status(Status::Created)
     };
     let made = nominate(cohort).await;
     let link = link_token(app.db(), typed).await;
@@ -866,8 +828,9 @@ async fn an_unregistered_nominee_is_confirmed_only_by_her_own_account() {
     let pending = async || nomination_row(app.db(), &made["id"]).await;
 
     // The mailbox holder: the link alone is refused.
-    let (status, answer) = api(&app, "POST", &confirm, None, None).await;
-    assert_eq!(status, Status::Conflict, "{answer}");
+    api(&app, "POST", &confirm, None, None)
+        .await
+        .expect_status(Status::Conflict);
     assert_eq!(pending().await.status, NominationStatus::Pending);
     // Registering through the link with another document confirms nothing.
     let (status, account) = crate::people::register_and_confirm(
@@ -887,8 +850,9 @@ async fn an_unregistered_nominee_is_confirmed_only_by_her_own_account() {
     );
     // Signed in with that account: refused, saying it is someone else's.
     let holder = token(&app, typed, "Buzon-ajeno-2026").await;
-    let (status, answer) = api(&app, "POST", &confirm, Some(&holder), None).await;
-    assert_eq!(status, Status::Conflict, "{answer}");
+    let answer = api(&app, "POST", &confirm, Some(&holder), None)
+        .await
+        .expect_status(Status::Conflict);
     assert!(
         answer["detail"].as_str().unwrap().contains("1117555999"),
         "{answer}"
@@ -907,15 +871,14 @@ async fn an_unregistered_nominee_is_confirmed_only_by_her_own_account() {
     };
     assert_eq!(liaison_told().await, 0);
     // The coordinator cannot accept it.
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/nominations/{}/decision", made["id"]),
         Some(&world.staff),
-        Some(json!({"accept": true})),
+        json!({"accept": true}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
 
     // The person herself registers through the link's form with the nominated document (and
     // her own address): activating the account confirms it.
@@ -994,27 +957,26 @@ async fn an_unregistered_nominee_is_confirmed_only_by_her_own_account() {
         "Marleny-Quintero-2026",
     )
     .await;
-    let (status, confirmed) = api(
+    let confirmed = api(
         &app,
         "POST",
         &format!("/api/v1/nomination-confirmations/{second_link}"),
         Some(&mine),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{confirmed}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(confirmed["participant_id"], her.id);
 
     // Accepted: she is the one enrolled.
-    let (status, accepted) = api(
+    let accepted = api_post(
         &app,
-        "POST",
         &format!("/api/v1/nominations/{}/decision", made["id"]),
         Some(&world.staff),
-        Some(json!({"accept": true})),
+        json!({"accept": true}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{accepted}");
+    .await
+    .expect_status(Status::Ok);
     let enrolled = enrolment::Entity::find_by_id(accepted["enrolment_id"].as_i64().unwrap() as i32)
         .one(app.db())
         .await
@@ -1042,15 +1004,12 @@ async fn a_nomination_refuses_an_email_the_mailer_would_refuse() {
         "planeacion@elpaujil-caqueta..gov.co",
         "planeacion(alcaldia)@elpaujil-caqueta.gov.co",
     ] {
-        let (status, answer) = api(
+        let (status, answer) = api_post(
             &app,
-            "POST",
             &format!("/api/v1/cohorts/{cohort}/nominations"),
             Some(&liaison),
-            Some(
-                json!({"document_type": "CC", "document_number": "1117555321",
+            json!({"document_type": "CC", "document_number": "1117555321",
                         "first_names": "Jhon", "last_names": "Cuéllar", "email": email}),
-            ),
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{email}: {answer}");
@@ -1073,17 +1032,16 @@ async fn a_nominee_who_registers_later_confirms_by_the_link_sent_to_her_sign_in_
     let liaison = role_token(&app, Role::Liaison).await; // El Paujíl's
     let cohort = world.cohort().seats(5).create().await.id;
     let nominate = async |document: &str, email: &str| {
-        let (status, made) = api(
+        let made = api_post(
             &app,
-            "POST",
             &format!("/api/v1/cohorts/{cohort}/nominations"),
             Some(&liaison),
-            Some(json!({"document_type": "CC", "document_number": document,
+            json!({"document_type": "CC", "document_number": document,
                         "first_names": "Nominada", "last_names": "Después Registrada",
-                        "email": email})),
+                        "email": email}),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{made}");
+        .await
+        .expect_status(Status::Created);
         (made, link_token(app.db(), email).await)
     };
     let register = async |document: &str, email: &str| {
@@ -1105,15 +1063,15 @@ async fn a_nominee_who_registers_later_confirms_by_the_link_sent_to_her_sign_in_
     // The link's page offers to confirm it without signing in.
     let (_, shown) = page(&app, &format!("/postulaciones/{link}")).await;
     assert!(shown.contains("Confirmar mi postulación"), "{shown}");
-    let (status, confirmed) = api(
+    api(
         &app,
         "POST",
         &format!("/api/v1/nomination-confirmations/{link}"),
         None,
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{confirmed}");
+    .await
+    .expect_status(Status::Ok);
     let row = nomination_row(app.db(), &made["id"]).await;
     assert_eq!(row.status, NominationStatus::Confirmed);
     let her = participant_document(app.db(), row.participant_id.unwrap()).await;
@@ -1123,15 +1081,15 @@ async fn a_nominee_who_registers_later_confirms_by_the_link_sent_to_her_sign_in_
     // and nothing changes.
     let (made, link) = nominate("1117600222", "buzon.tecleado@example.org").await;
     register("1117600222", "otra.direccion@example.org").await;
-    let (status, refused) = api(
+    api(
         &app,
         "POST",
         &format!("/api/v1/nomination-confirmations/{link}"),
         None,
         None,
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{refused}");
+    .await
+    .expect_status(Status::Conflict);
     let row = nomination_row(app.db(), &made["id"]).await;
     assert_eq!(
         (row.status, row.participant_id),

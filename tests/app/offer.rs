@@ -5,7 +5,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_REVIEWER, api, demo_account, every_row, role_token, sign_in_client, token,
+    ExpectStatus, META_REVIEWER, api_get, demo_account, every_row, role_token, sign_in_client,
+    token,
 };
 use domain::entities::values::Role;
 use rocket::http::Status;
@@ -24,8 +25,9 @@ fn rows<'a>(report: &'a Value, municipality: &str, capacity: &str) -> Vec<&'a Va
 async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     let app = TestApp::with_demo().await;
     let reviewer = role_token(&app, Role::Reviewer).await;
-    let (status, report) = api(&app, "GET", "/api/v1/reports/offer", Some(&reviewer), None).await;
-    assert_eq!(status, Status::Ok, "{report}");
+    let report = api_get(&app, "/api/v1/reports/offer", Some(&reviewer))
+        .await
+        .expect_status(Status::Ok);
 
     // El Paujíl received ESAP's Planeación Territorial and DNP's KPT workshop on the same
     // capacity: one row per provider.
@@ -116,31 +118,18 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     );
 
     // Filtered by provider: DNP's rows only.
-    let (_, dnp) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/offer?provider=2",
-        Some(&reviewer),
-        None,
-    )
-    .await;
+    let (_, dnp) = api_get(&app, "/api/v1/reports/offer?provider=2", Some(&reviewer)).await;
     every_row(dnp["items"].as_array().unwrap(), "DNP's offer", |r| {
         r["provider"]["id"] == 2
     });
 
     // Another department is nothing, silently; Meta's reviewer sees Meta's.
-    let (status, elsewhere) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/offer?department=50",
-        Some(&reviewer),
-        None,
-    )
-    .await;
+    let (status, elsewhere) =
+        api_get(&app, "/api/v1/reports/offer?department=50", Some(&reviewer)).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(elsewhere["total"], 0, "{elsewhere}");
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
-    let (_, theirs) = api(&app, "GET", "/api/v1/reports/offer", Some(&meta), None).await;
+    let (_, theirs) = api_get(&app, "/api/v1/reports/offer", Some(&meta)).await;
     every_row(
         theirs["items"].as_array().unwrap(),
         "the Meta reviewer's offer",
@@ -150,18 +139,16 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     // Liaisons and participants do not read it; bad dates are a 422.
     for role in [Role::Liaison, Role::Participant] {
         let t = role_token(&app, role).await;
-        let (status, _) = api(&app, "GET", "/api/v1/reports/offer", Some(&t), None).await;
+        let (status, _) = api_get(&app, "/api/v1/reports/offer", Some(&t)).await;
         assert_eq!(status, Status::Forbidden, "{role:?}");
     }
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         "/api/v1/reports/offer?from=2026-13-01",
         Some(&reviewer),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
 }
 
 #[rocket::async_test]
@@ -249,15 +236,13 @@ async fn a_shared_cohorts_seats_count_once_in_the_total() {
         .create()
         .await;
     let query = format!("department=18&from={start}&to={end}");
-    let (status, report) = api(
+    let report = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/offer?{query}"),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{report}");
+    .await
+    .expect_status(Status::Ok);
     let items = report["items"].as_array().unwrap();
     assert!(items.len() >= 2, "one row per municipality: {report}");
     assert!(items.iter().all(|r| r["seats"] == 25), "{report}");

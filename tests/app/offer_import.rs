@@ -6,8 +6,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, csrf_from, demo_account, download, page, post_file, read_table, sign_in_page,
-    token, upload, write_table,
+    DNP_COORDINATOR, ExpectStatus, api_get, api_post, csrf_from, demo_account, download, page,
+    post_file, read_table, sign_in_page, token, upload, write_table,
 };
 use crate::world::{World, days};
 use domain::entities::values::Role;
@@ -744,40 +744,35 @@ async fn html_of_preview(app: &TestApp, path: &str, csrf: &str, file: &[u8]) -> 
 /// cohort; an unknown edition, or a course that is no module of it, refuses the whole file.
 #[rocket::async_test]
 async fn the_edition_column_completes_an_edition_and_a_wrong_one_writes_nothing() {
-    use crate::support::api;
     use serde_json::json;
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let planning = crate::world::catalogue_course(app.db(), "PT").await.id;
     let taxes = crate::world::catalogue_course(app.db(), "GT").await.id;
-    let (status, programme) = api(
+    let programme = api_post(
         &app,
-        "POST",
         "/api/v1/programmes",
         Some(&world.staff),
-        Some(
-            json!({"code": "RUTA-IMP", "name": "Ruta importada", "kind": "ruta",
+        json!({"code": "RUTA-IMP", "name": "Ruta importada", "kind": "ruta",
                     "modules": [{"course_id": planning, "order": 1, "required": true},
                                 {"course_id": taxes, "order": 2, "required": true}]}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{programme}");
+    .await
+    .expect_status(Status::Created);
     let taxes_cohort = world
         .cohort()
         .course("GT")
         .name("Tributaria de la ruta")
         .create()
         .await;
-    let (status, edition) = api(
+    let edition = api_post(
         &app,
-        "POST",
         &format!("/api/v1/programmes/{}/editions", programme["id"]),
         Some(&world.staff),
-        Some(json!({"name": "Ruta importada 2027", "cohort_ids": [taxes_cohort.id]})),
+        json!({"name": "Ruta importada 2027", "cohort_ids": [taxes_cohort.id]}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{edition}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(
         edition["status"], "draft",
         "a module still without its cohort"
@@ -842,12 +837,10 @@ async fn the_edition_column_completes_an_edition_and_a_wrong_one_writes_nothing(
     );
     let (status, saved) = send(&app, "/api/v1/imports/cohorts", &world.staff, &right).await;
     assert_eq!(status, Status::Ok, "{saved}");
-    let (_, read) = api(
+    let (_, read) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/programme-editions/{}", edition["id"]),
         Some(&world.staff),
-        None,
     )
     .await;
     let cohorts = read["cohorts"].as_array().unwrap();

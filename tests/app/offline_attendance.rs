@@ -20,12 +20,11 @@ fn at(offset: Duration) -> String {
 }
 
 async fn batch(app: &TestApp, token: &str, session: i64, body: Value) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/sessions/{session}/attendance/batches"),
         Some(token),
-        Some(body),
+        body,
     )
     .await
 }
@@ -424,12 +423,11 @@ async fn offline_check_in(
     code: &str,
     when: &str,
 ) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/sessions/{session}/check-ins/offline"),
         Some(token),
-        Some(json!({"code": code, "checked_in_at": when})),
+        json!({"code": code, "checked_in_at": when}),
     )
     .await
 }
@@ -595,8 +593,9 @@ async fn evidence_of_a_session_is_bounded_and_seen_only_by_staff_in_scope() {
     // back as it went.
     let reviewer = role_token(&app, Role::Reviewer).await;
     for token in [&world.instructor, &world.staff, &reviewer] {
-        let (status, list) = api(&app, "GET", &path, Some(token), None).await;
-        assert_eq!(status, Status::Ok, "{list}");
+        let list = api_get(&app, &path, Some(token))
+            .await
+            .expect_status(Status::Ok);
         assert_eq!(list["total"], 2);
     }
     let url = created["url"].as_str().unwrap();
@@ -607,7 +606,7 @@ async fn evidence_of_a_session_is_bounded_and_seen_only_by_staff_in_scope() {
     // Not by the participant, the liaison or another instructor; the reviewer only reads.
     let liaison = role_token(&app, Role::Liaison).await;
     for token in [&crowd[0].token, &liaison] {
-        let (status, _) = api(&app, "GET", &path, Some(token), None).await;
+        let (status, _) = api_get(&app, &path, Some(token)).await;
         assert!(
             matches!(status, Status::Forbidden | Status::NotFound),
             "{status}"
@@ -618,15 +617,16 @@ async fn evidence_of_a_session_is_bounded_and_seen_only_by_staff_in_scope() {
             "{status}"
         );
     }
-    let (status, _) = api(&app, "GET", &path, Some(&crowd[0].token), None).await;
+    let (status, _) = api_get(&app, &path, Some(&crowd[0].token)).await;
     assert_eq!(
         status,
         Status::Forbidden,
         "the participant is enrolled: forbidden, not unknown"
     );
     let stranger = world.other_instructor().await;
-    let (status, _) = api(&app, "GET", &path, Some(&stranger), None).await;
-    assert_eq!(status, Status::NotFound);
+    api_get(&app, &path, Some(&stranger))
+        .await
+        .expect_status(Status::NotFound);
     let (status, _) = upload(&app, &path, &stranger, "x.png", &png()).await;
     assert_eq!(status, Status::NotFound);
     let (status, _) = upload(&app, &path, &reviewer, "x.png", &png()).await;

@@ -60,16 +60,16 @@ pub async fn confirmation_token(app: &TestApp, to: &str) -> String {
 
 /// Registers through the API and follows the emailed link: the new account.
 pub async fn register_and_confirm(app: &TestApp, body: Value) -> (Status, Value) {
-    let (status, received) = api(app, "POST", "/api/v1/registrations", None, Some(body)).await;
-    assert_eq!(status, Status::Created, "{received}");
+    let received = api_post(app, "/api/v1/registrations", None, body)
+        .await
+        .expect_status(Status::Created);
     let email = received["email"].as_str().unwrap().to_string();
     let token = confirmation_token(app, &email).await;
-    api(
+    api_post(
         app,
-        "POST",
         "/api/v1/registrations/confirmations",
         None,
-        Some(json!({"token": token})),
+        json!({"token": token}),
     )
     .await
 }
@@ -77,14 +77,8 @@ pub async fn register_and_confirm(app: &TestApp, body: Value) -> (Status, Value)
 #[rocket::async_test]
 async fn a_participant_registers_through_the_api() {
     let app = TestApp::new().await;
-    let (status, received) = api(
-        &app,
-        "POST",
-        "/api/v1/registrations",
-        None,
-        Some(valid_registration()),
-    )
-    .await;
+    let (status, received) =
+        api_post(&app, "/api/v1/registrations", None, valid_registration()).await;
     assert_eq!(status, Status::Created, "{received}");
     assert_eq!(received["status"], "pending_confirmation");
     assert_eq!(received["email"], "ana.nanez@example.org");
@@ -95,15 +89,14 @@ async fn a_participant_registers_through_the_api() {
         0
     );
     let link_token = confirmation_token(&app, "ana.nanez@example.org").await;
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         "/api/v1/registrations/confirmations",
         None,
-        Some(json!({"token": link_token})),
+        json!({"token": link_token}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(body["role"], "participant");
     assert_eq!(body["email"], "ana.nanez@example.org");
     assert_eq!(body["full_name"], "Ana Lucía Ñáñez Muñoz");
@@ -139,22 +132,22 @@ async fn a_participant_registers_through_the_api() {
     assert!(mail.body_text.contains("Ana Lucía Ñáñez Muñoz"));
 
     // The link works once.
-    let (status, again) = api(
+    let again = api_post(
         &app,
-        "POST",
         "/api/v1/registrations/confirmations",
         None,
-        Some(json!({"token": link_token})),
+        json!({"token": link_token}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{again}");
+    .await
+    .expect_status(Status::Conflict);
     assert!(again["detail"].as_str().unwrap().contains("ya fue usado"));
     assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 1);
 
     // They can sign in and see themselves.
     let token = token(&app, "ana.nanez@example.org", "Caqueta-2026").await;
-    let (status, me) = api(&app, "GET", "/api/v1/me", Some(&token), None).await;
-    assert_eq!(status, Status::Ok);
+    let me = api_get(&app, "/api/v1/me", Some(&token))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(me["participant"]["last_names"], "Ñáñez Muñoz");
 }
 
@@ -241,7 +234,7 @@ async fn each_registration_rule_refuses_in_spanish_and_writes_nothing() {
         for (key, value) in change.as_object().unwrap() {
             body[key] = value.clone();
         }
-        let (status, problem) = api(&app, "POST", "/api/v1/registrations", None, Some(body)).await;
+        let (status, problem) = api_post(&app, "/api/v1/registrations", None, body).await;
         assert_eq!(status, Status::UnprocessableEntity, "{field}: {problem}");
         assert_eq!(problem["status"], 422);
         let error = problem["errors"]
@@ -258,8 +251,9 @@ async fn each_registration_rule_refuses_in_spanish_and_writes_nothing() {
     }
 
     // Every missing field is reported at once.
-    let (status, problem) = api(&app, "POST", "/api/v1/registrations", None, Some(json!({}))).await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    let problem = api_post(&app, "/api/v1/registrations", None, json!({}))
+        .await
+        .expect_status(Status::UnprocessableEntity);
     let fields = error_fields(&problem);
     for field in [
         "document_type",
@@ -325,14 +319,8 @@ async fn spreadsheet_habits_are_accepted_and_sensitive_data_needs_its_own_consen
 #[rocket::async_test]
 async fn signing_in_before_confirming_says_so_and_sends_the_link_again() {
     let app = TestApp::new().await;
-    let (status, received) = api(
-        &app,
-        "POST",
-        "/api/v1/registrations",
-        None,
-        Some(valid_registration()),
-    )
-    .await;
+    let (status, received) =
+        api_post(&app, "/api/v1/registrations", None, valid_registration()).await;
     assert_eq!(status, Status::Created, "{received}");
     let email = "ana.nanez@example.org";
     let first = confirmation_token(&app, email).await;
@@ -387,15 +375,14 @@ async fn signing_in_before_confirming_says_so_and_sends_the_link_again() {
     let (_, home) = page(&app, "/").await;
     assert!(!home.contains("Hola, Ana"));
     // The API has nothing to offer: a failed sign-in like any other.
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/tokens",
         None,
-        Some(json!({"email": email, "password": "Caqueta-2026"})),
+        json!({"email": email, "password": "Caqueta-2026"}),
     )
-    .await;
-    assert_eq!(status, Status::Unauthorized);
+    .await
+    .expect_status(Status::Unauthorized);
 
     // «Enviarme el enlace de nuevo»: a fresh link by the same email; the old one is dead.
     let before = mails_to(email).await;
@@ -422,15 +409,14 @@ async fn signing_in_before_confirming_says_so_and_sends_the_link_again() {
     assert_eq!(newest.subject, "Confirme su registro en Aula Territorial");
     let (_, old_page) = page(&app, &format!("/registro/confirmar/{first}")).await;
     assert!(old_page.contains("ya fue usado o expiró"));
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/registrations/confirmations",
         None,
-        Some(json!({"token": first})),
+        json!({"token": first}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
 
     // Any other address gets the same words, and no email.
     let csrf = csrf_from(&app, "/registro/reenviar").await;
@@ -446,15 +432,14 @@ async fn signing_in_before_confirming_says_so_and_sends_the_link_again() {
     assert_eq!(mails_to("nadie@example.org").await, 0);
 
     // The new link works; then the account signs in, and asking again sends nothing.
-    let (status, user) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/registrations/confirmations",
         None,
-        Some(json!({"token": second})),
+        json!({"token": second}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{user}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(
         sign_in_page(&app, email, "Caqueta-2026").await,
         Status::SeeOther
@@ -494,8 +479,9 @@ async fn a_person_imported_without_an_account_can_claim_their_record() {
     // With another email than the one on file: the person on file is told, nothing else.
     let mut other = valid_registration();
     other["email"] = json!("impostor@example.org");
-    let (status, received) = api(&app, "POST", "/api/v1/registrations", None, Some(other)).await;
-    assert_eq!(status, Status::Created, "{received}");
+    api_post(&app, "/api/v1/registrations", None, other)
+        .await
+        .expect_status(Status::Created);
     let notice = outbox::Entity::find()
         .one(app.db())
         .await

@@ -5,7 +5,7 @@
 //! behind.
 
 use crate::common::TestApp;
-use crate::support::{api, page, sign_in_page};
+use crate::support::{ExpectStatus, api, api_get, api_post, page, sign_in_page};
 use crate::world::{Session, World, days};
 use chrono::{Datelike, NaiveDate};
 use domain::entities::cost_item;
@@ -36,16 +36,13 @@ fn expected(target: i64, year: i32, day: NaiveDate) -> i64 {
 }
 
 async fn progress(app: &TestApp, token: &str, plan: i64, period: &str) -> Value {
-    let (status, body) = api(
+    api_get(
         app,
-        "GET",
         &format!("/api/v1/plans/{plan}/progress?period={period}"),
         Some(token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    body
+    .await
+    .expect_status(Status::Ok)
 }
 
 async fn cost(
@@ -101,41 +98,38 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     // happened there it is frozen so. A plan is created for this year or the next only, so it
     // is drafted and approved for this year (before this year's own, one per provider and
     // year) and its row then moved to last year, as a plan approved last year reads today.
-    let (status, past) = api(
+    let past = api_post(
         &app,
-        "POST",
         "/api/v1/plans",
         Some(&world.staff),
-        Some(json!({"year": year, "name": "Plan nacional del año anterior"})),
+        json!({"year": year, "name": "Plan nacional del año anterior"}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{past}");
+    .await
+    .expect_status(Status::Created);
     let past = past["id"].as_i64().unwrap();
-    let (status, past_line) = api(
+    let past_line = api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{past}/lines"),
         Some(&world.staff),
-        Some(json!({
+        json!({
             "capacity_id": capacity,
             "course_id": course,
             "targets": {"municipality_codes": [SOLITA]},
             "goals": {"cohorts": 1, "people_trained": 5},
             "budget": [{"source": "inversion", "amount": 5_000_000}],
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{past_line}");
+    .await
+    .expect_status(Status::Created);
     let past_line = past_line["id"].as_i64().unwrap();
-    let (status, approved) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{past}/approval"),
         Some(&world.staff),
-        Some(json!({"act": "Resolución 99 de prueba"})),
+        json!({"act": "Resolución 99 de prueba"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{approved}");
+    .await
+    .expect_status(Status::Ok);
     let mut moved: domain::entities::plan::ActiveModel =
         domain::entities::plan::Entity::find_by_id(past as i32)
             .one(app.db())
@@ -153,41 +147,31 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     assert_eq!(goal(&frozen["lines"][0], "people_trained")["achieved"], 0);
 
     // ESAP's national plan: one line, Planeación Territorial's course in Valparaíso.
-    let (status, plan) = api(
+    let plan = api_post(
         &app,
-        "POST",
         "/api/v1/plans",
         Some(&world.staff),
-        Some(json!({"year": year, "name": "Plan nacional de prueba"})),
+        json!({"year": year, "name": "Plan nacional de prueba"}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{plan}");
+    .await
+    .expect_status(Status::Created);
     let plan = plan["id"].as_i64().unwrap();
-    let (status, line) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/plans/{plan}/lines"),
-        Some(&world.staff),
-        Some(json!({
+    let line = api_post(&app, &format!("/api/v1/plans/{plan}/lines"), Some(&world.staff), json!({
             "capacity_id": capacity,
             "course_id": course,
             "targets": {"municipality_codes": [VALPARAISO]},
             "goals": {"cohorts": 2, "people_trained": 12, "people_certified": 3, "municipalities_reached": 1},
             "budget": [{"source": "inversion", "amount": 10_000_000}],
-        })),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{line}");
+        })).await.expect_status(Status::Created);
     let line_id = line["id"].as_i64().unwrap();
-    let (status, approved) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{plan}/approval"),
         Some(&world.staff),
-        Some(json!({"act": "Resolución 100 de prueba"})),
+        json!({"act": "Resolución 100 de prueba"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{approved}");
+    .await
+    .expect_status(Status::Ok);
 
     // Before anything happened there: nothing achieved.
     let before = progress(&app, &world.staff, plan, "").await;
@@ -249,15 +233,15 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
         )
         .await;
     world.move_cohort(cohort.id, "closed").await;
-    let (status, issued) = api(
+    let issued = api(
         &app,
         "POST",
         &format!("/api/v1/cohorts/{}/certificates", cohort.id),
         Some(&world.staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{issued}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(issued["issued"].as_array().unwrap().len(), 3, "{issued}");
 
     // Costs: executed 3.200.000 fixed and 100.000 per participant (four trained: 400.000),
@@ -347,31 +331,22 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
 
     // Next year's plan with the same line: this year's delivery is its baseline («línea
     // base»), nothing achieved yet.
-    let (status, next) = api(
+    let next = api_post(
         &app,
-        "POST",
         "/api/v1/plans",
         Some(&world.staff),
-        Some(json!({"year": year + 1, "name": "Plan nacional siguiente"})),
+        json!({"year": year + 1, "name": "Plan nacional siguiente"}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{next}");
+    .await
+    .expect_status(Status::Created);
     let next = next["id"].as_i64().unwrap();
-    let (status, body) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/plans/{next}/lines"),
-        Some(&world.staff),
-        Some(json!({
+    api_post(&app, &format!("/api/v1/plans/{next}/lines"), Some(&world.staff), json!({
             "capacity_id": capacity,
             "course_id": course,
             "targets": {"municipality_codes": [VALPARAISO]},
             "goals": {"cohorts": 2, "people_trained": 12, "people_certified": 3, "municipalities_reached": 1},
             "budget": [{"source": "inversion", "amount": 10_000_000}],
-        })),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+        })).await.expect_status(Status::Created);
     let ahead = progress(&app, &world.staff, next, "").await;
     for (key, baseline) in [
         ("cohorts", 1),
@@ -416,15 +391,13 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     );
 
     // A bad period is a 422 in Spanish.
-    let (status, body) = api(
+    let body = api_get(
         &app,
-        "GET",
         &format!("/api/v1/plans/{plan}/progress?period=2026-13"),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(
         body["errors"][0]["message"]
             .as_str()

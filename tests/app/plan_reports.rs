@@ -4,7 +4,10 @@
 //! personal data, drafts unpublished).
 
 use crate::common::TestApp;
-use crate::support::{api, download, page, read_table, role_token, sign_in_page, token};
+use crate::support::{
+    ExpectStatus, api, api_get, api_post, download, page, read_table, role_token, sign_in_page,
+    token,
+};
 use crate::world::{Session, World, days};
 use chrono::{Datelike, NaiveDate};
 use domain::entities::cost_item;
@@ -36,25 +39,16 @@ struct Case {
 
 async fn hand_built(app: &TestApp, world: &World<'_>) -> Case {
     let year = domain::time::today().year();
-    let (status, direction) = api(
+    let direction = api_post(
         app,
-        "POST",
         "/api/v1/territorial-directions",
         Some(&world.admin),
-        Some(json!({"name": "Dirección Territorial Huila", "department_codes": ["41"]})),
+        json!({"name": "Dirección Territorial Huila", "department_codes": ["41"]}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{direction}");
+    .await
+    .expect_status(Status::Created);
     let direction = direction["id"].as_i64().unwrap();
-    let (status, plan) = api(
-        app,
-        "POST",
-        "/api/v1/plans",
-        Some(&world.admin),
-        Some(json!({"year": year, "name": "Plan Huila de prueba", "territorial_direction_id": direction})),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{plan}");
+    let plan = api_post(app, "/api/v1/plans", Some(&world.admin), json!({"year": year, "name": "Plan Huila de prueba", "territorial_direction_id": direction})).await.expect_status(Status::Created);
     let plan = plan["id"].as_i64().unwrap();
     let capacity = domain::entities::capacity::Entity::find()
         .filter(domain::entities::capacity::Column::Code.eq("planeacion_territorial"))
@@ -64,31 +58,29 @@ async fn hand_built(app: &TestApp, world: &World<'_>) -> Case {
         .unwrap()
         .id;
     let course = crate::world::catalogue_course(app.db(), "PT").await.id;
-    let (status, line) = api(
+    let line = api_post(
         app,
-        "POST",
         &format!("/api/v1/plans/{plan}/lines"),
         Some(&world.admin),
-        Some(json!({
+        json!({
             "capacity_id": capacity,
             "course_id": course,
             "targets": {},
             "goals": {"cohorts": 12, "people_trained": 3, "people_certified": 3},
             "budget": [{"source": "inversion", "amount": 10_000_000}],
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{line}");
+    .await
+    .expect_status(Status::Created);
     let line = line["id"].as_i64().unwrap();
-    let (status, approved) = api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/plans/{plan}/approval"),
         Some(&world.admin),
-        Some(json!({"act": "Resolución 41 de prueba"})),
+        json!({"act": "Resolución 41 de prueba"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{approved}");
+    .await
+    .expect_status(Status::Ok);
 
     let start = days(-10);
     let on_time = world
@@ -125,15 +117,15 @@ async fn hand_built(app: &TestApp, world: &World<'_>) -> Case {
         )
         .await;
     world.move_cohort(on_time.id, "closed").await;
-    let (status, issued) = api(
+    let issued = api(
         app,
         "POST",
         &format!("/api/v1/cohorts/{}/certificates", on_time.id),
         Some(&world.staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{issued}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(issued["issued"].as_array().unwrap().len(), 2, "{issued}");
     cost_item::ActiveModel {
         provider_id: Set(domain::providers::ESAP),
@@ -158,12 +150,10 @@ async fn hand_built(app: &TestApp, world: &World<'_>) -> Case {
 }
 
 async fn comparison(app: &TestApp, who: &str, query: &str) -> (Status, Value) {
-    api(
+    api_get(
         app,
-        "GET",
         &format!("/api/v1/reports/plans/comparison{query}"),
         Some(who),
-        None,
     )
     .await
 }

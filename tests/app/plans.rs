@@ -8,8 +8,8 @@
 
 use crate::common::{TestApp, on_demo_day};
 use crate::support::{
-    DNP_COORDINATOR, META_COORDINATOR, META_REVIEWER, api, csrf_from, demo_account, error_fields,
-    page, post_form, role_token, sign_in_page, token,
+    DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, META_REVIEWER, api_get, api_patch, api_post,
+    csrf_from, demo_account, error_fields, page, post_form, role_token, sign_in_page, token,
 };
 use chrono::Datelike;
 use domain::entities::values::Role;
@@ -85,37 +85,34 @@ fn budget_of(line: &Value, source: &str) -> Option<i64> {
 
 /// A draft of `token`'s provider for this year, created through the API.
 async fn draft(app: &TestApp, token: &str, body: Value) -> i64 {
-    let (status, created) = api(app, "POST", "/api/v1/plans", Some(token), Some(body)).await;
-    assert_eq!(status, Status::Created, "{created}");
+    let created = api_post(app, "/api/v1/plans", Some(token), body)
+        .await
+        .expect_status(Status::Created);
     assert_eq!(created["status"], "draft");
     assert_eq!(created["version"], 1);
     created["id"].as_i64().unwrap()
 }
 
 async fn add_line(app: &TestApp, token: &str, plan: i64, body: Value) -> Value {
-    let (status, line) = api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/plans/{plan}/lines"),
         Some(token),
-        Some(body),
+        body,
     )
-    .await;
-    assert_eq!(status, Status::Created, "{line}");
-    line
+    .await
+    .expect_status(Status::Created)
 }
 
 async fn approve(app: &TestApp, token: &str, plan: i64, act: &str) -> Value {
-    let (status, approved) = api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/plans/{plan}/approval"),
         Some(token),
-        Some(json!({ "act": act })),
+        json!({ "act": act }),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{approved}");
-    approved
+    .await
+    .expect_status(Status::Ok)
 }
 
 #[rocket::async_test]
@@ -133,15 +130,14 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     )
     .await;
     // One plan per provider, year and territory.
-    let (status, twice) = api(
+    let twice = api_post(
         &app,
-        "POST",
         "/api/v1/plans",
         Some(&esap),
-        Some(json!({"year": year(), "name": "Otro plan nacional"})),
+        json!({"year": year(), "name": "Otro plan nacional"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{twice}");
+    .await
+    .expect_status(Status::Conflict);
     assert!(
         twice["detail"]
             .as_str()
@@ -181,28 +177,26 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
         second["id"].as_i64().unwrap(),
     );
     // A draft's line changes in place.
-    let (status, changed) = api(
+    let changed = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/plans/{id}/lines/{second_id}"),
         Some(&esap),
-        Some(json!({"goals": {"assistances_closed": 3}})),
+        json!({"goals": {"assistances_closed": 3}}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{changed}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(changed["goals"]["assistances_closed"], 3);
     assert_eq!(changed["budget_total"], 15_000_000, "the budget kept");
 
     // Approval needs its act.
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{id}/approval"),
         Some(&esap),
-        Some(json!({"act": "  "})),
+        json!({"act": "  "}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(message(&refused, "act").contains("acto"), "{refused}");
     let approved = approve(
         &app,
@@ -224,27 +218,25 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
         demo_account_name(Role::Coordinator)
     );
     assert_eq!(approved["budget"]["total"], 205_000_000);
-    let (status, again) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{id}/approval"),
         Some(&esap),
-        Some(json!({"act": "Otra resolución"})),
+        json!({"act": "Otra resolución"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{again}");
+    .await
+    .expect_status(Status::Conflict);
 
     // An approved figure is not edited: 409, nothing written.
     let rows = line_rows(&app, id).await;
-    let (status, conflict) = api(
+    let conflict = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/plans/{id}/lines/{first_id}"),
         Some(&esap),
-        Some(json!({"budget": [{"source": "inversion", "amount": 1}]})),
+        json!({"budget": [{"source": "inversion", "amount": 1}]}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{conflict}");
+    .await
+    .expect_status(Status::Conflict);
     assert!(
         conflict["detail"]
             .as_str()
@@ -252,15 +244,14 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
             .contains("modificación"),
         "{conflict}"
     );
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{id}/lines"),
         Some(&esap),
-        Some(json!({"capacity_id": planning, "goals": {"cohorts": 1}})),
+        json!({"capacity_id": planning, "goals": {"cohorts": 1}}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
     assert_eq!(line_rows(&app, id).await, rows, "nothing written");
 
     // An amendment needs its reason: 422, nothing written.
@@ -271,40 +262,30 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
         {"capacity_id": budget, "targets": {"rule": "pdet"}, "goals": {"municipalities_reached": 20},
          "budget": [{"source": "propios", "amount": 30_000_000}]},
     ]);
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{id}/amendments"),
         Some(&esap),
-        Some(json!({"reason": "", "lines": change})),
+        json!({"reason": "", "lines": change}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(message(&refused, "reason").contains("motivo"), "{refused}");
     assert_eq!(line_rows(&app, id).await, rows, "nothing written");
     // Nor one that changes nothing.
-    let (status, refused) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/plans/{id}/amendments"),
-        Some(&esap),
-        Some(json!({"reason": "Nada", "lines": [{"line_id": first_id, "goals": {"cohorts": 4, "people_trained": 120, "people_certified": 100}}]})),
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let refused = api_post(&app, &format!("/api/v1/plans/{id}/amendments"), Some(&esap), json!({"reason": "Nada", "lines": [{"line_id": first_id, "goals": {"cohorts": 4, "people_trained": 120, "people_certified": 100}}]})).await.expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&refused), vec!["lines".to_string()]);
 
     let reason = "El comité del 10 de junio trasladó $ 30.000.000 de inversión a recursos propios \
                   para acompañar los municipios PDET.";
-    let (status, amended) = api(
+    let amended = api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{id}/amendments"),
         Some(&esap),
-        Some(json!({"reason": reason, "lines": change})),
+        json!({"reason": reason, "lines": change}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{amended}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(amended["status"], "amended");
     assert_eq!(amended["version"], 2);
     assert_eq!(amended["current_version"], 2);
@@ -326,14 +307,8 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     );
 
     // Version 1 still reads the approved figures.
-    let (status, original) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/plans/{id}?version=1"),
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (status, original) =
+        api_get(&app, &format!("/api/v1/plans/{id}?version=1"), Some(&esap)).await;
     assert_eq!(status, Status::Ok, "{original}");
     assert_eq!(original["version"], 1);
     assert_eq!(original["current_version"], 2);
@@ -344,26 +319,17 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     );
     assert_eq!(original["lines"][1]["goals"]["assistances_closed"], 3);
     assert_eq!(original["budget"]["total"], 205_000_000);
-    let (status, _) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/plans/{id}?version=3"),
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (status, _) = api_get(&app, &format!("/api/v1/plans/{id}?version=3"), Some(&esap)).await;
     assert_eq!(status, Status::NotFound, "a version it does not have");
 
     // The list shows it with its current figures.
-    let (status, list) = api(
+    let list = api_get(
         &app,
-        "GET",
         &format!("/api/v1/plans?year={}&provider=1", year()),
         Some(&esap),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{list}");
+    .await
+    .expect_status(Status::Ok);
     let listed = list["items"]
         .as_array()
         .unwrap()
@@ -510,12 +476,11 @@ async fn absurd_figures_are_refused_in_spanish_and_nothing_is_written() {
         ),
     ];
     for (body, field, words) in cases {
-        let (status, refused) = api(
+        let (status, refused) = api_post(
             &app,
-            "POST",
             &format!("/api/v1/plans/{id}/lines"),
             Some(&esap),
-            Some(body.clone()),
+            body.clone(),
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{body}: {refused}");
@@ -533,16 +498,15 @@ async fn absurd_figures_are_refused_in_spanish_and_nothing_is_written() {
         );
     }
     // Pesos with cents are not whole pesos: the JSON guard refuses the shape.
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{id}/lines"),
         Some(&esap),
-        Some(json!({"capacity_id": planning, "goals": {"cohorts": 1},
-                    "budget": [{"source": "inversion", "amount": 12_000_000.5}]})),
+        json!({"capacity_id": planning, "goals": {"cohorts": 1},
+                    "budget": [{"source": "inversion", "amount": 12_000_000.5}]}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(refused["detail"].as_str().unwrap().contains("tipo de dato"));
     assert_eq!(line_rows(&app, id).await, 0, "nothing written");
     assert_eq!(
@@ -554,15 +518,14 @@ async fn absurd_figures_are_refused_in_spanish_and_nothing_is_written() {
         0
     );
     // A plan for a year long gone, without a name: every problem at once.
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         "/api/v1/plans",
         Some(&esap),
-        Some(json!({"year": 2019, "name": ""})),
+        json!({"year": 2019, "name": ""}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(
         error_fields(&refused),
         vec!["year".to_string(), "name".to_string()]
@@ -582,7 +545,7 @@ async fn plans_are_read_and_written_within_their_scope() {
     let instructor = role_token(&app, Role::Instructor).await;
     let participant = role_token(&app, Role::Participant).await;
     let planning = capacity_id(&app, "planeacion_territorial").await;
-    let get = async |token: &str, path: String| api(&app, "GET", &path, Some(token), None).await;
+    let get = async |token: &str, path: String| api_get(&app, &path, Some(token)).await;
 
     // The demo: ESAP's plan for the Dirección Territorial Meta, approved and amended.
     let demo = plan::Entity::find()
@@ -601,12 +564,11 @@ async fn plans_are_read_and_written_within_their_scope() {
         );
         assert_eq!(get(token, demo_path.clone()).await.0, Status::Forbidden);
     }
-    let (status, _) = api(
+    let (status, _) = api_post(
         &app,
-        "POST",
         "/api/v1/plans",
         Some(&reviewer_caqueta),
-        Some(json!({"year": year(), "name": "Plan"})),
+        json!({"year": year(), "name": "Plan"}),
     )
     .await;
     assert_eq!(status, Status::Forbidden, "a reviewer writes no plans");
@@ -622,21 +584,19 @@ async fn plans_are_read_and_written_within_their_scope() {
     for token in [&dnp, &meta, &reviewer_caqueta] {
         assert_eq!(get(token, national_path.clone()).await.0, Status::NotFound);
     }
-    let (status, _) = api(
+    let (status, _) = api_post(
         &app,
-        "POST",
         &format!("{national_path}/lines"),
         Some(&dnp),
-        Some(json!({"capacity_id": planning, "goals": {"cohorts": 1}})),
+        json!({"capacity_id": planning, "goals": {"cohorts": 1}}),
     )
     .await;
     assert_eq!(status, Status::NotFound, "another provider's plan");
-    let (status, _) = api(
+    let (status, _) = api_post(
         &app,
-        "POST",
         &format!("{national_path}/lines"),
         Some(&meta),
-        Some(json!({"capacity_id": planning, "goals": {"cohorts": 1}})),
+        json!({"capacity_id": planning, "goals": {"cohorts": 1}}),
     )
     .await;
     assert_eq!(
@@ -645,26 +605,17 @@ async fn plans_are_read_and_written_within_their_scope() {
         "a direction's coordinator: its plan only"
     );
     // The Meta direction's coordinator already has its plan for the year.
-    let (status, twice) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/plans",
         Some(&meta),
-        Some(json!({"year": year(), "name": "Otro plan del Meta"})),
+        json!({"year": year(), "name": "Otro plan del Meta"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{twice}");
+    .await
+    .expect_status(Status::Conflict);
     // Another provider's approved plan is read, never amended.
     assert_eq!(get(&dnp, demo_path.clone()).await.0, Status::Ok);
-    let (status, _) = api(
-        &app,
-        "POST",
-        &format!("{demo_path}/amendments"),
-        Some(&dnp),
-        Some(json!({"reason": "Por qué no", "lines": [{"capacity_id": planning, "goals": {"cohorts": 1}}]})),
-    )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    api_post(&app, &format!("{demo_path}/amendments"), Some(&dnp), json!({"reason": "Por qué no", "lines": [{"capacity_id": planning, "goals": {"cohorts": 1}}]})).await.expect_status(Status::NotFound);
 
     // The direction's plan reaches Meta, not Caquetá.
     let (status, read) = get(&reviewer_meta, demo_path.clone()).await;
@@ -682,16 +633,15 @@ async fn plans_are_read_and_written_within_their_scope() {
         json!({"year": year(), "name": "Plan departamental de asistencia técnica"}),
     )
     .await;
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{gob}/lines"),
         Some(&gobernacion),
-        Some(json!({"capacity_id": planning, "goals": {"cohorts": 1},
-                    "targets": {"municipality_codes": ["50325"]}})),
+        json!({"capacity_id": planning, "goals": {"cohorts": 1},
+                    "targets": {"municipality_codes": ["50325"]}}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(message(&refused, "targets.municipality_codes").contains("fuera del territorio"));
     add_line(
         &app,
@@ -806,7 +756,7 @@ async fn the_demo_plan_reads_its_june_amendment_and_its_approved_version() {
 
 async fn june_amendment_and_approved_version(app: &TestApp) {
     let meta = token(app, META_COORDINATOR.0, META_COORDINATOR.1).await;
-    let (_, list) = api(app, "GET", "/api/v1/plans", Some(&meta), None).await;
+    let (_, list) = api_get(app, "/api/v1/plans", Some(&meta)).await;
     let items = list["items"].as_array().unwrap();
     let esap = items
         .iter()
@@ -815,14 +765,7 @@ async fn june_amendment_and_approved_version(app: &TestApp) {
     assert_eq!(esap["status"], "amended");
     assert_eq!(esap["version"], 2);
     let id = esap["id"].as_i64().unwrap();
-    let (_, current) = api(
-        app,
-        "GET",
-        &format!("/api/v1/plans/{id}"),
-        Some(&meta),
-        None,
-    )
-    .await;
+    let (_, current) = api_get(app, &format!("/api/v1/plans/{id}"), Some(&meta)).await;
     assert!(
         current["versions"][1]["reason"]
             .as_str()
@@ -842,33 +785,20 @@ async fn june_amendment_and_approved_version(app: &TestApp) {
         budget_of(&current["lines"][0], "cooperacion"),
         Some(20_000_000)
     );
-    let (_, approved) = api(
-        app,
-        "GET",
-        &format!("/api/v1/plans/{id}?version=1"),
-        Some(&meta),
-        None,
-    )
-    .await;
+    let (_, approved) = api_get(app, &format!("/api/v1/plans/{id}?version=1"), Some(&meta)).await;
     assert_eq!(budget_of(&approved["lines"][0], "cooperacion"), None);
     // DNP's plan is a draft: its coordinator reads it, ESAP's does not.
     let dnp = token(app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    let (_, theirs) = api(app, "GET", "/api/v1/plans", Some(&dnp), None).await;
+    let (_, theirs) = api_get(app, "/api/v1/plans", Some(&dnp)).await;
     let draft = theirs["items"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["status"] == "draft")
         .expect("DNP's draft");
-    let (status, _) = api(
-        app,
-        "GET",
-        &format!("/api/v1/plans/{}", draft["id"]),
-        Some(&meta),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    api_get(app, &format!("/api/v1/plans/{}", draft["id"]), Some(&meta))
+        .await
+        .expect_status(Status::NotFound);
 }
 
 #[rocket::async_test]
@@ -979,15 +909,13 @@ async fn approving_and_amending_through_the_pages() {
         "{:?}",
         done.into_string().await
     );
-    let (status, view) = api(
+    let view = api_get(
         &app,
-        "GET",
         &format!("/api/v1/plans/{}", row.id),
         Some(&token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(view["version"], 2);
     assert_eq!(view["lines"][0]["goals"]["cohorts"], 3);
     assert_eq!(
@@ -1018,27 +946,20 @@ async fn a_plan_whose_year_ended_reads_closed_and_changes_no_more() {
         ))
         .await
         .unwrap();
-    let (status, view) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/plans/{}", demo.id),
-        Some(&meta),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    let view = api_get(&app, &format!("/api/v1/plans/{}", demo.id), Some(&meta))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(view["status"], "closed");
     assert_eq!(view["status_label"], "Cerrado");
     let planning = capacity_id(&app, "planeacion_territorial").await;
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &format!("/api/v1/plans/{}/amendments", demo.id),
         Some(&meta),
-        Some(json!({"reason": "Tarde", "lines": [{"capacity_id": planning, "goals": {"cohorts": 1}}]})),
+        json!({"reason": "Tarde", "lines": [{"capacity_id": planning, "goals": {"cohorts": 1}}]}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{refused}");
+    .await
+    .expect_status(Status::Conflict);
     assert!(refused["detail"].as_str().unwrap().contains("terminó"));
 }
 
@@ -1059,29 +980,21 @@ async fn the_homes_lines_behind_follow_an_amendment_at_once() {
 
     // What the progress says: the lines behind of the coordinator's plans of this year.
     let behind = async || {
-        let (status, list) = api(
+        let list = api_get(
             &app,
-            "GET",
             &format!("/api/v1/plans?year={}&per_page=100", year()),
             Some(&esap),
-            None,
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{list}");
+        .await
+        .expect_status(Status::Ok);
         let mut lines = Vec::new();
         for item in list["items"].as_array().unwrap() {
             if item["status"] == "draft" {
                 continue;
             }
             let id = item["id"].as_i64().unwrap();
-            let (status, progress) = api(
-                &app,
-                "GET",
-                &format!("/api/v1/plans/{id}/progress"),
-                Some(&esap),
-                None,
-            )
-            .await;
+            let (status, progress) =
+                api_get(&app, &format!("/api/v1/plans/{id}/progress"), Some(&esap)).await;
             assert_eq!(status, Status::Ok, "{progress}");
             for line in progress["lines"].as_array().unwrap() {
                 lines.push((
@@ -1124,15 +1037,7 @@ async fn the_homes_lines_behind_follow_an_amendment_at_once() {
     } else {
         json!({"people_trained": 100_000})
     };
-    let (status, amended) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/plans/{plan}/amendments"),
-        Some(&esap),
-        Some(json!({"reason": "Ajuste de metas del comité", "lines": [{"line_id": line, "goals": goals}]})),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{amended}");
+    api_post(&app, &format!("/api/v1/plans/{plan}/amendments"), Some(&esap), json!({"reason": "Ajuste de metas del comité", "lines": [{"line_id": line, "goals": goals}]})).await.expect_status(Status::Created);
     let after = behind().await;
     assert_ne!(
         count(&after),

@@ -6,7 +6,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_REVIEWER, api, demo_account, page, role_token, sign_in_page, token, upload,
+    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, demo_account, page, role_token,
+    sign_in_page, token, upload,
 };
 use domain::entities::values::{CertificateStatus, Role};
 use domain::entities::{
@@ -60,44 +61,40 @@ async fn certified_person(app: &TestApp, code: &str) -> (i32, i32, i32) {
 }
 
 async fn create(app: &TestApp, token: &str, code: &str, body: Value) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/municipalities/{code}/positions"),
         Some(token),
-        Some(body),
+        body,
     )
     .await
 }
 
 async fn positions_of(app: &TestApp, token: &str, code: &str) -> (Status, Value) {
-    api(
+    api_get(
         app,
-        "GET",
         &format!("/api/v1/municipalities/{code}/positions"),
         Some(token),
-        None,
     )
     .await
 }
 
 async fn liaison_of(app: &TestApp, admin: &str, place: &str) -> (String, String) {
     let email = format!("enlace.{place}@example.org");
-    let (status, body) = api(
+    api_post(
         app,
-        "POST",
         "/api/v1/users",
         Some(admin),
-        Some(json!({
+        json!({
             "email": email,
             "password": "Enlace-Prueba-2026",
             "full_name": "Enlace de prueba",
             "role": "liaison",
             "municipality_code": place,
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
     (token(app, &email, "Enlace-Prueba-2026").await, email)
 }
 
@@ -201,15 +198,14 @@ async fn a_certified_holders_departure_tells_the_reviewer_and_the_liaison_and_th
     let emails_before = outbox::Entity::find().count(db).await.unwrap();
 
     // An uncertified holder leaves: nobody is told.
-    let (status, left) = api(
+    let left = api_post(
         &app,
-        "POST",
         &format!("/api/v1/positions/{}/departure", named["id"]),
         Some(&reviewer),
-        Some(json!({"on": "2026-01-15"})),
+        json!({"on": "2026-01-15"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{left}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(left["holder"], Value::Null);
     assert_eq!(left["last_departure"]["certified"], json!(false));
     assert_eq!(
@@ -219,15 +215,14 @@ async fn a_certified_holders_departure_tells_the_reviewer_and_the_liaison_and_th
 
     // The certified treasurer leaves.
     let on = (domain::time::today() - chrono::Duration::days(3)).to_string();
-    let (status, left) = api(
+    let left = api_post(
         &app,
-        "POST",
         &format!("/api/v1/positions/{}/departure", treasurer["id"]),
         Some(&liaison),
-        Some(json!({"on": on, "reason": "Renuncia"})),
+        json!({"on": on, "reason": "Renuncia"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{left}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(left["holder"], Value::Null);
     assert_eq!(left["appointment"], Value::Null);
     assert_eq!(left["last_departure"]["certified"], json!(true));
@@ -313,15 +308,13 @@ async fn a_certified_holders_departure_tells_the_reviewer_and_the_liaison_and_th
     )
     .await;
     assert_eq!(covered["certified"], json!(true), "{covered}");
-    let (status, handover) = api(
+    let handover = api_get(
         &app,
-        "GET",
         &format!("/api/v1/municipalities/{BELEN}/handover"),
         Some(&reviewer),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let uncovered: BTreeSet<String> = handover["uncovered_positions"]
         .as_array()
         .unwrap()
@@ -337,16 +330,15 @@ async fn a_certified_holders_departure_tells_the_reviewer_and_the_liaison_and_th
     );
 
     // A new treasurer: the alert ends.
-    let (status, filled) = api(
+    let filled = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/positions/{}", treasurer["id"]),
         Some(&liaison),
-        Some(json!({"holder": {"full_name": "Nueva Tesorera"},
-                    "appointment": "provisional", "since": domain::time::today().to_string()})),
+        json!({"holder": {"full_name": "Nueva Tesorera"},
+                    "appointment": "provisional", "since": domain::time::today().to_string()}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{filled}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(filled["holder"]["full_name"], json!("Nueva Tesorera"));
     let (_, liaison_home) = page(&app, "/").await;
     assert!(!liaison_home.contains("Belén de los Andaquíes: Tesorero(a)"));
@@ -396,24 +388,22 @@ async fn another_departments_reviewer_gets_404_on_every_position_operation() {
     )
     .await;
     assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/positions/{id}"),
         Some(&meta),
-        Some(json!({"title": "Cambiado"})),
+        json!({"title": "Cambiado"}),
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::NotFound);
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/positions/{id}/departure"),
         Some(&meta),
-        Some(json!({"on": "2026-01-15"})),
+        json!({"on": "2026-01-15"}),
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    .await
+    .expect_status(Status::NotFound);
     let (status, _) = positions_of(&app, &participant, BELEN).await;
     assert_eq!(status, Status::Forbidden);
     // Nothing changed.
@@ -484,12 +474,11 @@ async fn bad_input_is_a_spanish_422_and_writes_nothing() {
     )
     .await;
     for on in [tomorrow.as_str(), "2025-01-31", "15/01/2026"] {
-        let (status, body) = api(
+        let (status, body) = api_post(
             &app,
-            "POST",
             &format!("/api/v1/positions/{}/departure", position["id"]),
             Some(&reviewer),
-            Some(json!({"on": on})),
+            json!({"on": on}),
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{on}: {body}");
@@ -507,15 +496,14 @@ async fn bad_input_is_a_spanish_422_and_writes_nothing() {
     assert_eq!(list["items"][0]["holder"]["full_name"], json!("Ana Ríos"));
     // A change that names nothing to change: 422, no audit row, nothing moved.
     let audits = audit_log::Entity::find().count(app.db()).await.unwrap();
-    let (status, body) = api(
+    let body = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/positions/{}", position["id"]),
         Some(&reviewer),
-        Some(json!({})),
+        json!({}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(
         body["errors"].to_string().contains("Indique qué cambiar"),
         "{body}"
@@ -532,15 +520,14 @@ async fn bad_input_is_a_spanish_422_and_writes_nothing() {
         json!({"title": "Secretario(a) de Hacienda", "capacity_id": 3}),
     )
     .await;
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/positions/{}/departure", vacant["id"]),
         Some(&reviewer),
-        Some(json!({"on": "2026-01-15"})),
+        json!({"on": "2026-01-15"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
 }
 
 fn sheet(rows: &[&str]) -> Vec<u8> {
@@ -671,42 +658,39 @@ async fn naming_another_holder_records_the_previous_ones_departure() {
     let id = position["id"].as_i64().unwrap();
     let db = app.db();
     // Changing only the appointment keeps the holder: no departure.
-    let (status, kept) = api(
+    let kept = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/positions/{id}"),
         Some(&reviewer),
-        Some(json!({"appointment": "carrera"})),
+        json!({"appointment": "carrera"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{kept}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(kept["holder"]["participant_id"], json!(person));
     assert_eq!(kept["since"], json!("2023-03-01"));
     assert_eq!(kept["last_departure"], Value::Null);
     // A successor named before the holder took office: refused, nothing written.
-    let (status, body) = api(
+    let body = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/positions/{id}"),
         Some(&reviewer),
-        Some(json!({"holder": {"full_name": "Nuevo Tesorero"},
-                    "appointment": "provisional", "since": "2023-01-01"})),
+        json!({"holder": {"full_name": "Nuevo Tesorero"},
+                    "appointment": "provisional", "since": "2023-01-01"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(crate::support::error_fields(&body), vec!["since"]);
     // The successor: the certified holder's departure on the new possession day, and the
     // reviewer told.
-    let (status, replaced) = api(
+    let replaced = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/positions/{id}"),
         Some(&reviewer),
-        Some(json!({"holder": {"full_name": "Nuevo Tesorero"},
-                    "appointment": "provisional", "since": "2026-02-01"})),
+        json!({"holder": {"full_name": "Nuevo Tesorero"},
+                    "appointment": "provisional", "since": "2026-02-01"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{replaced}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(replaced["holder"]["full_name"], json!("Nuevo Tesorero"));
     assert_eq!(replaced["certified"], json!(false));
     assert_eq!(replaced["last_departure"]["on"], json!("2026-02-01"));

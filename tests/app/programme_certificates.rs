@@ -199,15 +199,15 @@ async fn diplomado(app: &TestApp, marks: &[[Mark; 4]]) -> Diplomado {
         let pattern: Vec<(i64, &[Mark])> = pattern.iter().map(|(e, m)| (*e, &m[..])).collect();
         world.take_attendance(&ids, &pattern).await;
         world.move_cohort(i64::from(*cohort_id), "closed").await;
-        let (status, issued) = api(
+        api(
             app,
             "POST",
             &format!("/api/v1/cohorts/{cohort_id}/certificates"),
             Some(&world.staff),
             None,
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{issued}");
+        .await
+        .expect_status(Status::Ok);
     }
     let mut codes = Vec::new();
     for cert in domain::entities::certificate::Entity::find()
@@ -359,15 +359,9 @@ async fn verified_with_its_modules_marked_for_review_when_a_module_is_revoked_an
     let code = outcome["issued"][0]["code"].as_str().unwrap().to_string();
 
     // The public record: the programme, the modules that counted with their certificates.
-    let (status, record) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/certificates/{code}"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{record}");
+    let record = api_get(&app, &format!("/api/v1/certificates/{code}"), None)
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(record["status"], "valid");
     assert_eq!(record["programme"]["name"], d.name.as_str());
     assert_eq!(record["programme"]["kind"], "diplomado");
@@ -384,14 +378,7 @@ async fn verified_with_its_modules_marked_for_review_when_a_module_is_revoked_an
     assert!(modules[0]["hours"].as_i64().unwrap() > 0);
 
     // A course certificate answers as it always did: no programme fields.
-    let (_, course) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/certificates/{gt}"),
-        None,
-        None,
-    )
-    .await;
+    let (_, course) = api_get(&app, &format!("/api/v1/certificates/{gt}"), None).await;
     assert_eq!(course["course"], d.modules[2].as_str());
     for field in ["programme", "modules", "review_needed"] {
         assert!(course.get(field).is_none(), "{field} in {course}");
@@ -435,48 +422,27 @@ async fn verified_with_its_modules_marked_for_review_when_a_module_is_revoked_an
             .contains(&d.modules[2])
     );
     domain::credentials::contexts::check(&credential).unwrap();
-    let (status, report) = api(
-        &app,
-        "POST",
-        "/api/v1/credentials/verify",
-        None,
-        Some(credential.clone()),
-    )
-    .await;
+    let (status, report) =
+        api_post(&app, "/api/v1/credentials/verify", None, credential.clone()).await;
     assert_eq!(status, Status::Ok, "{report}");
     assert_eq!(report["verified"], true, "{report}");
     assert_eq!(report["code"], code.as_str());
     // Changed, it no longer verifies.
     let mut changed = credential.clone();
     changed["credentialSubject"]["achievement"]["alignment"][0]["targetName"] = json!("Otro");
-    let (_, report) = api(
-        &app,
-        "POST",
-        "/api/v1/credentials/verify",
-        None,
-        Some(changed),
-    )
-    .await;
+    let (_, report) = api_post(&app, "/api/v1/credentials/verify", None, changed).await;
     assert_eq!(report["verified"], false, "{report}");
 
     // Revoking a module's certificate marks the programme's for review, here and on the page.
-    let (status, body) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/certificates/{gt}/revoke"),
         Some(&d.staff),
-        Some(json!({"reason": "Se comprobó suplantación en la asistencia."})),
+        json!({"reason": "Se comprobó suplantación en la asistencia."}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    let (_, record) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/certificates/{code}"),
-        None,
-        None,
-    )
-    .await;
+    .await
+    .expect_status(Status::Ok);
+    let (_, record) = api_get(&app, &format!("/api/v1/certificates/{code}"), None).await;
     assert_eq!(record["review_needed"], true, "{record}");
     assert_eq!(record["status"], "valid");
     let (status, html) = page(&app, &format!("/verificar/{code}")).await;

@@ -14,15 +14,15 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 async fn enrol_self(app: &TestApp, token: &str, edition: i64) {
-    let (status, body) = api(
+    api(
         app,
         "POST",
         &format!("/api/v1/programme-editions/{edition}/enrolments"),
         Some(token),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
 }
 
 /// The data rows of the workbook's «Avance» sheet (below the header «Nombre»).
@@ -110,8 +110,9 @@ fn person<'a>(items: &'a [Value], first_names: &str) -> &'a Value {
 async fn the_demo_has_the_diplomado_running_and_finished() {
     let app = TestApp::with_demo().await;
     let coordinator = role_token(&app, Role::Coordinator).await;
-    let (status, list) = api(&app, "GET", "/api/v1/programmes", Some(&coordinator), None).await;
-    assert_eq!(status, Status::Ok, "{list}");
+    let list = api_get(&app, "/api/v1/programmes", Some(&coordinator))
+        .await
+        .expect_status(Status::Ok);
     let programme = list["items"]
         .as_array()
         .unwrap()
@@ -143,15 +144,13 @@ async fn the_demo_has_the_diplomado_running_and_finished() {
     let progress = |id: i32| {
         let (app, coordinator) = (&app, &coordinator);
         async move {
-            let (status, body) = api(
+            let body = api_get(
                 app,
-                "GET",
                 &format!("/api/v1/programme-editions/{id}/progress"),
                 Some(coordinator),
-                None,
             )
-            .await;
-            assert_eq!(status, Status::Ok, "{body}");
+            .await
+            .expect_status(Status::Ok);
             body["items"].as_array().unwrap().clone()
         }
     };

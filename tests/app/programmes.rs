@@ -4,7 +4,7 @@
 
 use crate::common::TestApp;
 use crate::support::*;
-use crate::world::{Session, World, catalogue_course, days};
+use crate::world::{Person, Session, World, catalogue_course, days};
 use domain::entities::values::{CertificateStatus, EnrolmentStatus, Role};
 use domain::entities::{audit_log, certificate, enrolment, programme_enrolment};
 use rocket::http::Status;
@@ -28,12 +28,11 @@ async fn course_ids(app: &TestApp) -> Vec<i32> {
 /// Creates and publishes the diplomado (rendición after planeación), as `staff`.
 pub(crate) async fn diplomado(app: &TestApp, staff: &str, code: &str) -> Value {
     let ids = course_ids(app).await;
-    let (status, created) = api(
+    let created = api_post(
         app,
-        "POST",
         "/api/v1/programmes",
         Some(staff),
-        Some(json!({
+        json!({
             "code": code, "name": "Diplomado en Gestión Pública Territorial", "kind": "diplomado",
             "description": "Cuatro módulos para el equipo de la alcaldía.",
             "modules": [
@@ -42,21 +41,20 @@ pub(crate) async fn diplomado(app: &TestApp, staff: &str, code: &str) -> Value {
                 {"course_id": ids[2], "order": 3, "required": true},
                 {"course_id": ids[3], "order": 4, "required": true, "after": [ids[0]]},
             ],
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     let id = created["id"].as_i64().unwrap();
-    let (status, published) = api(
+    api(
         app,
         "POST",
         &format!("/api/v1/programmes/{id}/publication"),
         Some(staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{published}");
-    published
+    .await
+    .expect_status(Status::Ok)
 }
 
 /// Four open cohorts, one per module, named after `tag`, with `seats` each but the tributaria one with
@@ -94,16 +92,14 @@ pub(crate) async fn module_cohorts(
 }
 
 pub(crate) async fn edition(app: &TestApp, staff: &str, programme: i64, cohorts: &[i64]) -> Value {
-    let (status, built) = api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/programmes/{programme}/editions"),
         Some(staff),
-        Some(json!({"name": "Diplomado · Caquetá 2027-I", "cohort_ids": cohorts})),
+        json!({"name": "Diplomado · Caquetá 2027-I", "cohort_ids": cohorts}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{built}");
-    built
+    .await
+    .expect_status(Status::Created)
 }
 
 async fn count(db: &DatabaseConnection, cohort: i64, status: EnrolmentStatus) -> u64 {
@@ -158,14 +154,8 @@ async fn a_programme_is_checked_whole_and_reads_its_hours_and_capacities_from_it
             "modules",
         ),
     ] {
-        let (status, refused) = api(
-            &app,
-            "POST",
-            "/api/v1/programmes",
-            Some(&world.staff),
-            Some(body),
-        )
-        .await;
+        let (status, refused) =
+            api_post(&app, "/api/v1/programmes", Some(&world.staff), body).await;
         assert_eq!(status, Status::UnprocessableEntity, "{refused}");
         assert!(
             error_fields(&refused).contains(&field.to_string()),
@@ -175,22 +165,19 @@ async fn a_programme_is_checked_whole_and_reads_its_hours_and_capacities_from_it
     assert_eq!(count_programmes(app.db()).await, before, "nothing written");
 
     // Two required modules (40 + 32 h) and one of two electives (32 or 24 h): 72 + 24.
-    let (status, created) = api(
+    let created = api_post(
         &app,
-        "POST",
         "/api/v1/programmes",
         Some(&world.staff),
-        Some(
-            json!({"code": "RUTA-1", "name": "Ruta del primer año", "kind": "ruta",
+        json!({"code": "RUTA-1", "name": "Ruta del primer año", "kind": "ruta",
                     "modules": [{"course_id": ids[0], "order": 1, "required": true},
                                 {"course_id": ids[1], "order": 2, "required": true},
                                 {"course_id": ids[2], "order": 3, "required": false},
                                 {"course_id": ids[3], "order": 4, "required": false}],
                     "electives_required": 1}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(created["status"], "draft");
     assert_eq!(created["hours"], 40 + 32 + 24, "{created}");
     let capacities = created["capacity_ids"].as_array().unwrap();
@@ -200,15 +187,13 @@ async fn a_programme_is_checked_whole_and_reads_its_hours_and_capacities_from_it
     );
     // A draft is its provider's only.
     let participant = role_token(&app, Role::Participant).await;
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/programmes/{}", created["id"]),
         Some(&participant),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    .await
+    .expect_status(Status::NotFound);
 }
 
 async fn count_programmes(db: &DatabaseConnection) -> u64 {
@@ -235,29 +220,25 @@ async fn an_edition_takes_one_cohort_per_module_in_the_order_of_its_prerequisite
         .create()
         .await
         .id;
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         &format!("/api/v1/programmes/{id}/editions"),
         Some(&world.staff),
-        Some(
-            json!({"name": "Temprana", "cohort_ids": [cohorts[0], cohorts[1], cohorts[2], early]}),
-        ),
+        json!({"name": "Temprana", "cohort_ids": [cohorts[0], cohorts[1], cohorts[2], early]}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(refused.to_string().contains("prerrequisito"), "{refused}");
     // Built from the cohorts there are, an edition waits in preparation for the others and
     // takes no enrolment until every module has its cohort.
-    let (status, partial) = api(
+    let partial = api_post(
         &app,
-        "POST",
         &format!("/api/v1/programmes/{id}/editions"),
         Some(&world.staff),
-        Some(json!({"name": "Incompleta", "cohort_ids": [early]})),
+        json!({"name": "Incompleta", "cohort_ids": [early]}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{partial}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(partial["status"], "draft", "{partial}");
     let early_bird = world.people("temprana").create().await;
     let (status, refused) =
@@ -272,30 +253,29 @@ async fn an_edition_takes_one_cohort_per_module_in_the_order_of_its_prerequisite
     assert_eq!(built["cohorts"].as_array().unwrap().len(), 4);
     // A cohort of an edition refuses direct enrolment, naming the edition.
     let person = world.people("directo").create().await;
-    let (status, refused) = api(
+    let refused = api(
         &app,
         "POST",
         &format!("/api/v1/cohorts/{}/enrolments", cohorts[1]),
         Some(&person[0].token),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{refused}");
+    .await
+    .expect_status(Status::Conflict);
     assert!(refused.to_string().contains("Caquetá 2027-I"), "{refused}");
     assert_eq!(
         count(app.db(), cohorts[1], EnrolmentStatus::Enrolled).await,
         0
     );
     // And a second edition cannot take the same cohorts.
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/programmes/{id}/editions"),
         Some(&world.staff),
-        Some(json!({"name": "Otra", "cohort_ids": cohorts})),
+        json!({"name": "Otra", "cohort_ids": cohorts}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
 }
 
 #[rocket::async_test]
@@ -344,25 +324,23 @@ async fn a_person_is_in_every_module_or_on_the_editions_list_and_leaves_them_all
         .await
         .unwrap()
         .unwrap();
-    let (status, _) = api(
+    api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/enrolments/{}", module.id),
         Some(&people[0].token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
     // Leaving the edition leaves every module; the first waiting takes every place.
-    let (status, cancelled) = api(
+    let cancelled = api(
         &app,
         "DELETE",
         &format!("/api/v1/programme-editions/{id}/enrolments/{}", first["id"]),
         Some(&people[0].token),
         Some(json!({"reason": "Cambio de cargo"})),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{cancelled}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(cancelled["status"], "cancelled");
     for cohort in &cohorts {
         assert_eq!(count(app.db(), *cohort, EnrolmentStatus::Enrolled).await, 1);
@@ -380,15 +358,57 @@ async fn a_person_is_in_every_module_or_on_the_editions_list_and_leaves_them_all
         promoted.status,
         domain::entities::values::ProgrammeEnrolmentStatus::Enrolled
     );
-    let (_, mine) = api(
-        &app,
-        "GET",
-        "/api/v1/me/programmes",
-        Some(&people[2].token),
-        None,
+    let (_, mine) = api_get(&app, "/api/v1/me/programmes", Some(&people[2].token)).await;
+    assert_eq!(mine["items"][0]["waitlist_position"], 1, "{mine}");
+}
+
+/// A diplomado (`code`) with an edition over module cohorts of `seats` seats (the smallest
+/// `smallest`), and a crowd (`tag`, `count` people) enrolling themselves in it at the same
+/// moment: the cohorts, the edition, the crowd and each one's answer, every one a 201.
+async fn crowd_at_an_edition(
+    app: &TestApp,
+    world: &World<'_>,
+    (code, seats, smallest): (&str, i64, i64),
+    (tag, count): (&str, usize),
+) -> (Vec<i64>, i64, Vec<Person>, Vec<(Status, Value)>) {
+    let programme = diplomado(app, &world.staff, code).await;
+    let cohorts = module_cohorts(world, tag, seats, smallest).await;
+    let built = edition(
+        app,
+        &world.staff,
+        programme["id"].as_i64().unwrap(),
+        &cohorts,
     )
     .await;
-    assert_eq!(mine["items"][0]["waitlist_position"], 1, "{mine}");
+    let id = built["id"].as_i64().unwrap();
+    let crowd = world.people(tag).count(count).create().await;
+    let answers = rocket::futures::future::join_all(
+        crowd
+            .iter()
+            .map(|person| enrol_self(app, &person.token, id)),
+    )
+    .await;
+    let refused: Vec<_> = answers.iter().filter(|a| a.0 != Status::Created).collect();
+    assert!(refused.is_empty(), "{refused:?}");
+    (cohorts, id, crowd, answers)
+}
+
+/// Every one of `cohorts` holds exactly `enrolled` (sorted), all enrolled.
+async fn every_module_holds(app: &TestApp, cohorts: &[i64], enrolled: &[i32]) {
+    for cohort in cohorts {
+        let rows = enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.eq(*cohort as i32))
+            .all(app.db())
+            .await
+            .unwrap();
+        assert!(rows.iter().all(|r| r.status == EnrolmentStatus::Enrolled));
+        let mut in_cohort: Vec<i32> = rows.iter().map(|r| r.participant_id).collect();
+        in_cohort.sort_unstable();
+        assert_eq!(
+            in_cohort, enrolled,
+            "every module holds exactly the enrolled people"
+        );
+    }
 }
 
 /// Many people at once for an edition whose smallest module has three seats: three are in
@@ -398,54 +418,17 @@ fn concurrent_enrolments_in_an_edition_are_all_or_nothing() {
     threaded().block_on(async {
         let app = TestApp::with_demo().await;
         let world = World::new(&app).await;
-        let programme = diplomado(&app, &world.staff, "DGPT-T3").await;
-        let cohorts = module_cohorts(&world, "edición de prueba", 20, 3).await;
-        let built = edition(
-            &app,
-            &world.staff,
-            programme["id"].as_i64().unwrap(),
-            &cohorts,
-        )
-        .await;
-        let id = built["id"].as_i64().unwrap();
-        let crowd = world.people("carrera-ed").count(16).create().await;
-        let answers = rocket::futures::future::join_all(
-            crowd
-                .iter()
-                .map(|person| enrol_self(&app, &person.token, id)),
-        )
-        .await;
-        assert!(
-            answers.iter().all(|(status, _)| *status == Status::Created),
-            "{:?}",
-            answers
-                .iter()
-                .filter(|a| a.0 != Status::Created)
-                .collect::<Vec<_>>()
-        );
-        let enrolled: Vec<i32> = answers
+        let (cohorts, _, crowd, answers) =
+            crowd_at_an_edition(&app, &world, ("DGPT-T3", 20, 3), ("carrera-ed", 16)).await;
+        let mut enrolled: Vec<i32> = answers
             .iter()
             .zip(&crowd)
             .filter(|((_, body), _)| body["status"] == "enrolled")
             .map(|(_, person)| person.id)
             .collect();
+        enrolled.sort_unstable();
         assert_eq!(enrolled.len(), 3, "the smallest module's seats");
-        for cohort in &cohorts {
-            let rows = enrolment::Entity::find()
-                .filter(enrolment::Column::CohortId.eq(*cohort as i32))
-                .all(app.db())
-                .await
-                .unwrap();
-            let mut in_cohort: Vec<i32> = rows.iter().map(|r| r.participant_id).collect();
-            in_cohort.sort_unstable();
-            let mut expected = enrolled.clone();
-            expected.sort_unstable();
-            assert_eq!(
-                in_cohort, expected,
-                "every module holds exactly the enrolled people"
-            );
-            assert!(rows.iter().all(|r| r.status == EnrolmentStatus::Enrolled));
-        }
+        every_module_holds(&app, &cohorts, &enrolled).await;
         let mut positions: Vec<i64> = answers
             .iter()
             .filter_map(|(_, body)| body["waitlist_position"].as_i64())
@@ -466,27 +449,8 @@ fn people_at_the_same_moment_at_an_editions_desk_each_get_their_own_answer() {
     threaded().block_on(async {
         let app = TestApp::with_demo().await;
         let world = World::new(&app).await;
-        let programme = diplomado(&app, &world.staff, "DGPT-T9").await;
-        let cohorts = module_cohorts(&world, "mesa de la edición", 10, 10).await;
-        let built = edition(
-            &app,
-            &world.staff,
-            programme["id"].as_i64().unwrap(),
-            &cohorts,
-        )
-        .await;
-        let id = built["id"].as_i64().unwrap();
-        let crowd = world.people("mesa-ed").count(30).create().await;
-        let answers = rocket::futures::future::join_all(
-            crowd
-                .iter()
-                .map(|person| enrol_self(&app, &person.token, id)),
-        )
-        .await;
-        assert!(
-            answers.iter().all(|(status, _)| *status == Status::Created),
-            "{answers:?}"
-        );
+        let (cohorts, id, crowd, answers) =
+            crowd_at_an_edition(&app, &world, ("DGPT-T9", 10, 10), ("mesa-ed", 30)).await;
         let mut enrolled: Vec<i32> = Vec::new();
         for ((_, body), person) in answers.iter().zip(&crowd) {
             assert_eq!(
@@ -503,20 +467,7 @@ fn people_at_the_same_moment_at_an_editions_desk_each_get_their_own_answer() {
         }
         enrolled.sort_unstable();
         assert_eq!(enrolled.len(), 10, "the modules' seats");
-        for cohort in &cohorts {
-            let rows = enrolment::Entity::find()
-                .filter(enrolment::Column::CohortId.eq(*cohort as i32))
-                .all(app.db())
-                .await
-                .unwrap();
-            assert!(rows.iter().all(|r| r.status == EnrolmentStatus::Enrolled));
-            let mut in_cohort: Vec<i32> = rows.iter().map(|r| r.participant_id).collect();
-            in_cohort.sort_unstable();
-            assert_eq!(
-                in_cohort, enrolled,
-                "every module holds the same ten people"
-            );
-        }
+        every_module_holds(&app, &cohorts, &enrolled).await;
         // The edition's roster, in the order it was decided: the ten first, then the list.
         let roster = programme_enrolment::Entity::find()
             .filter(programme_enrolment::Column::EditionId.eq(id as i32))
@@ -645,24 +596,8 @@ async fn a_valid_certificate_recognises_its_module_and_a_revoked_or_old_one_does
     assert_eq!(in_planeacion, 0);
 
     // By hand: a reason is required; then audited, and she leaves the module's cohort.
-    let (status, _) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/programme-editions/{id}/recognitions"),
-        Some(&world.staff),
-        Some(json!({"participant_id": people[1].id, "course_id": planeacion(&answers[1])["course_id"], "reason": " "})),
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    let (status, recognised) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/programme-editions/{id}/recognitions"),
-        Some(&world.staff),
-        Some(json!({"participant_id": people[1].id, "course_id": planeacion(&answers[1])["course_id"], "reason": "Certificado de la gobernación visto en físico"})),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{recognised}");
+    api_post(&app, &format!("/api/v1/programme-editions/{id}/recognitions"), Some(&world.staff), json!({"participant_id": people[1].id, "course_id": planeacion(&answers[1])["course_id"], "reason": " "})).await.expect_status(Status::UnprocessableEntity);
+    api_post(&app, &format!("/api/v1/programme-editions/{id}/recognitions"), Some(&world.staff), json!({"participant_id": people[1].id, "course_id": planeacion(&answers[1])["course_id"], "reason": "Certificado de la gobernación visto en físico"})).await.expect_status(Status::Created);
     assert_eq!(
         count(app.db(), cohorts[0], EnrolmentStatus::Enrolled).await,
         1
@@ -673,12 +608,10 @@ async fn a_valid_certificate_recognises_its_module_and_a_revoked_or_old_one_does
         .await
         .unwrap();
     assert_eq!(audited, 1);
-    let (_, progress) = api(
+    let (_, progress) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/programme-editions/{id}/progress"),
         Some(&world.staff),
-        None,
     )
     .await;
     let second = progress["items"]
@@ -714,16 +647,14 @@ async fn a_reviewer_reads_only_her_departments_people_in_an_editions_progress() 
         assert_eq!(status, Status::Created, "{body}");
     }
     let reviewer = role_token(&app, Role::Reviewer).await;
-    let (status, progress) = api(
+    let progress = api_get(
         &app,
-        "GET",
         &format!("/api/v1/programme-editions/{id}/progress"),
         Some(&reviewer),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{progress}");
-    let (_, me) = api(&app, "GET", "/api/v1/me", Some(&reviewer), None).await;
+    .await
+    .expect_status(Status::Ok);
+    let (_, me) = api_get(&app, "/api/v1/me", Some(&reviewer)).await;
     let department = me["department_code"]
         .as_str()
         .unwrap_or_default()
@@ -736,24 +667,20 @@ async fn a_reviewer_reads_only_her_departments_people_in_an_editions_progress() 
             .is_some_and(|code| code.starts_with(&department))
     });
     assert!(items.len() < 2, "not both departments: {progress}");
-    let (status, all) = api(
+    let all = api_get(
         &app,
-        "GET",
         &format!("/api/v1/programme-editions/{id}/progress"),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(all["total"], 2);
     // A participant does not read it.
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/programme-editions/{id}/progress"),
         Some(&caqueta[0].token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    .await
+    .expect_status(Status::Forbidden);
 }

@@ -6,8 +6,8 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, api, csrf_from_client, demo_account, form_body, role_token, sign_in_client,
-    token,
+    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, csrf_from_client,
+    demo_account, form_body, role_token, sign_in_client, token,
 };
 use crate::world::{World, catalogue_course, demo_cohort, shared_cohort};
 use domain::entities::values::{CohortStatus, Role};
@@ -36,8 +36,9 @@ async fn admins_keep_the_providers_and_assign_their_coordinators() {
     let coordinator = role_token(&app, Role::Coordinator).await;
 
     // Everyone signed in reads them, ESAP first.
-    let (status, list) = api(&app, "GET", "/api/v1/providers", Some(&coordinator), None).await;
-    assert_eq!(status, Status::Ok);
+    let list = api_get(&app, "/api/v1/providers", Some(&coordinator))
+        .await
+        .expect_status(Status::Ok);
     let items = list["items"].as_array().unwrap();
     assert_eq!(items[0]["id"], 1);
     assert!(items[0]["name"].as_str().unwrap().contains("ESAP"));
@@ -48,34 +49,26 @@ async fn admins_keep_the_providers_and_assign_their_coordinators() {
     // Only admins write.
     let body = json!({"name": "Universidad de la Amazonia", "kind": "universidad",
                       "nit": "891190346-1", "department_code": "18"});
-    let (status, _) = api(
-        &app,
-        "POST",
-        "/api/v1/providers",
-        Some(&coordinator),
-        Some(body.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, created) = api(&app, "POST", "/api/v1/providers", Some(&admin), Some(body)).await;
-    assert_eq!(status, Status::Created, "{created}");
+    api_post(&app, "/api/v1/providers", Some(&coordinator), body.clone())
+        .await
+        .expect_status(Status::Forbidden);
+    let created = api_post(&app, "/api/v1/providers", Some(&admin), body)
+        .await
+        .expect_status(Status::Created);
     assert_eq!(created["kind"], "universidad");
     assert_eq!(created["nit"], "891190346-1");
 
     // Every problem at once, in Spanish, and nothing written.
     let before = everything(&app).await;
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         "/api/v1/providers",
         Some(&admin),
-        Some(
-            json!({"name": "Universidad de la Amazonia", "kind": "gobernacion",
+        json!({"name": "Universidad de la Amazonia", "kind": "gobernacion",
                     "nit": "891190346-2"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let refused_fields = fields(&refused);
     for field in ["name", "nit", "department_code"] {
         assert!(
@@ -88,61 +81,51 @@ async fn admins_keep_the_providers_and_assign_their_coordinators() {
         "{refused}"
     );
     // ESAP owns the offer recorded before providers: it cannot be deactivated.
-    let (status, refused) = api(
+    api_patch(
         &app,
-        "PATCH",
         "/api/v1/providers/1",
         Some(&admin),
-        Some(json!({"active": false})),
+        json!({"active": false}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(everything(&app).await == before, "nothing was written");
 
     // A coordinator belongs to a provider; other roles do not, and another provider's
     // coordinator has no territorial direction (those are ESAP's).
     let provider_id = created["id"].as_i64().unwrap();
-    let (status, user) = api(
+    let user = api_post(
         &app,
-        "POST",
         "/api/v1/users",
         Some(&admin),
-        Some(
-            json!({"email": "coord.uniamazonia@example.org", "password": "Clave-segura-2026",
+        json!({"email": "coord.uniamazonia@example.org", "password": "Clave-segura-2026",
                     "full_name": "Ana Lucía Perdomo", "role": "coordinator",
                     "provider_id": provider_id}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{user}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(user["provider_id"], provider_id);
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         "/api/v1/users",
         Some(&admin),
-        Some(
-            json!({"email": "otro@example.org", "password": "Clave-segura-2026",
+        json!({"email": "otro@example.org", "password": "Clave-segura-2026",
                     "full_name": "Pedro Pérez", "role": "instructor",
                     "provider_id": provider_id}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(fields(&refused), vec!["provider_id".to_string()]);
-    let (status, refused) = api(
+    let refused = api_post(
         &app,
-        "POST",
         "/api/v1/users",
         Some(&admin),
-        Some(
-            json!({"email": "otro@example.org", "password": "Clave-segura-2026",
+        json!({"email": "otro@example.org", "password": "Clave-segura-2026",
                     "full_name": "Pedro Pérez", "role": "coordinator",
                     "provider_id": provider_id, "territorial_direction_id": 1}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(
         fields(&refused),
         vec!["territorial_direction_id".to_string()]
@@ -158,15 +141,15 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     let shared = shared_cohort(app.db()).await;
     let esap = role_token(&app, Role::Coordinator).await;
     let closed = demo_cohort(app.db(), CohortStatus::Closed).await;
-    let (status, issued) = api(
+    api(
         &app,
         "POST",
         &format!("/api/v1/cohorts/{}/certificates", closed.id),
         Some(&esap),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{issued}");
+    .await
+    .expect_status(Status::Ok);
     let code = certificate::Entity::find()
         .one(app.db())
         .await
@@ -179,15 +162,9 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
 
     // The whole offer: ESAP's published cohorts, named as ESAP's; not its drafts.
-    let (status, list) = api(
-        &app,
-        "GET",
-        "/api/v1/cohorts?per_page=500",
-        Some(&dnp),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    let list = api_get(&app, "/api/v1/cohorts?per_page=500", Some(&dnp))
+        .await
+        .expect_status(Status::Ok);
     let ids: Vec<i64> = list["items"]
         .as_array()
         .unwrap()
@@ -196,45 +173,33 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
         .collect();
     assert!(ids.contains(&(shared.cohort_id as i64)), "{list}");
     assert!(!ids.contains(&(draft.id as i64)), "an ESAP draft: {list}");
-    let (status, one) = api(
+    let one = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}", shared.cohort_id),
         Some(&dnp),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(one["provider"]["id"], 1);
-    let (status, _) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{}", draft.id),
-        Some(&dnp),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    api_get(&app, &format!("/api/v1/cohorts/{}", draft.id), Some(&dnp))
+        .await
+        .expect_status(Status::NotFound);
 
     // ESAP's people: not in the roster, not in the participants report.
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}/enrolments", shared.cohort_id),
         Some(&dnp),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, people) = api(
+    .await
+    .expect_status(Status::NotFound);
+    let people = api_get(
         &app,
-        "GET",
         "/api/v1/reports/attendance/participants?per_page=500",
         Some(&dnp),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let text = people.to_string();
     assert!(!text.contains(&shared.meta_document), "{text}");
     assert!(!text.contains(&shared.caqueta_document), "{text}");
@@ -312,8 +277,9 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     // A cohort of ESAP's course is, to DNP, a course that does not exist.
     let mut body = world.cohort().course("PT").body().await;
     body["name"] = json!("Cohorte con curso ajeno");
-    let (status, refused) = api(&app, "POST", "/api/v1/cohorts", Some(&dnp), Some(body)).await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let refused = api_post(&app, "/api/v1/cohorts", Some(&dnp), body)
+        .await
+        .expect_status(Status::UnprocessableEntity);
     assert!(fields(&refused).contains(&"course_id".to_string()));
 
     // The pages: the workspace opens read-only, saying whose it is (issue 45), and its forms
@@ -383,41 +349,36 @@ async fn a_providers_coordinator_runs_its_own_offer_and_esap_cannot_change_it() 
     let app = TestApp::with_demo().await;
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let esap = role_token(&app, Role::Coordinator).await;
-    let (status, course) = api(
+    let course = api_post(
         &app,
-        "POST",
         "/api/v1/courses",
         Some(&dnp),
-        Some(
-            json!({"code": "DNP-MGA", "name": "Formulación de proyectos en la MGA",
+        json!({"code": "DNP-MGA", "name": "Formulación de proyectos en la MGA",
                     "hours": 20, "capacity_ids": [1]}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{course}");
+    .await
+    .expect_status(Status::Created);
     assert!(
         course["provider"]["name"].as_str().unwrap().contains("DNP"),
         "{course}"
     );
     // Naming another provider is refused, not silently replaced.
-    let (status, refused) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/courses",
         Some(&dnp),
-        Some(
-            json!({"code": "DNP-OTRO", "name": "Otro", "hours": 20, "capacity_ids": [1],
+        json!({"code": "DNP-OTRO", "name": "Otro", "hours": 20, "capacity_ids": [1],
                     "provider_id": 1}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
 
     let world = World::new(&app).await;
     let mut body = world.cohort().course("DNP-MGA").body().await;
     body["name"] = json!("MGA · Florencia 2027");
-    let (status, created) = api(&app, "POST", "/api/v1/cohorts", Some(&dnp), Some(body)).await;
-    assert_eq!(status, Status::Created, "{created}");
+    let created = api_post(&app, "/api/v1/cohorts", Some(&dnp), body)
+        .await
+        .expect_status(Status::Created);
     let cohort_id = created["id"].as_i64().unwrap();
     assert_eq!(created["provider"]["id"], course["provider"]["id"]);
     let row = cohort::Entity::find_by_id(cohort_id as i32)
@@ -431,46 +392,41 @@ async fn a_providers_coordinator_runs_its_own_offer_and_esap_cannot_change_it() 
     );
 
     // ESAP's national coordinator: the same 404 on DNP's offer.
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{cohort_id}"),
         Some(&esap),
-        Some(json!({"name": "Tomada por la ESAP"})),
+        json!({"name": "Tomada por la ESAP"}),
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::NotFound);
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/courses/{}", course["id"]),
         Some(&esap),
-        Some(json!({"name": "Tomado"})),
+        json!({"name": "Tomado"}),
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    .await
+    .expect_status(Status::NotFound);
     // The admin manages every provider's offer.
     let admin = role_token(&app, Role::Admin).await;
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{cohort_id}"),
         Some(&admin),
-        Some(json!({"name": "MGA · Florencia 2027 (ajustada)"})),
+        json!({"name": "MGA · Florencia 2027 (ajustada)"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
 
     // ?provider= filters lists; the ESAP coordinator lists DNP's cohort once published only.
-    let (status, listed) = api(
+    let listed = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts?provider={}", course["provider"]["id"]),
         Some(&admin),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert!(
         listed["items"]
             .as_array()
@@ -479,24 +435,15 @@ async fn a_providers_coordinator_runs_its_own_offer_and_esap_cannot_change_it() 
             .all(|c| c["provider"]["id"] == course["provider"]["id"]),
         "{listed}"
     );
-    let (status, _) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{cohort_id}"),
-        Some(&esap),
-        None,
-    )
-    .await;
+    let (status, _) = api_get(&app, &format!("/api/v1/cohorts/{cohort_id}"), Some(&esap)).await;
     assert_eq!(status, Status::NotFound, "a DNP draft is DNP's");
-    let (status, listed) = api(
+    let listed = api_get(
         &app,
-        "GET",
         &format!("/api/v1/courses?provider={}", course["provider"]["id"]),
         Some(&esap),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let codes: Vec<&str> = listed["items"]
         .as_array()
         .unwrap()
@@ -539,15 +486,15 @@ async fn a_certificate_names_the_provider_whose_cohort_it_was() {
     row.provider_id = Set(dnp.id);
     row.update(app.db()).await.unwrap();
     let admin = role_token(&app, Role::Admin).await;
-    let (status, issued) = api(
+    api(
         &app,
         "POST",
         &format!("/api/v1/cohorts/{}/certificates", closed.id),
         Some(&admin),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{issued}");
+    .await
+    .expect_status(Status::Ok);
     let cert = certificate::Entity::find()
         .filter(certificate::Column::CohortId.eq(closed.id))
         .one(app.db())
@@ -586,23 +533,10 @@ async fn reports_filter_by_provider_and_another_provider_reads_its_own() {
             .map(|r| r["cohort_name"].as_str().unwrap().to_string())
             .collect()
     };
-    let (status, all) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/attendance",
-        Some(&admin),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
-    let (_, dnp_only) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/attendance?provider=2",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let all = api_get(&app, "/api/v1/reports/attendance", Some(&admin))
+        .await
+        .expect_status(Status::Ok);
+    let (_, dnp_only) = api_get(&app, "/api/v1/reports/attendance?provider=2", Some(&admin)).await;
     let names = cohort_names(&dnp_only);
     assert!(
         !names.is_empty() && names.iter().all(|n| n.starts_with("Taller KPT")),
@@ -611,21 +545,15 @@ async fn reports_filter_by_provider_and_another_provider_reads_its_own() {
     assert!(cohort_names(&all).len() > names.len());
 
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    let (_, own) = api(&app, "GET", "/api/v1/reports/attendance", Some(&dnp), None).await;
+    let (_, own) = api_get(&app, "/api/v1/reports/attendance", Some(&dnp)).await;
     assert_eq!(
         cohort_names(&own),
         names,
         "its own provider's, without asking"
     );
-    let (status, esap) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/attendance?provider=1",
-        Some(&dnp),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    let esap = api_get(&app, "/api/v1/reports/attendance?provider=1", Some(&dnp))
+        .await
+        .expect_status(Status::Ok);
     assert!(cohort_names(&esap).is_empty(), "{esap}");
 }
 
@@ -655,7 +583,7 @@ async fn the_role_label_names_the_coordinators_provider_and_direction() {
         let body: Value = response.into_json().await.unwrap();
         assert_eq!(body["user"]["role_label"], label, "{email}");
         let bearer = body["token"].as_str().unwrap().to_string();
-        let (_, me) = api(&app, "GET", "/api/v1/me", Some(&bearer), None).await;
+        let (_, me) = api_get(&app, "/api/v1/me", Some(&bearer)).await;
         assert_eq!(me["role_label"], label, "{email}");
         // The page header.
         let browser = app.another_instance(&[]).await;
@@ -674,12 +602,10 @@ async fn the_role_label_names_the_coordinators_provider_and_direction() {
     }
     // An admin's list names each coordinator's provider too.
     let admin = role_token(&app, Role::Admin).await;
-    let (_, users) = api(
+    let (_, users) = api_get(
         &app,
-        "GET",
         "/api/v1/users?role=coordinator&per_page=50",
         Some(&admin),
-        None,
     )
     .await;
     let dnp = users["items"]

@@ -14,7 +14,7 @@ async fn departments_and_municipalities_with_filters() {
     let app = TestApp::with_demo().await;
     let (email, password) = demo_account(Role::Reviewer);
     let token = token(&app, email, password).await;
-    let call = |path: &'static str| api(&app, "GET", path, Some(&token), None);
+    let call = |path: &'static str| api_get(&app, path, Some(&token));
 
     let (_, body) = call("/api/v1/departments").await;
     assert_eq!(body["total"], 33);
@@ -69,61 +69,55 @@ async fn admins_edit_the_capacity_taxonomy_and_it_is_audited() {
     let (email, password) = demo_account(Role::Admin);
     let admin = token(&app, email, password).await;
 
-    let (_, list) = api(&app, "GET", "/api/v1/capacities", Some(&admin), None).await;
+    let (_, list) = api_get(&app, "/api/v1/capacities", Some(&admin)).await;
     assert_eq!(list["total"], 5);
     assert_eq!(list["items"][0]["code"], "planeacion_territorial");
     assert_eq!(list["items"][0]["name"], "Planeación territorial");
 
-    let (status, created) = api(&app, "POST", "/api/v1/capacities", Some(&admin),
-        Some(json!({"code": "gestion_riesgo", "name": "Gestión del riesgo de desastres", "description": "Planes de gestión del riesgo."}))).await;
-    assert_eq!(status, Status::Created);
+    let created = api_post(&app, "/api/v1/capacities", Some(&admin), json!({"code": "gestion_riesgo", "name": "Gestión del riesgo de desastres", "description": "Planes de gestión del riesgo."})).await.expect_status(Status::Created);
     assert_eq!(created["code"], "gestion_riesgo");
-    let (status, problem) = api(
+    let problem = api_post(
         &app,
-        "POST",
         "/api/v1/capacities",
         Some(&admin),
-        Some(json!({"code": "gestion_riesgo", "name": "Otra"})),
+        json!({"code": "gestion_riesgo", "name": "Otra"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
             .as_str()
             .unwrap()
             .contains("Ya existe")
     );
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         "/api/v1/capacities",
         Some(&admin),
-        Some(json!({"code": "Con Tildes é", "name": "X"})),
+        json!({"code": "Con Tildes é", "name": "X"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
 
     let id = created["id"].as_i64().unwrap();
-    let (status, updated) = api(
+    let updated = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/capacities/{id}"),
         Some(&admin),
-        Some(json!({"name": "Gestión del riesgo", "active": false})),
+        json!({"name": "Gestión del riesgo", "active": false}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(updated["name"], "Gestión del riesgo");
     assert_eq!(updated["active"], false);
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         "/api/v1/capacities/9999",
         Some(&admin),
-        Some(json!({"name": "X"})),
+        json!({"name": "X"}),
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    .await
+    .expect_status(Status::NotFound);
 
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::SubjectType.eq("capacity"))
@@ -152,19 +146,13 @@ async fn huge_page_numbers_are_refused_not_a_crash() {
         "/api/v1/reports/attendance/participants?page=9223372036854775806",
         "/api/v1/reports/capacity-coverage?page=9223372036854775806",
     ] {
-        let (status, problem) = api(&app, "GET", path, Some(&token), None).await;
+        let (status, problem) = api_get(&app, path, Some(&token)).await;
         assert_eq!(status, Status::UnprocessableEntity, "{path}");
         assert_eq!(error_fields(&problem), ["page"], "{path}");
     }
-    let (status, body) = api(
-        &app,
-        "GET",
-        "/api/v1/departments?page=1000000",
-        Some(&token),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok);
+    let body = api_get(&app, "/api/v1/departments?page=1000000", Some(&token))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(body["items"], json!([]));
     assert_eq!(body["total"], 33);
 

@@ -6,8 +6,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, META_COORDINATOR, META_REVIEWER, api, demo_account, error_fields, form_body,
-    role_token, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, META_REVIEWER, api_get, api_patch, api_post,
+    demo_account, error_fields, form_body, role_token, sign_in_client, token,
 };
 use domain::entities::values::{DemandStatus, Role};
 use domain::entities::{audit_log, demand, demand_referral, outbox, provider};
@@ -59,12 +59,11 @@ async fn referral_mails(app: &TestApp, demand: i32, provider: i64) -> Vec<outbox
 }
 
 async fn refer(app: &TestApp, token: &str, demand: i32, body: Value) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/demands/{demand}/referral"),
         Some(token),
-        Some(body),
+        body,
     )
     .await
 }
@@ -115,33 +114,31 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
         ("segunda.dnp@example.org", true),
         ("inactiva.dnp@example.org", false),
     ] {
-        let (status, body) = api(
+        let body = api_post(
             &app,
-            "POST",
             "/api/v1/users",
             Some(&admin),
-            Some(json!({
+            json!({
                 "email": email,
                 "password": "Coordina-Prueba-2026",
                 "full_name": "Coordinación DNP de prueba",
                 "role": "coordinator",
                 "provider_id": dnp,
-            })),
+            }),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{body}");
+        .await
+        .expect_status(Status::Created);
         if active {
             expected.push(email.to_string());
         } else {
-            let (status, body) = api(
+            api_patch(
                 &app,
-                "PATCH",
                 &format!("/api/v1/users/{}", body["id"]),
                 Some(&admin),
-                Some(json!({"active": false})),
+                json!({"active": false}),
             )
-            .await;
-            assert_eq!(status, Status::Ok, "{body}");
+            .await
+            .expect_status(Status::Ok);
         }
     }
 
@@ -155,7 +152,7 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
     // The Caquetá reviewer points El Paujíl's open demand to DNP: 201 with the referral.
     let (status, referral) = refer(&app, &caqueta, open.id, note.clone()).await;
     assert_eq!(status, Status::Created, "{referral}");
-    let (_, me) = api(&app, "GET", "/api/v1/me", Some(&caqueta), None).await;
+    let (_, me) = api_get(&app, "/api/v1/me", Some(&caqueta)).await;
     assert_eq!(referral["demand_id"], json!(open.id));
     assert_eq!(referral["provider"]["id"], json!(dnp));
     assert_eq!(
@@ -216,12 +213,10 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
     );
 
     // The demand carries its referrals (Función Pública's, from the demo, then DNP's).
-    let (_, shown) = api(
+    let (_, shown) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/demands/{}", open.id),
         Some(&caqueta),
-        None,
     )
     .await;
     let providers: Vec<&str> = shown["referrals"]
@@ -241,35 +236,24 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
     assert_eq!(shown["stale"], json!(false));
 
     // `?provider=` lists the demands pointed to a provider, in the caller's scope.
-    let (status, listed) = api(
+    let listed = api_get(
         &app,
-        "GET",
         &format!("/api/v1/demands?provider={dnp}"),
         Some(&caqueta),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(listed["total"], json!(1), "{listed}");
     assert_eq!(listed["items"][0]["id"], json!(open.id));
     assert!(listed["items"][0]["stale"].is_boolean());
-    let (_, theirs) = api(
+    let (_, theirs) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/demands?provider={dnp}"),
         Some(&meta),
-        None,
     )
     .await;
     assert_eq!(theirs["total"], json!(0), "another department's: {theirs}");
-    let (_, esap) = api(
-        &app,
-        "GET",
-        "/api/v1/demands?provider=1",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let (_, esap) = api_get(&app, "/api/v1/demands?provider=1", Some(&admin)).await;
     assert_eq!(esap["total"], json!(0), "{esap}");
 
     // A Meta reviewer cannot point a Caquetá demand anywhere (404), but their own, yes.
@@ -331,15 +315,14 @@ async fn only_open_demands_are_pointed_and_only_to_an_active_provider_with_a_not
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     assert_eq!(error_fields(&problem), ["provider_id"]);
-    let (status, _) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/providers/{dnp}"),
         Some(&admin),
-        Some(json!({"active": false})),
+        json!({"active": false}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     let (status, problem) = refer(&app, &caqueta, open.id, body.clone()).await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     assert_eq!(error_fields(&problem), ["provider_id"]);
@@ -381,15 +364,9 @@ async fn an_open_demand_nobody_planned_is_stale_after_sixty_days() {
     let shown = |id: i32| {
         let (app, caqueta) = (&app, &caqueta);
         async move {
-            api(
-                app,
-                "GET",
-                &format!("/api/v1/demands/{id}"),
-                Some(caqueta),
-                None,
-            )
-            .await
-            .1
+            api_get(app, &format!("/api/v1/demands/{id}"), Some(caqueta))
+                .await
+                .1
         }
     };
     let reviewer = browser(&app, demo_account(Role::Reviewer)).await;
@@ -412,14 +389,7 @@ async fn an_open_demand_nobody_planned_is_stale_after_sixty_days() {
     raised_days_ago(&app, open.id, 60).await;
     let demand = shown(open.id).await;
     assert_eq!(demand["stale"], json!(true), "{demand}");
-    let (_, listed) = api(
-        &app,
-        "GET",
-        "/api/v1/demands?status=open",
-        Some(&caqueta),
-        None,
-    )
-    .await;
+    let (_, listed) = api_get(&app, "/api/v1/demands?status=open", Some(&caqueta)).await;
     let item = listed["items"]
         .as_array()
         .unwrap()
@@ -441,7 +411,7 @@ async fn an_open_demand_nobody_planned_is_stale_after_sixty_days() {
         assert_eq!(status, Status::Ok);
         assert!(page.contains("badge-stale"), "{path}");
     }
-    let (_, report) = api(&app, "GET", "/api/v1/reports/demand", Some(&caqueta), None).await;
+    let (_, report) = api_get(&app, "/api/v1/reports/demand", Some(&caqueta)).await;
     assert_eq!(report["oldest_open"][0]["stale"], json!(true), "{report}");
 
     // Meta's reviewer does not see Caquetá's stale demand, only their own (the demo's

@@ -47,15 +47,13 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     let world = World::new(&app).await;
     let cohort_id = world.hand_built_cohort().await;
 
-    let (status, report) = api(
+    let report = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}"),
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{report}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(report["total"], 2, "{report}");
     let florencia = row_of(&report, "18001");
     assert_eq!(florencia["municipality_name"], "Florencia");
@@ -94,37 +92,31 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     }
 
     // Filters: municipality, capacity of the course (and another capacity), dates.
-    let (_, only) = api(
+    let (_, only) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&municipality=18592"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(only["total"], 1);
     // The list convention: pages, with the total of every row.
-    let (_, paged) = api(
+    let (_, paged) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&page=2&per_page=1"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(paged["total"], 2);
     assert_eq!(paged["page"], 2);
     assert_eq!(paged["per_page"], 1);
     assert_eq!(paged["items"][0]["municipality_code"], "18592");
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         "/api/v1/reports/attendance?per_page=501",
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let course = catalogue_course(app.db(), "PT").await;
     let targeted: Vec<i32> = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course.id))
@@ -134,61 +126,48 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         .into_iter()
         .map(|c| c.capacity_id)
         .collect();
-    let (_, with) = api(
+    let (_, with) = api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/reports/attendance?cohort={cohort_id}&capacity={}",
             targeted[0]
         ),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(with["total"], 2);
     let other = (1..100).find(|c| !targeted.contains(c)).unwrap();
-    let (_, without) = api(
+    let (_, without) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&capacity={other}"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(without["total"], 0);
     let future = domain::time::today() + Duration::days(365);
-    let (_, later) = api(
+    let (_, later) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&from={future}"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(later["total"], 0);
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         "/api/v1/reports/attendance?from=ayer",
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
 
     // Who may read it.
     let participant = role_token(&app, Role::Participant).await;
-    let (status, _) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/attendance",
-        Some(&participant),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, _) = api(&app, "GET", "/api/v1/reports/attendance", None, None).await;
-    assert_eq!(status, Status::Unauthorized);
+    api_get(&app, "/api/v1/reports/attendance", Some(&participant))
+        .await
+        .expect_status(Status::Forbidden);
+    api_get(&app, "/api/v1/reports/attendance", None)
+        .await
+        .expect_status(Status::Unauthorized);
 
     // The workbook: the same figures, codes as text, percentages as numbers.
     let (status, kind, bytes) = download(
@@ -278,14 +257,8 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     let cohort_id = world.hand_built_cohort().await;
     let reviewer = role_token(&app, Role::Reviewer).await;
 
-    let (status, staff_report) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/attendance",
-        Some(&world.staff),
-        None,
-    )
-    .await;
+    let (status, staff_report) =
+        api_get(&app, "/api/v1/reports/attendance", Some(&world.staff)).await;
     assert_eq!(status, Status::Ok);
     let staff_rows = staff_report["items"].as_array().unwrap();
     assert!(
@@ -293,15 +266,9 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
         "the demo has other departments: {staff_report}"
     );
 
-    let (status, report) = api(
-        &app,
-        "GET",
-        "/api/v1/reports/attendance",
-        Some(&reviewer),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{report}");
+    let report = api_get(&app, "/api/v1/reports/attendance", Some(&reviewer))
+        .await
+        .expect_status(Status::Ok);
     let rows = report["items"].as_array().unwrap();
     assert!(rows.iter().any(|r| r["cohort_id"] == cohort_id));
     for row in rows {
@@ -310,28 +277,24 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     }
     // Asking for another department silently yields nothing.
     for query in ["department=50", "municipality=50325"] {
-        let (status, other) = api(
+        let other = api_get(
             &app,
-            "GET",
             &format!("/api/v1/reports/attendance?{query}"),
             Some(&reviewer),
-            None,
         )
-        .await;
-        assert_eq!(status, Status::Ok);
+        .await
+        .expect_status(Status::Ok);
         assert_eq!(other["total"], 0, "{query}: {other}");
     }
 
     // The participant detail: the same silent scope.
-    let (status, people) = api(
+    let people = api_get(
         &app,
-        "GET",
         "/api/v1/reports/attendance/participants?per_page=500",
         Some(&reviewer),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{people}");
+    .await
+    .expect_status(Status::Ok);
     let items = people["items"].as_array().unwrap();
     assert_eq!(people["total"], items.len());
     assert!(items.iter().any(|r| r["cohort_id"] == cohort_id));
@@ -340,25 +303,21 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
         assert!(row["municipality_code"].as_str().unwrap().starts_with("18"));
     }
     for query in ["department=50", "municipality=50325"] {
-        let (status, other) = api(
+        let other = api_get(
             &app,
-            "GET",
             &format!("/api/v1/reports/attendance/participants?{query}"),
             Some(&reviewer),
-            None,
         )
-        .await;
-        assert_eq!(status, Status::Ok);
+        .await
+        .expect_status(Status::Ok);
         assert_eq!(other["total"], 0, "{query}: {other}");
         assert_eq!(other["items"], json!([]), "{query}");
     }
     // What the coordinator sees of Meta, and the reviewer must not.
-    let (_, meta) = api(
+    let (_, meta) = api_get(
         &app,
-        "GET",
         "/api/v1/reports/attendance/participants?department=50&per_page=500",
         Some(&world.staff),
-        None,
     )
     .await;
     let foreign_documents: Vec<String> = meta["items"]
@@ -505,8 +464,9 @@ async fn the_participant_detail_has_exact_figures_per_person() {
     let cohort_id = world.hand_built_cohort().await;
     let path = format!("/api/v1/reports/attendance/participants?cohort={cohort_id}");
 
-    let (status, body) = api(&app, "GET", &path, Some(&world.staff), None).await;
-    assert_eq!(status, Status::Ok, "{body}");
+    let body = api_get(&app, &path, Some(&world.staff))
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(body["total"], 5);
     assert_eq!(body["page"], 1);
     assert_eq!(body["per_page"], 50);
@@ -569,12 +529,10 @@ async fn the_participant_detail_has_exact_figures_per_person() {
     assert_eq!(items[3]["municipality_code"], "18592");
     assert_eq!(items[3]["document_number"], LEADING_ZERO_DOCUMENT);
     // The people add up to the report's rows.
-    let (_, report) = api(
+    let (_, report) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}"),
         Some(&world.staff),
-        None,
     )
     .await;
     for code in ["18001", "18592"] {
@@ -591,12 +549,10 @@ async fn the_participant_detail_has_exact_figures_per_person() {
     }
 
     // Pages: the total of every row, the second and a page past the end.
-    let (_, second) = api(
+    let (_, second) = api_get(
         &app,
-        "GET",
         &format!("{path}&per_page=2&page=2"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(second["total"], 5);
@@ -605,63 +561,46 @@ async fn the_participant_detail_has_exact_figures_per_person() {
     assert_eq!(second["items"].as_array().unwrap().len(), 2);
     assert_eq!(second["items"][0]["full_name"], names[2]);
     assert_eq!(second["items"][1]["full_name"], names[3]);
-    let (_, last) = api(
+    let (_, last) = api_get(
         &app,
-        "GET",
         &format!("{path}&per_page=2&page=3"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(last["items"].as_array().unwrap().len(), 1);
     assert_eq!(last["items"][0]["full_name"], names[4]);
-    let (_, past) = api(
+    let (_, past) = api_get(
         &app,
-        "GET",
         &format!("{path}&per_page=2&page=9"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(past["total"], 5);
     assert_eq!(past["items"], json!([]));
     for bad in ["per_page=501", "page=0"] {
-        let (status, _) = api(
-            &app,
-            "GET",
-            &format!("{path}&{bad}"),
-            Some(&world.staff),
-            None,
-        )
-        .await;
+        let (status, _) = api_get(&app, &format!("{path}&{bad}"), Some(&world.staff)).await;
         assert_eq!(status, Status::UnprocessableEntity, "{bad}");
     }
     // The report's filters.
-    let (_, only) = api(
+    let (_, only) = api_get(
         &app,
-        "GET",
         &format!("{path}&municipality=18592"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(only["total"], 2);
-    let (status, _) = api(
-        &app,
-        "GET",
-        &format!("{path}&from=ayer"),
-        Some(&world.staff),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    api_get(&app, &format!("{path}&from=ayer"), Some(&world.staff))
+        .await
+        .expect_status(Status::UnprocessableEntity);
 
     // Who may read it.
     let participant = role_token(&app, Role::Participant).await;
-    let (status, _) = api(&app, "GET", &path, Some(&participant), None).await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, _) = api(&app, "GET", &path, None, None).await;
-    assert_eq!(status, Status::Unauthorized);
+    api_get(&app, &path, Some(&participant))
+        .await
+        .expect_status(Status::Forbidden);
+    api_get(&app, &path, None)
+        .await
+        .expect_status(Status::Unauthorized);
 
     // The workbook's «Participantes» sheet, after «Cohortes»: one row per person, text where
     // text belongs.
@@ -782,12 +721,10 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
     }
     domain::db::commit(txn).await.unwrap();
 
-    let (_, body) = api(
+    let (_, body) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/attendance/participants?cohort={cohort_id}&page=2"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(body["total"], 51);
@@ -799,12 +736,10 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
     let rows = |html: &str, marker: &str| html.matches(marker).count();
     // /reportes: the summary lists every municipality; the municipality × cohort table pages.
     // The report's last row (the report sorts by municipality name).
-    let (_, report) = api(
+    let (_, report) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&per_page=50&page=2"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(report["total"], 51);
@@ -838,15 +773,13 @@ async fn coverage_of(
     token: &str,
     query: &str,
 ) -> std::collections::HashMap<String, [i64; 4]> {
-    let (status, body) = api(
+    let body = api_get(
         app,
-        "GET",
         &format!("/api/v1/reports/capacity-coverage?{query}"),
         Some(token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     body["items"]
         .as_array()
         .unwrap()
@@ -914,12 +847,10 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
     );
 
     // Roll-ups: the department's totals are the sums of its municipalities.
-    let (_, body) = api(
+    let (_, body) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/reports/capacity-coverage?{query}"),
         Some(&reviewer),
-        None,
     )
     .await;
     let departments = body["by_department"].as_array().unwrap();
@@ -932,22 +863,18 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
     assert_eq!(body["national"][0]["department_code"], Value::Null);
 
     // Flags and filters.
-    let (_, body) = api(
+    let (_, body) = api_get(
         &app,
-        "GET",
         "/api/v1/reports/capacity-coverage?pdet=true",
         Some(&world.staff),
-        None,
     )
     .await;
     let items = body["items"].as_array().unwrap();
     every_row(items, "PDET coverage", |r| r["pdet"] == true);
-    let (_, body) = api(
+    let (_, body) = api_get(
         &app,
-        "GET",
         "/api/v1/reports/capacity-coverage?category=6",
         Some(&world.staff),
-        None,
     )
     .await;
     every_row(
@@ -955,21 +882,17 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
         "coverage of category 6",
         |r| r["category"] == "6",
     );
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         "/api/v1/reports/capacity-coverage?category=9",
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    let (_, body) = api(
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    let (_, body) = api_get(
         &app,
-        "GET",
         "/api/v1/reports/capacity-coverage?department=50",
         Some(&reviewer),
-        None,
     )
     .await;
     assert_eq!(body["total"], 0);
@@ -1034,7 +957,7 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
             .unwrap()
             .clone()
     };
-    let body = api(&app, "GET", &path, Some(&world.staff), None).await.1;
+    let body = api_get(&app, &path, Some(&world.staff)).await.1;
     let differential = &body["differential"];
     assert_eq!(
         differential["consenting"],
@@ -1056,7 +979,7 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
     .insert(app.db())
     .await
     .unwrap();
-    let body = api(&app, "GET", &path, Some(&world.staff), None).await.1;
+    let body = api_get(&app, &path, Some(&world.staff)).await.1;
     let differential = &body["differential"];
     assert_eq!(
         differential["consenting"],
@@ -1145,16 +1068,13 @@ async fn report_rows_say_how_far_each_cohort_is() {
         let app = &app;
         let token = world.staff.clone();
         async move {
-            let (status, body) = api(
+            api_get(
                 app,
-                "GET",
                 &format!("/api/v1/reports/attendance?{query}"),
                 Some(&token),
-                None,
             )
-            .await;
-            assert_eq!(status, Status::Ok, "{body}");
-            body
+            .await
+            .expect_status(Status::Ok)
         }
     };
     // Not started: null, not 0.
@@ -1177,15 +1097,13 @@ async fn report_rows_say_how_far_each_cohort_is() {
     assert_eq!(row["attendance_pct"], 75.0);
     assert!(row["completed"].is_null(), "{row}");
     // The person-level detail says the same.
-    let (_, detail) = api(
+    let (_, detail) = api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/reports/attendance/participants?cohort={}",
             waiting.id
         ),
         Some(&world.staff),
-        None,
     )
     .await;
     for person in detail["items"].as_array().unwrap() {
@@ -1193,15 +1111,13 @@ async fn report_rows_say_how_far_each_cohort_is() {
         assert!(person["completed"].is_null(), "{person}");
         assert_eq!(person["cohort_status"], "open");
     }
-    let (_, detail) = api(
+    let (_, detail) = api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/reports/attendance/participants?cohort={}",
             running.id
         ),
         Some(&world.staff),
-        None,
     )
     .await;
     let pcts: Vec<f64> = detail["items"]
@@ -1455,7 +1371,7 @@ async fn an_unknown_place_on_a_report_filter_is_a_422_naming_it() {
         "/api/v1/reports/capacity-coverage.xlsx?municipality=99999",
         "/api/v1/reports/capacity-coverage?department=98",
     ] {
-        let (status, body) = api(&app, "GET", path, Some(&world.staff), None).await;
+        let (status, body) = api_get(&app, path, Some(&world.staff)).await;
         assert_eq!(status, Status::UnprocessableEntity, "{path}: {body}");
         let field = if path.contains("department") {
             "department"
@@ -1465,15 +1381,13 @@ async fn an_unknown_place_on_a_report_filter_is_a_422_naming_it() {
         assert_eq!(error_fields(&body), vec![field], "{path}: {body}");
     }
     // With another problem, both at once.
-    let (status, body) = api(
+    let body = api_get(
         &app,
-        "GET",
         "/api/v1/reports/capacity-coverage?municipality=99999&category=9",
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    .await
+    .expect_status(Status::UnprocessableEntity);
     let mut fields = error_fields(&body);
     fields.sort();
     assert_eq!(fields, vec!["category", "municipality"], "{body}");
@@ -1484,7 +1398,7 @@ async fn an_unknown_place_on_a_report_filter_is_a_422_naming_it() {
         "/api/v1/reports/capacity-coverage?municipality=Florencia%20%28Caquet%C3%A1%29",
         "/api/v1/reports/attendance?municipality=18001",
     ] {
-        let (status, body) = api(&app, "GET", path, Some(&world.staff), None).await;
+        let (status, body) = api_get(&app, path, Some(&world.staff)).await;
         assert_eq!(status, Status::Ok, "{path}: {body}");
         every_row(body["items"].as_array().unwrap(), path, |r| {
             r["municipality_code"] == "18001"

@@ -21,14 +21,8 @@ const EL_PAUJIL: &str = "18256";
 
 /// The current instrument's questions: (id, capacity id).
 async fn questions(app: &TestApp, token: &str) -> Vec<(i64, i64)> {
-    let (status, instrument) = api(
-        app,
-        "GET",
-        "/api/v1/self-assessment/instrument",
-        Some(token),
-        None,
-    )
-    .await;
+    let (status, instrument) =
+        api_get(app, "/api/v1/self-assessment/instrument", Some(token)).await;
     assert_eq!(status, Status::Ok, "{instrument}");
     instrument["capacities"]
         .as_array()
@@ -56,12 +50,11 @@ fn answers(questions: &[(i64, i64)], level: impl Fn(usize) -> i64) -> Vec<Value>
 }
 
 async fn submit(app: &TestApp, liaison: &str, answers: Vec<Value>) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/municipalities/{EL_PAUJIL}/self-assessments"),
         Some(liaison),
-        Some(json!({"answers": answers})),
+        json!({"answers": answers}),
     )
     .await
 }
@@ -159,15 +152,14 @@ async fn a_self_assessment_needs_its_evidence_and_one_per_quarter() {
     );
     // Returned by the reviewer, the quarter is free again.
     let reviewer = role_token(&app, Role::Reviewer).await;
-    let (status, returned) = api(
+    let returned = api_post(
         &app,
-        "POST",
         &format!("/api/v1/self-assessments/{}/validation", created["id"]),
         Some(&reviewer),
-        Some(json!({"accepted": false, "note": "Falta el acta del comité de planeación."})),
+        json!({"accepted": false, "note": "Falta el acta del comité de planeación."}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{returned}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(returned["status"], "rejected");
     let (status, body) = submit(&app, &liaison, answers(&questions, |_| 2)).await;
     assert_eq!(status, Status::Created, "{body}");
@@ -186,28 +178,24 @@ async fn only_the_departments_reviewer_validates() {
 
     // Another department's reviewer: 404 on the list and on the validation.
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
-    let (status, _) = api(&app, "GET", &list, Some(&meta), None).await;
-    assert_eq!(status, Status::NotFound);
-    let (status, _) = api(&app, "POST", &validation, Some(&meta), Some(accept.clone())).await;
-    assert_eq!(status, Status::NotFound);
+    api_get(&app, &list, Some(&meta))
+        .await
+        .expect_status(Status::NotFound);
+    api_post(&app, &validation, Some(&meta), accept.clone())
+        .await
+        .expect_status(Status::NotFound);
     // Staff and the liaison read it but cannot validate it; a participant cannot even read.
     for role in [Role::Coordinator, Role::Admin, Role::Liaison] {
         let caller = role_token(&app, role).await;
-        let (status, items) = api(&app, "GET", &list, Some(&caller), None).await;
+        let (status, items) = api_get(&app, &list, Some(&caller)).await;
         assert_eq!(status, Status::Ok, "{role:?} reads: {items}");
-        let (status, _) = api(
-            &app,
-            "POST",
-            &validation,
-            Some(&caller),
-            Some(accept.clone()),
-        )
-        .await;
+        let (status, _) = api_post(&app, &validation, Some(&caller), accept.clone()).await;
         assert_eq!(status, Status::Forbidden, "{role:?} cannot validate");
     }
     let participant = role_token(&app, Role::Participant).await;
-    let (status, _) = api(&app, "GET", &list, Some(&participant), None).await;
-    assert_eq!(status, Status::Forbidden);
+    api_get(&app, &list, Some(&participant))
+        .await
+        .expect_status(Status::Forbidden);
     // Nobody but the liaison submits.
     let reviewer = role_token(&app, Role::Reviewer).await;
     let (status, _) = submit(&app, &reviewer, answers(&questions, |_| 3)).await;
@@ -220,30 +208,24 @@ async fn only_the_departments_reviewer_validates() {
     assert_eq!(stored.status, "submitted", "nobody above changed it");
 
     // Returning it needs a note.
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         &validation,
         Some(&reviewer),
-        Some(json!({"accepted": false})),
+        json!({"accepted": false}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&body), vec!["note".to_string()]);
     // Caquetá's reviewer validates it, once.
-    let (status, done) = api(
-        &app,
-        "POST",
-        &validation,
-        Some(&reviewer),
-        Some(accept.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{done}");
+    let done = api_post(&app, &validation, Some(&reviewer), accept.clone())
+        .await
+        .expect_status(Status::Ok);
     assert_eq!(done["status"], "validated");
     assert!(done["reviewed_by"].as_str().is_some());
-    let (status, _) = api(&app, "POST", &validation, Some(&reviewer), Some(accept)).await;
-    assert_eq!(status, Status::Conflict);
+    api_post(&app, &validation, Some(&reviewer), accept)
+        .await
+        .expect_status(Status::Conflict);
 }
 
 /// The observations of the self-assessed indicators, sorted.
@@ -283,15 +265,13 @@ async fn the_series_shows_on_the_municipality_page_and_validated_levels_are_a_se
     let reviewer = role_token(&app, Role::Reviewer).await;
 
     // The demo: El Paujíl rated itself two quarters ago (validated) and last quarter (waiting).
-    let (status, items) = api(
+    let items = api_get(
         &app,
-        "GET",
         &format!("/api/v1/municipalities/{EL_PAUJIL}/self-assessments"),
         Some(&reviewer),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{items}");
+    .await
+    .expect_status(Status::Ok);
     let items = items["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 2, "{items:?}");
     assert_eq!(items[0]["status"], "submitted", "the newest waits");
@@ -406,20 +386,12 @@ async fn the_series_shows_on_the_municipality_page_and_validated_levels_are_a_se
     .await
     .unwrap();
     let coordinator = role_token(&app, Role::Coordinator).await;
-    let (status, comparison) = api(
-        &app,
-        "GET",
-        &format!(
+    let comparison = api_get(&app, &format!(
             "/api/v1/reports/impact?capacity={capacity}&indicator={}&from_year={}&to_year={}&department=18",
             planning.id,
             year - 2,
             year - 1
-        ),
-        Some(&coordinator),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{comparison}");
+        ), Some(&coordinator)).await.expect_status(Status::Ok);
     assert!(
         comparison["indicator_name"]
             .as_str()
@@ -445,35 +417,31 @@ async fn maintained_self_assessed_levels_equal_a_rebuild() {
     let liaison = role_token(&app, Role::Liaison).await;
     let reviewer = role_token(&app, Role::Reviewer).await;
     // The demo's waiting one validated, then this quarter's: each validation keeps its year.
-    let (_, items) = api(
+    let (_, items) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/municipalities/{EL_PAUJIL}/self-assessments"),
         Some(&reviewer),
-        None,
     )
     .await;
     let waiting = items["items"][0]["id"].as_i64().unwrap();
-    let (status, body) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/self-assessments/{waiting}/validation"),
         Some(&reviewer),
-        Some(json!({"accepted": true})),
+        json!({"accepted": true}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     let questions = questions(&app, &liaison).await;
     let (_, created) = submit(&app, &liaison, answers(&questions, |_| 4)).await;
-    let (status, body) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/self-assessments/{}/validation", created["id"]),
         Some(&reviewer),
-        Some(json!({"accepted": true})),
+        json!({"accepted": true}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     let kept = self_assessed_values(&app).await;
     let this_year = chrono::Datelike::year(&domain::time::today());
     assert!(
@@ -645,14 +613,7 @@ async fn an_edit_of_the_instrument_is_a_new_version_and_answers_keep_theirs() {
     )
     .await;
     assert_eq!(edited.status(), Status::SeeOther);
-    let (_, instrument) = api(
-        &app,
-        "GET",
-        "/api/v1/self-assessment/instrument",
-        Some(&liaison),
-        None,
-    )
-    .await;
+    let (_, instrument) = api_get(&app, "/api/v1/self-assessment/instrument", Some(&liaison)).await;
     assert_eq!(instrument["version"], 2);
     let first = &instrument["capacities"][0]["questions"][0];
     assert_eq!(
@@ -673,12 +634,10 @@ async fn an_edit_of_the_instrument_is_a_new_version_and_answers_keep_theirs() {
     let (status, body) = submit(&app, &liaison, answers(&before, |_| 2)).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     let reviewer = role_token(&app, Role::Reviewer).await;
-    let (_, items) = api(
+    let (_, items) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/municipalities/{EL_PAUJIL}/self-assessments"),
         Some(&reviewer),
-        None,
     )
     .await;
     assert_eq!(items["items"][1]["instrument_version"], 1);
@@ -712,12 +671,10 @@ async fn an_assistance_starts_from_the_latest_self_assessment_and_its_closing_as
         .unwrap()
         .expect("the demo's closed assistance to El Paujíl's concejo");
     let liaison = role_token(&app, Role::Liaison).await;
-    let (_, items) = api(
+    let (_, items) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/municipalities/{EL_PAUJIL}/self-assessments"),
         Some(&liaison),
-        None,
     )
     .await;
     let validated = items["items"][1]["period"].as_str().unwrap().to_string();
@@ -744,15 +701,14 @@ async fn an_assistance_starts_from_the_latest_self_assessment_and_its_closing_as
     );
     assert!(html.contains(&format!("/municipios/{EL_PAUJIL}/autodiagnostico/nuevo")));
     let questions = questions(&app, &liaison).await;
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         &format!("/api/v1/municipalities/{EL_PAUJIL}/self-assessments"),
         Some(&liaison),
-        Some(json!({"entity_type": "concejo", "answers": answers(&questions, |_| 2)})),
+        json!({"entity_type": "concejo", "answers": answers(&questions, |_| 2)}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(body["entity_type"], "concejo");
     let (_, html) = page(&app, &format!("/asistencias/{}", closed.id)).await;
     assert!(

@@ -69,15 +69,13 @@ fn tomorrow(topic: &str, extra: Value) -> Value {
 }
 
 async fn sessions_of(app: &TestApp, token: &str, cohort: i64) -> Vec<Value> {
-    let (status, body) = api(
+    let body = api_get(
         app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}/sessions"),
         Some(token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     body["items"].as_array().unwrap().clone()
 }
 
@@ -114,18 +112,17 @@ async fn a_session_follows_its_cohorts_modality_unless_it_has_its_own() {
 
     // A virtual session opening the cohort's link: its place is the launch page.
     let path = format!("/api/v1/cohorts/{cohort}/sessions");
-    let (status, virtual_one) = api(
+    let virtual_one = api_post(
         &app,
-        "POST",
         &path,
         Some(staff),
-        Some(tomorrow(
+        tomorrow(
             "En el campus",
             json!({"modality": "virtual", "lti_link_id": link}),
-        )),
+        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{virtual_one}");
+    .await
+    .expect_status(Status::Created);
     let launch = format!("/cohortes/{cohort}/aula-virtual/{link}");
     assert_eq!(virtual_one["modality"], "virtual");
     assert_eq!(virtual_one["own_modality"], true);
@@ -133,31 +130,29 @@ async fn a_session_follows_its_cohorts_modality_unless_it_has_its_own() {
     assert_eq!(virtual_one["launch_url"], launch.as_str());
     assert_eq!(virtual_one["place"], Value::Null);
     // Mixta: the venue and the launch page.
-    let (status, mixed) = api(
+    let mixed = api_post(
         &app,
-        "POST",
         &path,
         Some(staff),
-        Some(tomorrow(
+        tomorrow(
             "En la alcaldía y en el campus",
             json!({"modality": "mixta", "lti_link_id": link}),
-        )),
+        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{mixed}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(mixed["place"], "Casa de la Cultura, Puerto Rico");
     assert_eq!(mixed["launch_url"], launch.as_str());
 
     // Back to the cohort's modality, without the link.
-    let (status, back) = api(
+    let back = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/sessions/{}", virtual_one["id"]),
         Some(staff),
-        Some(json!({"modality": null, "lti_link_id": null})),
+        json!({"modality": null, "lti_link_id": null}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{back}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(back["modality"], "presencial");
     assert_eq!(back["own_modality"], false);
     assert_eq!(back["launch_url"], Value::Null);
@@ -178,30 +173,28 @@ async fn a_session_follows_its_cohorts_modality_unless_it_has_its_own() {
         ),
         (json!({"modality": "hibrida"}), "modality"),
     ] {
-        let (status, problem) = api(
+        let (status, problem) = api_post(
             &app,
-            "POST",
             &path,
             Some(staff),
-            Some(tomorrow("Rechazada", extra.clone())),
+            tomorrow("Rechazada", extra.clone()),
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{extra}: {problem}");
         assert_eq!(error_fields(&problem), [field], "{extra}: {problem}");
     }
     // A room typed as the location is where a virtual session connects.
-    let (status, room) = api(
+    let room = api_post(
         &app,
-        "POST",
         &path,
         Some(staff),
-        Some(tomorrow(
+        tomorrow(
             "En la sala",
             json!({"modality": "virtual", "location": "https://meet.example.org/abc"}),
-        )),
+        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{room}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(room["meeting_url"], "https://meet.example.org/abc");
 
     // A virtual cohort's sessions follow it: its room.
@@ -240,48 +233,43 @@ async fn a_link_of_another_cohort_is_refused_and_nothing_is_written() {
     let audit_before = audit_log::Entity::find().count(app.db()).await.unwrap();
 
     for link in [json!(theirs), json!(987_654)] {
-        let (status, problem) = api(
+        let problem = api_post(
             &app,
-            "POST",
             &format!("/api/v1/cohorts/{}/sessions", mine.id),
             Some(staff),
-            Some(tomorrow(
+            tomorrow(
                 "Con aula ajena",
                 json!({"modality": "virtual", "lti_link_id": link}),
-            )),
+            ),
         )
-        .await;
-        assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+        .await
+        .expect_status(Status::UnprocessableEntity);
         assert_eq!(error_fields(&problem), ["lti_link_id"], "{problem}");
         assert!(
             problem.to_string().contains("no es de esta cohorte"),
             "{problem}"
         );
     }
-    let (status, problem) = api(
+    let problem = api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/sessions/{}", mine.sessions[0]),
         Some(staff),
-        Some(json!({"modality": "virtual", "lti_link_id": theirs, "topic": "Cambiada"})),
+        json!({"modality": "virtual", "lti_link_id": theirs, "topic": "Cambiada"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&problem), ["lti_link_id"], "{problem}");
     // The recurrence is refused the same way.
-    let (status, problem) = api(
+    let problem = api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{}/sessions/generate", mine.id),
         Some(staff),
-        Some(
-            json!({"weekdays": [1, 2, 3, 4, 5], "start_time": "14:00", "end_time": "16:00",
+        json!({"weekdays": [1, 2, 3, 4, 5], "start_time": "14:00", "end_time": "16:00",
                     "from": days(2).to_string(), "to": days(20).to_string(),
                     "modality": "virtual", "lti_link_id": theirs}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&problem), ["lti_link_id"], "{problem}");
 
     assert_eq!(
@@ -321,15 +309,14 @@ async fn the_reminder_and_the_calendar_of_a_virtual_session_carry_its_launch_pag
         (cohort.sessions[0], "virtual"),
         (cohort.sessions[1], "mixta"),
     ] {
-        let (status, body) = api(
+        api_patch(
             &app,
-            "PATCH",
             &format!("/api/v1/sessions/{session}"),
             Some(staff),
-            Some(json!({"modality": modality, "lti_link_id": link})),
+            json!({"modality": modality, "lti_link_id": link}),
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{body}");
+        .await
+        .expect_status(Status::Ok);
     }
     let person = world.people("aulavirtual").create().await.remove(0);
     world.enrol(cohort.id, person.id).await;

@@ -164,6 +164,61 @@ pub async fn api(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// An API answer whose status the test expects: `api_get(…).await.expect_status(Status::Ok)`
+/// asserts the status (printing the body when it differs) and gives the body.
+pub trait ExpectStatus {
+    fn expect_status(self, expected: Status) -> Value;
+}
+
+impl ExpectStatus for (Status, Value) {
+    #[track_caller]
+    fn expect_status(self, expected: Status) -> Value {
+        let (status, body) = self;
+        assert_eq!(status, expected, "{body}");
+        body
+    }
+}
+
+/// `GET` from the API (see [`api`]).
+pub async fn api_get(app: &TestApp, path: &str, token: Option<&str>) -> (Status, Value) {
+    api(app, "GET", path, token, None).await
+}
+
+/// `DELETE` on the API (see [`api`]).
+pub async fn api_delete(app: &TestApp, path: &str, token: Option<&str>) -> (Status, Value) {
+    api(app, "DELETE", path, token, None).await
+}
+
+/// `POST` a JSON body to the API (see [`api`]).
+pub async fn api_post(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (Status, Value) {
+    api(app, "POST", path, token, Some(body)).await
+}
+
+/// `PATCH` with a JSON body (see [`api`]).
+pub async fn api_patch(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (Status, Value) {
+    api(app, "PATCH", path, token, Some(body)).await
+}
+
+/// `PUT` a JSON body (see [`api`]).
+pub async fn api_put(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (Status, Value) {
+    api(app, "PUT", path, token, Some(body)).await
+}
+
 /// The `field`s named in a problem+json `errors` list.
 pub fn error_fields(body: &Value) -> Vec<String> {
     body["errors"]

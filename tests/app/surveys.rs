@@ -5,7 +5,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_REVIEWER, api, demo_account, download, every_row, read_table, role_token, token,
+    ExpectStatus, META_REVIEWER, api, api_get, api_post, demo_account, download, every_row,
+    read_table, role_token, token,
 };
 use crate::world::{Person, World};
 use domain::config::AppConfig;
@@ -42,15 +43,15 @@ async fn closed_cohort(world: &World<'_>, app: &TestApp, people: &[&Person]) -> 
     let pattern: Vec<(i64, &[Mark])> = enrolments.iter().map(|e| (*e, &all[..])).collect();
     world.take_attendance(&cohort.sessions, &pattern).await;
     world.move_cohort(cohort.id, "closed").await;
-    let (status, body) = api(
+    api(
         app,
         "POST",
         &format!("/api/v1/cohorts/{}/certificates", cohort.id),
         Some(&world.staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     cohort.id
 }
 
@@ -80,8 +81,9 @@ async fn closed_cohort_of(world: &World<'_>, course: &str, people: &[&Person]) -
 
 /// The caller's pending surveys.
 async fn pending(app: &TestApp, token: &str) -> Vec<Value> {
-    let (status, body) = api(app, "GET", "/api/v1/me/surveys", Some(token), None).await;
-    assert_eq!(status, Status::Ok, "{body}");
+    let body = api_get(app, "/api/v1/me/surveys", Some(token))
+        .await
+        .expect_status(Status::Ok);
     body.as_array().unwrap().clone()
 }
 
@@ -91,12 +93,11 @@ fn scores(v: i64) -> Value {
 }
 
 async fn answer(app: &TestApp, token: &str, survey: i64, body: Value) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/surveys/{survey}/responses"),
         Some(token),
-        Some(body),
+        body,
     )
     .await
 }
@@ -276,8 +277,9 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
 
     // Other roles have no surveys of their own to answer.
     let instructor = role_token(&app, Role::Instructor).await;
-    let (status, _) = api(&app, "GET", "/api/v1/me/surveys", Some(&instructor), None).await;
-    assert_eq!(status, Status::Forbidden);
+    api_get(&app, "/api/v1/me/surveys", Some(&instructor))
+        .await
+        .expect_status(Status::Forbidden);
 }
 
 #[rocket::async_test]
@@ -451,17 +453,15 @@ async fn still_in_puerto_rico(app: &TestApp, staff: &str) -> i64 {
         .unwrap()
         .unwrap()
         .id;
-    let (status, body) = api(
+    let body = api_get(
         app,
-        "GET",
         &format!(
             "/api/v1/reports/capacity-coverage?department=18&capacity={planning}&per_page=500"
         ),
         Some(staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     body["items"]
         .as_array()
         .unwrap()
@@ -472,12 +472,10 @@ async fn still_in_puerto_rico(app: &TestApp, staff: &str) -> i64 {
 
 /// The satisfaction report as `token` sees it.
 async fn report(app: &TestApp, token: &str, query: &str) -> (Status, Value) {
-    api(
+    api_get(
         app,
-        "GET",
         &format!("/api/v1/reports/satisfaction?{query}"),
         Some(token),
-        None,
     )
     .await
 }
@@ -832,22 +830,19 @@ async fn participants_answer_on_a_page_and_the_demo_shows_the_reports() {
 async fn no_subtraction_of_published_figures_isolates_a_small_group() {
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
-    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&world.staff), None).await;
+    let (_, capacities) = api_get(&app, "/api/v1/capacities", Some(&world.staff)).await;
     let capacity = capacities["items"][0]["id"].clone();
-    let (status, course) = api(
+    let course = api_post(
         &app,
-        "POST",
         "/api/v1/courses",
         Some(&world.staff),
-        Some(
-            json!({"code": "DIF-1", "name": "Curso de prueba de diferencias",
+        json!({"code": "DIF-1", "name": "Curso de prueba de diferencias",
                     "description": "Solo para la prueba.", "hours": 20,
                     "capacity_ids": [capacity], "default_modality": "virtual",
                     "management_stage": "Planeación"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{course}");
+    .await
+    .expect_status(Status::Created);
     let course_id = course["id"].as_i64().unwrap();
     let large = world.people("dgrande").count(5).create().await;
     let small = world.people("dpeque").count(2).create().await;

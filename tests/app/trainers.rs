@@ -6,7 +6,10 @@
 //! and published as open data with small counts suppressed.
 
 use crate::common::TestApp;
-use crate::support::{META_REVIEWER, api, csrf_from_client, error_fields, role_token, token};
+use crate::support::{
+    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, csrf_from_client, error_fields,
+    role_token, token,
+};
 use crate::world::{World, catalogue_course, days};
 use domain::db;
 use domain::entities::values::{Mark, Role};
@@ -77,18 +80,17 @@ async fn endorse(
     person: i32,
     since: &str,
 ) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         "/api/v1/replicators",
         Some(token),
-        Some(json!({"cohort_id": cohort, "participant_id": person, "since": since})),
+        json!({"cohort_id": cohort, "participant_id": person, "since": since}),
     )
     .await
 }
 
 async fn record(app: &TestApp, token: &str, body: Value) -> (Status, Value) {
-    api(app, "POST", "/api/v1/replicas", Some(token), Some(body)).await
+    api_post(app, "/api/v1/replicas", Some(token), body).await
 }
 
 async fn replicas_stored(app: &TestApp) -> u64 {
@@ -113,15 +115,13 @@ async fn assert_maintained_is_rebuilt(app: &TestApp, step: &str) {
 /// The people reached by replicas in a municipality on a capacity, as the municipality's API
 /// figures say, and its direct training there.
 async fn reach(app: &TestApp, token: &str, code: &str, capacity: i32) -> (i64, i64) {
-    let (status, body) = api(
+    let body = api_get(
         app,
-        "GET",
         &format!("/api/v1/municipalities/{code}/impact"),
         Some(token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     let row = body["capacities"]
         .as_array()
         .unwrap()
@@ -211,8 +211,9 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
 
     // Listed for the staff and Caquetá's reviewer, by department and capacity; not for Meta's.
     let path = format!("/api/v1/replicators?department=18&capacity={capacity}");
-    let (status, list) = api(&app, "GET", &path, Some(&world.staff), None).await;
-    assert_eq!(status, Status::Ok);
+    let list = api_get(&app, &path, Some(&world.staff))
+        .await
+        .expect_status(Status::Ok);
     assert!(
         list["items"]
             .as_array()
@@ -221,7 +222,7 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
             .any(|i| i["id"] == body["id"])
     );
     let caqueta = role_token(&app, Role::Reviewer).await;
-    let (_, list) = api(&app, "GET", &path, Some(&caqueta), None).await;
+    let (_, list) = api_get(&app, &path, Some(&caqueta)).await;
     assert!(
         list["items"]
             .as_array()
@@ -230,29 +231,16 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
             .any(|i| i["id"] == body["id"])
     );
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
-    let (_, list) = api(&app, "GET", &path, Some(&meta), None).await;
+    let (_, list) = api_get(&app, &path, Some(&meta)).await;
     assert_eq!(list["total"], 0, "{list}");
     let one = format!("/api/v1/replicators/{}", body["id"]);
-    let (status, _) = api(&app, "GET", &one, Some(&meta), None).await;
-    assert_eq!(status, Status::NotFound);
+    api_get(&app, &one, Some(&meta))
+        .await
+        .expect_status(Status::NotFound);
     // Another participant does not see them; the replicator sees themselves.
-    let (_, list) = api(
-        &app,
-        "GET",
-        "/api/v1/replicators",
-        Some(&people[1].token),
-        None,
-    )
-    .await;
+    let (_, list) = api_get(&app, "/api/v1/replicators", Some(&people[1].token)).await;
     assert_eq!(list["total"], 0, "{list}");
-    let (_, list) = api(
-        &app,
-        "GET",
-        "/api/v1/replicators",
-        Some(&people[0].token),
-        None,
-    )
-    .await;
+    let (_, list) = api_get(&app, "/api/v1/replicators", Some(&people[0].token)).await;
     assert_eq!(list["total"], 1, "{list}");
 }
 
@@ -354,15 +342,14 @@ async fn a_replicator_records_replicas_only_in_their_department_and_while_certif
     assert_eq!(saved["replicator_name"], "Persona replica 1");
 
     // Ended (until yesterday): a replica today is refused.
-    let (status, ended) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/replicators/{}", first["id"]),
         Some(&world.staff),
-        Some(json!({"until": days(-1).to_string()})),
+        json!({"until": days(-1).to_string()}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{ended}");
+    .await
+    .expect_status(Status::Ok);
     let mut body = good.clone();
     body["date"] = json!(days(0).to_string());
     let stored = replicas_stored(&app).await;
@@ -372,25 +359,21 @@ async fn a_replicator_records_replicas_only_in_their_department_and_while_certif
     assert_eq!(replicas_stored(&app).await, stored);
 
     // Listed by municipality and replicator; a Meta reviewer sees none of them.
-    let (_, list) = api(
+    let (_, list) = api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/replicas?municipality={CHAIRA}&replicator={}",
             first["id"]
         ),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(list["total"], 1, "{list}");
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
-    let (_, list) = api(
+    let (_, list) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/replicas?municipality={CHAIRA}"),
         Some(&meta),
-        None,
     )
     .await;
     assert_eq!(list["total"], 0, "{list}");
@@ -589,12 +572,10 @@ async fn replicas_beyond_the_bounds_wait_for_a_coordinators_review_before_counti
     let (before_reach, _) = reach(&app, &world.staff, CHAIRA, capacity).await;
     let before_open = open_reach(&app, CHAIRA, capacity).await;
     // The demo holds one replica for review already (El Paujíl, 140 people).
-    let (_, waiting) = api(
+    let (_, waiting) = api_get(
         &app,
-        "GET",
         "/api/v1/replicas/pending?per_page=100",
         Some(&world.staff),
-        None,
     )
     .await;
     let waiting = waiting["total"].as_i64().unwrap();
@@ -633,46 +614,35 @@ async fn replicas_beyond_the_bounds_wait_for_a_coordinators_review_before_counti
     );
 
     // The coordinator's review list holds them; a participant's is empty and reviews nothing.
-    let (status, list) = api(
+    let list = api_get(
         &app,
-        "GET",
         "/api/v1/replicas/pending?per_page=100",
         Some(&world.staff),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{list}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(list["total"], waiting + 41, "{list}");
-    let (_, list) = api(
-        &app,
-        "GET",
-        "/api/v1/replicas/pending",
-        Some(&people[1].token),
-        None,
-    )
-    .await;
+    let (_, list) = api_get(&app, "/api/v1/replicas/pending", Some(&people[1].token)).await;
     assert_eq!(list["total"], 0, "{list}");
     let review = |id: i64| format!("/api/v1/replicas/{id}/review");
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &review(held[0]),
         Some(&people[1].token),
-        Some(json!({"decision": "approve"})),
+        json!({"decision": "approve"}),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    .await
+    .expect_status(Status::Forbidden);
 
     // Approved: it counts everywhere; maintained equals a rebuild.
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         &review(held[0]),
         Some(&world.staff),
-        Some(json!({"decision": "approve"})),
+        json!({"decision": "approve"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(body["review"], "approved");
     assert_eq!(
         reach(&app, &world.staff, CHAIRA, capacity).await.0,
@@ -684,36 +654,33 @@ async fn replicas_beyond_the_bounds_wait_for_a_coordinators_review_before_counti
     );
     assert_maintained_is_rebuilt(&app, "an approval").await;
     // Twice: 409.
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &review(held[0]),
         Some(&world.staff),
-        Some(json!({"decision": "approve"})),
+        json!({"decision": "approve"}),
     )
-    .await;
-    assert_eq!(status, Status::Conflict);
+    .await
+    .expect_status(Status::Conflict);
 
     // Rejected: a reason is required (422, nothing changes); with it, it never counts.
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         &review(held[1]),
         Some(&world.staff),
-        Some(json!({"decision": "reject"})),
+        json!({"decision": "reject"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&body), ["note"]);
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         &review(held[1]),
         Some(&world.staff),
-        Some(json!({"decision": "reject", "note": "No hay lista de asistencia."})),
+        json!({"decision": "reject", "note": "No hay lista de asistencia."}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(body["review"], "rejected");
     assert_eq!(
         reach(&app, &world.staff, CHAIRA, capacity).await.0,
@@ -735,33 +702,30 @@ async fn replicas_beyond_the_bounds_wait_for_a_coordinators_review_before_counti
     assert_eq!(status, Status::Created, "{body}");
     assert_eq!(body["review"], "pending");
     let recorded = body["id"].as_i64().unwrap();
-    let (status, body) = api(
+    api_post(
         &app,
-        "POST",
         &review(recorded),
         Some(&world.staff),
-        Some(json!({"decision": "approve"})),
+        json!({"decision": "approve"}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
-    let (status, _) = api(
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    api_post(
         &app,
-        "POST",
         &review(recorded),
         Some(&world.admin),
-        Some(json!({"decision": "approve"})),
+        json!({"decision": "approve"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::Ok);
+    api_post(
         &app,
-        "POST",
         &review(over_month),
         Some(&world.staff),
-        Some(json!({"decision": "approve"})),
+        json!({"decision": "approve"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(
         reach(&app, &world.staff, CHAIRA, capacity).await.0,
         before_reach + 740

@@ -109,14 +109,8 @@ async fn a_credential_with_a_forged_subject_first_and_the_genuine_last_is_refuse
     }
 
     // The genuine file still verifies, and what is shown is what was verified.
-    let (status, verdict) = api(
-        &app,
-        "POST",
-        "/api/v1/credentials/verify",
-        None,
-        Some(genuine.clone()),
-    )
-    .await;
+    let (status, verdict) =
+        api_post(&app, "/api/v1/credentials/verify", None, genuine.clone()).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(verdict["status"], "valid", "{verdict}");
     assert_eq!(verdict["holder"], genuine["credentialSubject"]["name"]);
@@ -186,9 +180,9 @@ async fn lists_of_forty_thousand_ids_in_bodies_are_422_and_write_nothing() {
         .sessions_from_now(&[Duration::hours(-2)], 60)
         .create()
         .await;
-    let (_, indicators) = api(&app, "GET", "/api/v1/indicators", Some(&world.admin), None).await;
+    let (_, indicators) = api_get(&app, "/api/v1/indicators", Some(&world.admin)).await;
     let indicator = indicators["items"][0]["id"].as_i64().unwrap();
-    let (_, courses) = api(&app, "GET", "/api/v1/courses", Some(&world.staff), None).await;
+    let (_, courses) = api_get(&app, "/api/v1/courses", Some(&world.staff)).await;
     let course = courses["items"][0]["id"].as_i64().unwrap();
     let cohort_body = world.cohort().body().await;
 
@@ -279,15 +273,14 @@ async fn lists_of_forty_thousand_ids_in_bodies_are_422_and_write_nothing() {
         );
     }
     // Lists of real size still pass.
-    let (status, body) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/courses/{course}"),
         Some(&world.staff),
-        Some(json!({"capacity_ids": [1, 2]})),
+        json!({"capacity_ids": [1, 2]}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
 }
 
 /// A multipart form post, as a browser may send any form: (status, page).
@@ -415,30 +408,21 @@ async fn names_with_zero_width_or_direction_marks_are_refused_and_write_nothing(
     for (mark, code) in [('\u{200B}', "U+200B"), ('\u{200F}', "U+200F")] {
         let name = format!("Gestión{mark} pública");
         // The API.
-        let (status, problem) = api(
-            &app,
-            "POST",
-            "/api/v1/courses",
-            Some(&staff),
-            Some(json!({"code": "INV-1", "name": name, "description": "", "hours": 10, "capacity_ids": [1]})),
-        )
-        .await;
-        assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+        let problem = api_post(&app, "/api/v1/courses", Some(&staff), json!({"code": "INV-1", "name": name, "description": "", "hours": 10, "capacity_ids": [1]})).await.expect_status(Status::UnprocessableEntity);
         let message = message_of(&problem, "name");
         assert!(
             message.contains("invisibles") && message.contains(&format!("«{code}»")),
             "{message}"
         );
         // Another text people read, checked by its own rules until now.
-        let (status, problem) = api(
+        let problem = api_post(
             &app,
-            "POST",
             "/api/v1/indicators",
             Some(&admin),
-            Some(json!({"code": "invisible", "name": name, "source": "DNP", "unit": "puntaje"})),
+            json!({"code": "invisible", "name": name, "source": "DNP", "unit": "puntaje"}),
         )
-        .await;
-        assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+        .await
+        .expect_status(Status::UnprocessableEntity);
         assert!(message_of(&problem, "name").contains(code), "{problem}");
     }
     // The page.
@@ -484,21 +468,19 @@ async fn a_liaison_proposal_answers_the_same_whether_the_email_has_an_account() 
         .unwrap();
     let accounts_before = user::Entity::find().all(app.db()).await.unwrap().len();
 
-    let (taken_status, taken_body) = api(
+    let (taken_status, taken_body) = api_post(
         &app,
-        "POST",
         "/api/v1/liaison-proposals",
         Some(&caqueta),
-        Some(propose(taken)),
+        propose(taken),
     )
     .await;
     let fresh = "enlace.nuevo@example.org";
-    let (fresh_status, fresh_body) = api(
+    let (fresh_status, fresh_body) = api_post(
         &app,
-        "POST",
         "/api/v1/liaison-proposals",
         Some(&caqueta),
-        Some(propose(fresh)),
+        propose(fresh),
     )
     .await;
     assert_eq!(fresh_status, Status::Created, "{fresh_body}");

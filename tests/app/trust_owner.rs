@@ -4,7 +4,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, api, csrf_from_client, demo_account, form_body, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, api, api_get, api_post, csrf_from_client, demo_account,
+    form_body, sign_in_client, token,
 };
 use crate::world::World;
 use domain::entities::values::{CertificateStatus, EnrolmentStatus, Role};
@@ -257,8 +258,9 @@ async fn her_own_email_change_waits_for_the_new_address_and_the_old_one_undoes_i
     // Nothing moved yet: she signs in, reads and gets mail at the old address.
     assert_eq!(account(&app, account_id).await.email, old);
     assert_eq!(person(&app, owner.id).await.email.as_deref(), Some(old));
-    let (status, _) = api(&app, "GET", "/api/v1/me", Some(&owner.token), None).await;
-    assert_eq!(status, Status::Ok);
+    api_get(&app, "/api/v1/me", Some(&owner.token))
+        .await
+        .expect_status(Status::Ok);
     let profile = session
         .get("/perfil")
         .dispatch()
@@ -287,7 +289,7 @@ async fn her_own_email_change_waits_for_the_new_address_and_the_old_one_undoes_i
     assert_eq!(status, Status::SeeOther);
     assert_eq!(account(&app, account_id).await.email, new);
     assert_eq!(person(&app, owner.id).await.email.as_deref(), Some(new));
-    let (status, _) = api(&app, "GET", "/api/v1/me", Some(&owner.token), None).await;
+    let (status, _) = api_get(&app, "/api/v1/me", Some(&owner.token)).await;
     assert_eq!(status, Status::Unauthorized, "the old token ended");
     let response = laptop.get("/perfil").dispatch().await;
     assert_eq!(
@@ -324,7 +326,7 @@ async fn her_own_email_change_waits_for_the_new_address_and_the_old_one_undoes_i
     assert_eq!(status, Status::SeeOther);
     assert_eq!(account(&app, account_id).await.email, old);
     assert_eq!(person(&app, owner.id).await.email.as_deref(), Some(old));
-    let (status, _) = api(&app, "GET", "/api/v1/me", Some(&moved_token), None).await;
+    let (status, _) = api_get(&app, "/api/v1/me", Some(&moved_token)).await;
     assert_eq!(
         status,
         Status::Unauthorized,
@@ -410,15 +412,15 @@ async fn certified(app: &TestApp, staff: &str) -> (cohort::Model, certificate::M
         .await
         .unwrap()
         .expect("the demo's closed Meta cohort");
-    let (status, body) = api(
+    api(
         app,
         "POST",
         &format!("/api/v1/cohorts/{}/certificates", closed.id),
         Some(staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     let cert = certificate::Entity::find()
         .filter(certificate::Column::CohortId.eq(closed.id))
         .order_by_asc(certificate::Column::Id)
@@ -694,15 +696,15 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
         .expect("stored for review");
 
     // A certificate issued meanwhile keeps the approved name.
-    let (status, body) = api(
+    let body = api(
         &app,
         "POST",
         &format!("/api/v1/certificates/{}/reissue", cert.code),
         Some(&world.staff),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     let meanwhile = body["code"].as_str().unwrap().to_string();
     let meanwhile = certificate::Entity::find()
         .filter(certificate::Column::Code.eq(meanwhile))
@@ -713,15 +715,9 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
     assert_eq!(meanwhile.full_name, holder.full_name());
 
     // Her cohort's coordination sees it; another provider's does not, and cannot decide it.
-    let (status, list) = api(
-        &app,
-        "GET",
-        "/api/v1/name-changes",
-        Some(&world.staff),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{list}");
+    let list = api_get(&app, "/api/v1/name-changes", Some(&world.staff))
+        .await
+        .expect_status(Status::Ok);
     assert!(
         list["items"]
             .as_array()
@@ -731,25 +727,19 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
         "{list}"
     );
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    let (status, list) = api(&app, "GET", "/api/v1/name-changes", Some(&dnp), None).await;
-    assert_eq!(status, Status::Ok);
+    let list = api_get(&app, "/api/v1/name-changes", Some(&dnp))
+        .await
+        .expect_status(Status::Ok);
     assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
     let decision = format!("/api/v1/name-changes/{}/decision", pending.id);
-    let (status, _) = api(
+    api_post(&app, &decision, Some(&dnp), json!({"accept": true}))
+        .await
+        .expect_status(Status::NotFound);
+    let (status, _) = api_post(
         &app,
-        "POST",
-        &decision,
-        Some(&dnp),
-        Some(json!({"accept": true})),
-    )
-    .await;
-    assert_eq!(status, Status::NotFound);
-    let (status, _) = api(
-        &app,
-        "POST",
         &decision,
         Some(&holder_token(&app, &email).await),
-        Some(json!({"accept": true})),
+        json!({"accept": true}),
     )
     .await;
     assert_eq!(status, Status::Forbidden, "she does not approve her own");
@@ -837,24 +827,22 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
         .unwrap()
         .expect("a second request");
     let decision = format!("/api/v1/name-changes/{}/decision", second.id);
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &decision,
         Some(&world.staff),
-        Some(json!({"accept": false})),
+        json!({"accept": false}),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    let (status, body) = api(
+    .await
+    .expect_status(Status::UnprocessableEntity);
+    let body = api_post(
         &app,
-        "POST",
         &decision,
         Some(&world.staff),
-        Some(json!({"accept": false, "reason": "No coincide con su cédula"})),
+        json!({"accept": false, "reason": "No coincide con su cédula"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(body["status"], "rejected");
     assert_eq!(person(&app, holder.id).await.first_names, "Otra Persona");
     assert!(
@@ -863,14 +851,7 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
             .iter()
             .any(|m| m.body_text.contains("No coincide con su cédula"))
     );
-    let (status, _) = api(
-        &app,
-        "POST",
-        &decision,
-        Some(&world.staff),
-        Some(json!({"accept": true})),
-    )
-    .await;
+    let (status, _) = api_post(&app, &decision, Some(&world.staff), json!({"accept": true})).await;
     assert_eq!(status, Status::Conflict, "decided once");
 }
 

@@ -4,8 +4,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_COORDINATOR, api, csrf_from_client, download, form_body, leaked, leaked_in,
-    sign_in_client, token,
+    ExpectStatus, META_COORDINATOR, api, api_get, api_patch, api_post, api_put, csrf_from_client,
+    download, form_body, leaked, leaked_in, sign_in_client, token,
 };
 use crate::world::{World, shared_cohort};
 use domain::entities::values::CohortStatus;
@@ -34,15 +34,13 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
         .unwrap();
 
     // The roster: Meta's person, Caquetá's only as a count.
-    let (status, roster) = api(
+    let roster = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}/enrolments", shared.cohort_id),
         Some(&direction),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{roster}");
+    .await
+    .expect_status(Status::Ok);
     let text = roster.to_string();
     assert!(text.contains(&shared.meta_document), "{text}");
     assert!(
@@ -62,115 +60,100 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
         .await
         .remove(0);
     let before = enrolment::Entity::find().count(app.db()).await.unwrap();
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{}/enrolments", meta_open.id),
         Some(&direction),
-        Some(
-            json!({"participant_id": outsider.id, "override_eligibility": true,
+        json!({"participant_id": outsider.id, "override_eligibility": true,
                     "override_reason": "Invitada por la dirección"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Accepted, "{body}");
+    .await
+    .expect_status(Status::Accepted);
     assert_eq!(body, json!({"status": "invited"}));
     assert_eq!(
         enrolment::Entity::find().count(app.db()).await.unwrap(),
         before
     );
-    let (status, body) = api(
+    let (status, body) = api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{}/enrolments", meta_open.id),
         Some(&direction),
-        Some(json!({"participant_id": insider.id})),
+        json!({"participant_id": insider.id}),
     )
     .await;
     assert_eq!(status, Status::Created, "a Meta person: {body}");
     // The national coordinator may still override for anyone.
-    let (status, body) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{}/enrolments", meta_open.id),
         Some(&world.staff),
-        Some(
-            json!({"participant_id": outsider.id, "override_eligibility": true,
+        json!({"participant_id": outsider.id, "override_eligibility": true,
                     "override_reason": "Invitada por la coordinación nacional"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
 
     // Marks of a Caquetá person: as if the enrolment did not exist; of Meta's, recorded.
-    let (status, body) = api(
+    let body = api_put(
         &app,
-        "PUT",
         &format!("/api/v1/sessions/{}/attendance", shared.session_id),
         Some(&direction),
-        Some(json!([{"enrolment_id": caqueta_enrolment.id, "status": "ausente"}])),
+        json!([{"enrolment_id": caqueta_enrolment.id, "status": "ausente"}]),
     )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    .await
+    .expect_status(Status::UnprocessableEntity);
     assert!(body.to_string().contains("no existe"), "{body}");
-    let (status, body) = api(
+    api_put(
         &app,
-        "PUT",
         &format!("/api/v1/sessions/{}/attendance", shared.session_id),
         Some(&direction),
-        Some(json!([{"enrolment_id": shared.meta_enrolment_id, "status": "tarde"}])),
+        json!([{"enrolment_id": shared.meta_enrolment_id, "status": "tarde"}]),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
+    .await
+    .expect_status(Status::Ok);
     // Cancelling a Caquetá person's enrolment: 404.
-    let (status, _) = api(
+    api(
         &app,
         "DELETE",
         &format!("/api/v1/enrolments/{}", caqueta_enrolment.id),
         Some(&direction),
         Some(json!({"reason": "prueba"})),
     )
-    .await;
-    assert_eq!(status, Status::NotFound);
+    .await
+    .expect_status(Status::NotFound);
 
     // The participants report of the shared cohort, and of Caquetá: nobody of Caquetá.
-    let (status, people) = api(
+    let people = api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/reports/attendance/participants?cohort={}&per_page=500",
             shared.cohort_id
         ),
         Some(&direction),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{people}");
+    .await
+    .expect_status(Status::Ok);
     let text = people.to_string();
     assert!(text.contains(&shared.meta_document), "{text}");
     assert!(
         leaked_in(&text, std::slice::from_ref(&shared.caqueta_document)).is_empty(),
         "{text}"
     );
-    let (_, caqueta) = api(
+    let (_, caqueta) = api_get(
         &app,
-        "GET",
         "/api/v1/reports/attendance/participants?department=18&per_page=500",
         Some(&direction),
-        None,
     )
     .await;
     assert_eq!(caqueta["total"], 0, "{caqueta}");
     // The national coordinator still sees both.
-    let (_, national) = api(
+    let (_, national) = api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/reports/attendance/participants?cohort={}&per_page=500",
             shared.cohort_id
         ),
         Some(&world.staff),
-        None,
     )
     .await;
     assert!(national.to_string().contains(&shared.caqueta_document));
@@ -194,15 +177,15 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
         .await
         .unwrap();
     for c in &closed {
-        let (status, body) = api(
+        api(
             &app,
             "POST",
             &format!("/api/v1/cohorts/{}/certificates", c.id),
             Some(&world.staff),
             None,
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{body}");
+        .await
+        .expect_status(Status::Ok);
     }
     let db = app.db();
     let of = |prefix: &'static str| async move {
@@ -242,37 +225,31 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
         .unwrap()
         .unwrap()
         .course_id;
-    let (status, _) = api(
+    api_get(
         &app,
-        "GET",
         &format!("/api/v1/courses/{course_id}"),
         Some(&direction),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::Ok);
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/courses/{course_id}"),
         Some(&direction),
-        Some(json!({"name": "Nombre cambiado por la dirección"})),
+        json!({"name": "Nombre cambiado por la dirección"}),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, _) = api(
+    .await
+    .expect_status(Status::Forbidden);
+    api_post(
         &app,
-        "POST",
         "/api/v1/courses",
         Some(&direction),
-        Some(
-            json!({"code": "DIR-1", "name": "Curso de la dirección", "hours": 10,
+        json!({"code": "DIR-1", "name": "Curso de la dirección", "hours": 10,
                     "capacity_ids": [1], "default_modality": "virtual",
                     "management_stage": "Planeación"}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Forbidden);
+    .await
+    .expect_status(Status::Forbidden);
     // Its pages say so instead of offering a form that would be refused.
     let pages = browser(&app, META_COORDINATOR.0, META_COORDINATOR.1).await;
     // Its workspace lists Meta's person and counts the other department's.

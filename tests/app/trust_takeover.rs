@@ -7,8 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_COORDINATOR, api, csrf_from_client, decoded_text, download, form_body, leaked_in,
-    role_token, sign_in_client, token, upload, write_table,
+    ExpectStatus, META_COORDINATOR, api, api_get, api_post, csrf_from_client, decoded_text,
+    download, form_body, leaked_in, role_token, sign_in_client, token, upload, write_table,
 };
 use crate::world::{World, days, demo_cohort, set_status};
 use domain::entities::values::{CohortStatus, EnrolmentStatus, InvitationStatus, Role};
@@ -44,18 +44,15 @@ async fn gobernacion_cohort(
     municipalities: &[&str],
     seats: i64,
 ) -> i64 {
-    let (status, course) = api(
+    api_post(
         app,
-        "POST",
         "/api/v1/courses",
         Some(gob),
-        Some(
-            json!({"code": code, "name": format!("Curso {code}"), "hours": 20,
+        json!({"code": code, "name": format!("Curso {code}"), "hours": 20,
                     "capacity_ids": [1]}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{course}");
+    .await
+    .expect_status(Status::Created);
     let mut body = world
         .cohort()
         .course(code)
@@ -64,23 +61,23 @@ async fn gobernacion_cohort(
         .body()
         .await;
     body["name"] = json!(format!("Cohorte {code}"));
-    let (status, created) = api(app, "POST", "/api/v1/cohorts", Some(gob), Some(body)).await;
-    assert_eq!(status, Status::Created, "{created}");
+    let created = api_post(app, "/api/v1/cohorts", Some(gob), body)
+        .await
+        .expect_status(Status::Created);
     let id = created["id"].as_i64().unwrap();
     let starts_at = domain::time::from_local(days(1), 9, 0);
-    let (status, session) = api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/cohorts/{id}/sessions"),
         Some(gob),
-        Some(json!({
+        json!({
             "starts_at": aula_territorial::api::date_time(starts_at),
             "ends_at": aula_territorial::api::date_time(starts_at + chrono::Duration::hours(3)),
             "topic": "Apertura",
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{session}");
+    .await
+    .expect_status(Status::Created);
     let (status, opened) = set_status(app, gob, id, "open").await;
     assert_eq!(status, Status::Ok, "{opened}");
     id
@@ -190,12 +187,11 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
         let app = &app;
         let gob = &gob;
         async move {
-            api(
+            api_post(
                 app,
-                "POST",
                 &format!("/api/v1/cohorts/{cohort}/enrolments"),
                 Some(gob),
-                Some(body),
+                body,
             )
             .await
         }
@@ -274,25 +270,21 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
 
     // Nothing the coordinator reads holds her data: the roster (JSON, page), the workbook,
     // its invitations (JSON, page).
-    let (status, roster) = api(
+    let roster = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{national}/enrolments"),
         Some(&gob),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(roster["total"], 0, "{roster}");
-    let (status, invitations) = api(
+    let invitations = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{national}/invitations"),
         Some(&gob),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(
         invitations["total"], 5,
         "one per request as typed: {invitations}"
@@ -419,12 +411,10 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
         ("the coordinator", &gob),
         ("another participant", &other[0].token),
     ] {
-        let (status, _) = api(
+        let (status, _) = api_get(
             &app,
-            "GET",
             &format!("/api/v1/invitations/{national_token}"),
             Some(caller),
-            None,
         )
         .await;
         assert_eq!(status, Status::NotFound, "{who}");
@@ -443,27 +433,25 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
     assert!(enrolments_of(&app, national, victim.id).await.is_empty());
 
     // She reads who asks, and accepts with her own session: enrolled, audited.
-    let (status, seen) = api(
+    let seen = api_get(
         &app,
-        "GET",
         &format!("/api/v1/invitations/{national_token}"),
         Some(&victim.token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{seen}");
+    .await
+    .expect_status(Status::Ok);
     assert_eq!(seen["invited_by"], "Wilson Javier Trujillo");
     assert_eq!(seen["cohort"], "Cohorte GOB-NAL");
     assert_eq!(seen["status"], "pending");
-    let (status, accepted) = api(
+    let accepted = api(
         &app,
         "POST",
         &format!("/api/v1/invitations/{national_token}/acceptance"),
         Some(&victim.token),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Created, "{accepted}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(accepted["status"], "enrolled");
     let rows = enrolments_of(&app, national, victim.id).await;
     assert_eq!(rows.len(), 1);
@@ -490,15 +478,15 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
             .unwrap()
             == 1
     );
-    let (status, again) = api(
+    api(
         &app,
         "POST",
         &format!("/api/v1/invitations/{national_token}/acceptance"),
         Some(&victim.token),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{again}");
+    .await
+    .expect_status(Status::Conflict);
 
     // The Florencia-only cohort: the inviter's override applies when she accepts on the page.
     let her = browser(&app, &account_email, PEOPLE_PASSWORD).await;
@@ -541,12 +529,11 @@ async fn mass_enrolment_by_id_yields_no_document_numbers() {
 
     let (mut invited, mut full) = (0, 0);
     for id in 1..=60 {
-        let (status, body) = api(
+        let (status, body) = api_post(
             &app,
-            "POST",
             &format!("/api/v1/cohorts/{cohort}/enrolments"),
             Some(&gob),
-            Some(json!({"participant_id": id})),
+            json!({"participant_id": id}),
         )
         .await;
         let text = body.to_string();
@@ -566,15 +553,14 @@ async fn mass_enrolment_by_id_yields_no_document_numbers() {
     }
     assert_eq!((invited, full), (20, 40), "twice the 10 seats");
     // A request already pending answers the same even when the cohort is full.
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{cohort}/enrolments"),
         Some(&gob),
-        Some(json!({"participant_id": 1})),
+        json!({"participant_id": 1}),
     )
-    .await;
-    assert_eq!(status, Status::Accepted);
+    .await
+    .expect_status(Status::Accepted);
 
     assert_eq!(
         enrolment::Entity::find()
@@ -584,21 +570,17 @@ async fn mass_enrolment_by_id_yields_no_document_numbers() {
             .unwrap(),
         0
     );
-    let (status, roster) = api(
+    let roster = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}/enrolments"),
         Some(&gob),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok);
-    let (_, invitations) = api(
+    .await
+    .expect_status(Status::Ok);
+    let (_, invitations) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}/invitations"),
         Some(&gob),
-        None,
     )
     .await;
     let coordinator = browser(&app, GOBERNACION.0, GOBERNACION.1).await;
@@ -639,15 +621,14 @@ async fn a_direction_invites_people_outside_its_departments_and_esap_enrols_dire
         .unwrap()
         .unwrap();
 
-    let (status, body) = api(
+    let body = api_post(
         &app,
-        "POST",
         &path,
         Some(&direction),
-        Some(json!({"participant_id": caqueta[0].id})),
+        json!({"participant_id": caqueta[0].id}),
     )
-    .await;
-    assert_eq!(status, Status::Accepted, "{body}");
+    .await
+    .expect_status(Status::Accepted);
     assert_eq!(body, json!({"status": "invited"}));
     assert!(
         enrolments_of(&app, open.id as i64, caqueta[0].id)
@@ -660,12 +641,11 @@ async fn a_direction_invites_people_outside_its_departments_and_esap_enrols_dire
             .len(),
         1
     );
-    let (status, body) = api(
+    let (status, body) = api_post(
         &app,
-        "POST",
         &path,
         Some(&direction),
-        Some(json!({"participant_id": meta[0].id})),
+        json!({"participant_id": meta[0].id}),
     )
     .await;
     assert_eq!(status, Status::Created, "a Meta person: {body}");
@@ -729,35 +709,28 @@ async fn a_direction_invites_people_outside_its_departments_and_esap_enrols_dire
 
     // ESAP's national coordinator: directly, as before; an unknown person is a 422.
     let esap = role_token(&app, Role::Coordinator).await;
-    let (status, body) = api(
+    api_post(
         &app,
-        "POST",
         &path,
         Some(&esap),
-        Some(json!({"participant_id": caqueta[0].id})),
+        json!({"participant_id": caqueta[0].id}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
-    let (status, body) = api(
-        &app,
-        "POST",
-        &path,
-        Some(&esap),
-        Some(json!({"participant_id": 987_654})),
-    )
-    .await;
+    .await
+    .expect_status(Status::Created);
+    let (status, body) =
+        api_post(&app, &path, Some(&esap), json!({"participant_id": 987_654})).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     // Her invitation is now moot: accepting says she is already enrolled.
     let email = &invitations_to(&app, caqueta_record.email.as_deref().unwrap()).await[0];
-    let (status, body) = api(
+    api(
         &app,
         "POST",
         &format!("/api/v1/invitations/{}/acceptance", link_token(email)),
         Some(&caqueta[0].token),
         None,
     )
-    .await;
-    assert_eq!(status, Status::Conflict, "{body}");
+    .await
+    .expect_status(Status::Conflict);
 }
 
 /// Declining: the person says no on the confirmation page; she is not enrolled, and the
@@ -769,15 +742,14 @@ async fn an_invitation_can_be_declined() {
     let gob = token(&app, GOBERNACION.0, GOBERNACION.1).await;
     let cohort = gobernacion_cohort(&app, &world, &gob, "GOB-DEC", &[], 10).await;
     let person = world.people("declina").of("50001").create().await;
-    let (status, _) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{cohort}/enrolments"),
         Some(&gob),
-        Some(json!({"participant_id": person[0].id})),
+        json!({"participant_id": person[0].id}),
     )
-    .await;
-    assert_eq!(status, Status::Accepted);
+    .await
+    .expect_status(Status::Accepted);
     let email = &invitations_to(&app, "declina0@example.org").await[0];
     let link = format!("/invitaciones/{}", link_token(email));
     let her = browser(&app, "declina0@example.org", PEOPLE_PASSWORD).await;
@@ -799,12 +771,10 @@ async fn an_invitation_can_be_declined() {
     .await;
     assert_eq!(status, Status::SeeOther);
     assert!(enrolments_of(&app, cohort, person[0].id).await.is_empty());
-    let (_, invitations) = api(
+    let (_, invitations) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}/invitations"),
         Some(&gob),
-        None,
     )
     .await;
     assert_eq!(

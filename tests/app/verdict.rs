@@ -111,15 +111,13 @@ async fn pdf_text(client: &Client, path: &str) -> String {
 
 /// Her row of the results API, read with `token`.
 async fn result_row(app: &TestApp, token: &str, cohort: i32, enrolment: i32) -> Value {
-    let (status, results) = api(
+    let results = api_get(
         app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}/results"),
         Some(token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{results}");
+    .await
+    .expect_status(Status::Ok);
     results["items"]
         .as_array()
         .unwrap()
@@ -131,8 +129,9 @@ async fn result_row(app: &TestApp, token: &str, cohort: i32, enrolment: i32) -> 
 
 /// Her progress in the cohort (`/api/v1/me/progress`).
 async fn progress(app: &TestApp, token: &str, cohort: i32) -> Value {
-    let (status, mine) = api(app, "GET", "/api/v1/me/progress", Some(token), None).await;
-    assert_eq!(status, Status::Ok, "{mine}");
+    let mine = api_get(app, "/api/v1/me/progress", Some(token))
+        .await
+        .expect_status(Status::Ok);
     mine["items"]
         .as_array()
         .unwrap()
@@ -144,15 +143,13 @@ async fn progress(app: &TestApp, token: &str, cohort: i32) -> Value {
 
 /// Her handover entry (the API) for the capacities of the cohort's year.
 async fn handover_entry(app: &TestApp, token: &str, code: &str, person: i32) -> Value {
-    let (status, handover) = api(
+    let handover = api_get(
         app,
-        "GET",
         &format!("/api/v1/municipalities/{code}/handover"),
         Some(token),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{handover}");
+    .await
+    .expect_status(Status::Ok);
     handover["trained"]
         .as_array()
         .unwrap()
@@ -222,12 +219,10 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
         assert_eq!(row["at_risk"], at_risk);
         assert_eq!(row["at_risk_reason"].as_str(), reason.as_deref());
     }
-    let (_, all) = api(
+    let (_, all) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}/results", cohort.id),
         Some(&coordinator),
-        None,
     )
     .await;
     for row in all["items"].as_array().unwrap() {
@@ -240,15 +235,13 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
     }
 
     // The reports' participant detail (API, reviewer of Caquetá).
-    let (_, detail) = api(
+    let (_, detail) = api_get(
         &app,
-        "GET",
         &format!(
             "/api/v1/reports/attendance/participants?cohort={}",
             cohort.id
         ),
         Some(&reviewer),
-        None,
     )
     .await;
     let line = detail["items"]
@@ -333,15 +326,13 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
     // verdict (a capacity and year counts as completed when any of her cohorts in it did);
     // one still running in it reads «se decide al cierre», never «sin aprobar todavía».
     let code = enrolment.municipality_code.clone();
-    let (status, handover) = api(
+    let handover = api_get(
         &app,
-        "GET",
         &format!("/api/v1/municipalities/{code}/handover"),
         Some(&coordinator),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{handover}");
+    .await
+    .expect_status(Status::Ok);
     let page = html(&staff, &format!("/municipios/{code}/empalme")).await;
     let text = pdf_text(&staff, &format!("/municipios/{code}/empalme.pdf")).await;
     let mut pending = 0;
@@ -395,15 +386,13 @@ async fn once_closed_her_verdict_is_final_everywhere_and_is_what_the_preview_ann
     let own = token(&app, email, password).await;
 
     // The closing's preview: the rule over the sessions scheduled.
-    let (status, preview) = api(
+    let preview = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{}/closing", cohort.id),
         Some(&coordinator),
-        None,
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{preview}");
+    .await
+    .expect_status(Status::Ok);
     let announced = preview["not_completing"]
         .as_array()
         .unwrap()
@@ -420,15 +409,14 @@ async fn once_closed_her_verdict_is_final_everywhere_and_is_what_the_preview_ann
         "{announced}"
     );
 
-    let (status, closed) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{}", cohort.id),
         Some(&coordinator),
-        Some(serde_json::json!({"status": "closed"})),
+        serde_json::json!({"status": "closed"}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{closed}");
+    .await
+    .expect_status(Status::Ok);
     let stored = enrolment::Entity::find_by_id(enrolment.id)
         .one(app.db())
         .await

@@ -35,12 +35,11 @@ struct Tool {
 /// Registers a tool (as the admin) whose public key is given once.
 async fn register(app: &TestApp, world: &World<'_>, name: &str) -> Tool {
     let key = KeyPair::generate().unwrap();
-    let (status, body) = api(
+    let body = api_post(
         app,
-        "POST",
         "/api/v1/lti/tools",
         Some(&world.admin),
-        Some(json!({
+        json!({
             "name": name,
             "login_url": format!("{TOOL}/login"),
             "target_link_uri": format!("{TOOL}/launch"),
@@ -48,10 +47,10 @@ async fn register(app: &TestApp, world: &World<'_>, name: &str) -> Tool {
             "public_jwk": key.public_jwk,
             "share_name": false,
             "share_email": false,
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
     assert_eq!(
         body["authorization_endpoint"],
         format!("{}/lti/authorize", body["issuer"].as_str().unwrap())
@@ -80,7 +79,7 @@ async fn linked_cohort(
         .session(Session::from_now(-Duration::minutes(10), 120))
         .create()
         .await;
-    let tools = api(app, "GET", "/api/v1/lti/tools", Some(&world.staff), None)
+    let tools = api_get(app, "/api/v1/lti/tools", Some(&world.staff))
         .await
         .1;
     let tool_id = tools["items"]
@@ -90,15 +89,14 @@ async fn linked_cohort(
         .find(|t| t["client_id"] == tool.client_id.as_str())
         .unwrap()["id"]
         .clone();
-    let (status, link) = api(
+    let link = api_post(
         app,
-        "POST",
         &format!("/api/v1/cohorts/{}/lti-links", cohort.id),
         Some(&world.staff),
-        Some(json!({"tool_id": tool_id, "title": "Foros y lecturas", "custom": {"id": "7"}})),
+        json!({"tool_id": tool_id, "title": "Foros y lecturas", "custom": {"id": "7"}}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{link}");
+    .await
+    .expect_status(Status::Created);
     assert!(link["launch_url"].as_str().unwrap().ends_with(&format!(
         "/cohortes/{}/aula-virtual/{}",
         cohort.id, link["id"]
@@ -218,7 +216,7 @@ fn hidden(html: &str, name: &str) -> Option<String> {
 /// The claims of an `id_token`, checked against the platform's published keys.
 async fn verified(app: &TestApp, token: &str, audience: &str) -> Value {
     let jwks: jsonwebtoken::jwk::JwkSet =
-        serde_json::from_value(api(app, "GET", "/lti/jwks", None, None).await.1).unwrap();
+        serde_json::from_value(api_get(app, "/lti/jwks", None).await.1).unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
     let kid = header.kid.expect("the token names its key");
     let jwk = jwks.find(&kid).expect("the key is published");
@@ -344,12 +342,10 @@ async fn a_launch_is_signed_for_the_enrolled_person_and_a_replay_writes_nothing(
 
     // Recorded, in the session's window: a check-in the instructor can correct.
     assert_eq!(launches(&app, cohort).await, 1);
-    let (_, listed) = api(
+    let (_, listed) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/cohorts/{cohort}/lti-launches"),
         Some(&world.staff),
-        None,
     )
     .await;
     assert_eq!(listed["items"][0]["session_id"], session, "{listed}");
@@ -362,12 +358,10 @@ async fn a_launch_is_signed_for_the_enrolled_person_and_a_replay_writes_nothing(
         .unwrap()
         .expect("marked as connected");
     assert_eq!(mark.source.as_str(), "check_in");
-    let (_, sheet) = api(
+    let (_, sheet) = api_get(
         &app,
-        "GET",
         &format!("/api/v1/sessions/{session}/attendance"),
         Some(&world.instructor),
-        None,
     )
     .await;
     assert!(sheet["items"][0]["connected_at"].is_string(), "{sheet}");
@@ -624,12 +618,10 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     // The third person cancels: she is promoted then gone from the roster… keep it simple:
     // the fourth enrols and cancels in the other cohort, so she never shows here.
     let gone = world.enrols_herself(elsewhere, &people[3]).await;
-    let (status, _) = api(
+    let (status, _) = api_delete(
         &app,
-        "DELETE",
         &format!("/api/v1/enrolments/{}", gone.id),
         Some(&people[3].token),
-        None,
     )
     .await;
     assert!(status.code < 300, "cancelled: {status}");
@@ -869,15 +861,14 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     assert_eq!(status, Status::Ok);
     let quiz = world.assessment(cohort, "Cuestionario", 20).await;
     let quiz_id: i64 = quiz_path.rsplit('/').next().unwrap().parse().unwrap();
-    let (status, mapped) = api(
+    api_patch(
         &app,
-        "PATCH",
         &format!("/api/v1/cohorts/{cohort}/lti-line-items/{quiz_id}"),
         Some(&world.staff),
-        Some(json!({"assessment_id": quiz})),
+        json!({"assessment_id": quiz}),
     )
-    .await;
-    assert_eq!(status, Status::Ok, "{mapped}");
+    .await
+    .expect_status(Status::Ok);
     let quiz_scores = score::Entity::find()
         .filter(score::Column::AssessmentId.eq(quiz as i32))
         .all(app.db())
@@ -963,7 +954,7 @@ async fn keys_rotate_without_breaking_a_launch_in_flight() {
         Some(new_kid.as_str())
     );
     verified(&app, &after, &tool.client_id).await;
-    let (_, jwks) = api(&app, "GET", "/lti/jwks", None, None).await;
+    let (_, jwks) = api_get(&app, "/lti/jwks", None).await;
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2, "{jwks}");
 }
 
@@ -971,32 +962,20 @@ async fn keys_rotate_without_breaking_a_launch_in_flight() {
 async fn only_the_admin_registers_tools_and_a_registration_is_checked_whole() {
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
-    let (_, before) = api(&app, "GET", "/api/v1/lti/tools", Some(&world.staff), None).await;
+    let (_, before) = api_get(&app, "/api/v1/lti/tools", Some(&world.staff)).await;
     let body = json!({"name": "Campus", "login_url": "http://campus.example/login", "target_link_uri": "https://campus.example/launch",
                       "redirect_uris": [], "scopes": ["https://example.org/todo"]});
-    let (status, _) = api(
-        &app,
-        "POST",
-        "/api/v1/lti/tools",
-        Some(&world.staff),
-        Some(body.clone()),
-    )
-    .await;
-    assert_eq!(status, Status::Forbidden);
-    let (status, refused) = api(
-        &app,
-        "POST",
-        "/api/v1/lti/tools",
-        Some(&world.admin),
-        Some(body),
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    api_post(&app, "/api/v1/lti/tools", Some(&world.staff), body.clone())
+        .await
+        .expect_status(Status::Forbidden);
+    let refused = api_post(&app, "/api/v1/lti/tools", Some(&world.admin), body)
+        .await
+        .expect_status(Status::UnprocessableEntity);
     let fields = error_fields(&refused);
     for field in ["login_url", "redirect_uris", "jwks_url", "scopes[0]"] {
         assert!(fields.contains(&field.to_string()), "{field}: {refused}");
     }
-    let (_, tools) = api(&app, "GET", "/api/v1/lti/tools", Some(&world.staff), None).await;
+    let (_, tools) = api_get(&app, "/api/v1/lti/tools", Some(&world.staff)).await;
     assert_eq!(tools["total"], before["total"], "nothing written");
 }
 
@@ -1043,28 +1022,19 @@ async fn the_instructor_launches_as_instructor_and_names_travel_only_when_shared
 
     // A tool the admin lets know names: the launch carries the learner's name, never her email.
     let shared = KeyPair::generate().unwrap();
-    let (status, body) = api(
-        &app,
-        "POST",
-        "/api/v1/lti/tools",
-        Some(&world.admin),
-        Some(json!({
+    let body = api_post(&app, "/api/v1/lti/tools", Some(&world.admin), json!({
             "name": "Campus con nombres", "login_url": format!("{TOOL}/login"),
             "target_link_uri": format!("{TOOL}/launch"), "redirect_uris": [format!("{TOOL}/launch")],
             "public_jwk": shared.public_jwk, "share_name": true, "share_email": false,
-        })),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
-    let (status, named) = api(
+        })).await.expect_status(Status::Created);
+    let named = api_post(
         &app,
-        "POST",
         &format!("/api/v1/cohorts/{cohort}/lti-links"),
         Some(&world.staff),
-        Some(json!({"tool_id": body["id"], "title": "Con nombres"})),
+        json!({"tool_id": body["id"], "title": "Con nombres"}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{named}");
+    .await
+    .expect_status(Status::Created);
     let ana = person(&world, "lti-nombre").await;
     world.enrols_herself(cohort, &ana).await;
     let browser = app.another_instance(&[]).await;

@@ -5,7 +5,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, META_COORDINATOR, api, demo_account, role_token, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, api_post, demo_account, role_token,
+    sign_in_client, token,
 };
 use crate::world::World;
 use domain::entities::values::{CohortStatus, DemandStatus, Role};
@@ -56,18 +57,15 @@ async fn world_provider(app: &TestApp, name: &str) -> i32 {
 
 /// DNP's course on the capacity `capacity`, created by its coordinator.
 async fn dnp_course(app: &TestApp, dnp: &str, capacity: i32) {
-    let (status, course) = api(
+    api_post(
         app,
-        "POST",
         "/api/v1/courses",
         Some(dnp),
-        Some(
-            json!({"code": "DNP-MGA", "name": "Formulación de proyectos en la MGA",
+        json!({"code": "DNP-MGA", "name": "Formulación de proyectos en la MGA",
                     "hours": 20, "capacity_ids": [capacity]}),
-        ),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{course}");
+    .await
+    .expect_status(Status::Created);
 }
 
 #[rocket::async_test]
@@ -187,12 +185,11 @@ async fn a_dnp_coordinators_home_separates_its_offer_from_the_territorys() {
 
 /// DNP's technical assistance in El Paujíl, created by its coordinator; its id.
 async fn dnp_assistance(app: &TestApp, dnp: &str) -> i64 {
-    let (status, created) = api(
+    let created = api_post(
         app,
-        "POST",
         "/api/v1/assistances",
         Some(dnp),
-        Some(json!({
+        json!({
             "municipality_code": "18256",
             "entity_type": "alcaldia",
             "capacity_ids": [1],
@@ -200,10 +197,10 @@ async fn dnp_assistance(app: &TestApp, dnp: &str) -> i64 {
             "starts_on": crate::world::days(-10).to_string(),
             "ends_on": crate::world::days(120).to_string(),
             "modality": "mixta",
-        })),
+        }),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
+    .await
+    .expect_status(Status::Created);
     created["id"].as_i64().unwrap()
 }
 
@@ -267,15 +264,14 @@ async fn a_demand_referred_to_dnp_is_answered_by_dnps_assistance_from_its_page()
         .unwrap()
         .expect("El Paujíl's open demand");
     let dnp_id = world_provider(&app, "DNP").await;
-    let (status, body) = api(
+    api_post(
         &app,
-        "POST",
         &format!("/api/v1/demands/{}/referral", wanted.id),
         Some(&caqueta),
-        Some(json!({"provider_id": dnp_id, "note": "El DNP acompaña la formulación en la MGA."})),
+        json!({"provider_id": dnp_id, "note": "El DNP acompaña la formulación en la MGA."}),
     )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
+    .await
+    .expect_status(Status::Created);
 
     // The demand's page tells DNP's coordinator how its offer answers it.
     let dnp = app.another_instance(&[]).await;

@@ -19,7 +19,9 @@
 //! its running cohort shared with Meta) and the hand-built closed cohort of the reports.
 
 use crate::common::TestApp;
-use crate::support::{api, demo_account, role_token, token};
+use crate::support::{
+    ExpectStatus, api, api_patch, api_post, api_put, demo_account, role_token, token,
+};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use domain::accounts::sign_in;
 use domain::entities::values::{
@@ -97,18 +99,15 @@ impl<'a> World<'a> {
 
     /// A second instructor, of no cohort: their token.
     pub async fn other_instructor(&self) -> String {
-        let (status, body) = api(
+        api_post(
             self.app,
-            "POST",
             "/api/v1/users",
             Some(&self.admin),
-            Some(
-                json!({"email": "otra.instructora@example.org", "password": "Instruye-Otra-2026",
+            json!({"email": "otra.instructora@example.org", "password": "Instruye-Otra-2026",
                         "full_name": "Otra Instructora", "role": "instructor"}),
-            ),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{body}");
+        .await
+        .expect_status(Status::Created);
         token(
             self.app,
             "otra.instructora@example.org",
@@ -145,15 +144,14 @@ impl<'a> World<'a> {
 
     /// Schedules `session` in `cohort`; its id.
     pub async fn add_session(&self, cohort: i64, session: &Session) -> i64 {
-        let (status, created) = api(
+        let created = api_post(
             self.app,
-            "POST",
             &format!("/api/v1/cohorts/{cohort}/sessions"),
             Some(&self.staff),
-            Some(session.body()),
+            session.body(),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{created}");
+        .await
+        .expect_status(Status::Created);
         created["id"].as_i64().unwrap()
     }
 
@@ -167,15 +165,14 @@ impl<'a> World<'a> {
 
     /// Enrols `person` in `cohort`, as the coordinator does.
     pub async fn enrol(&self, cohort: i64, person: i32) -> Enrolment {
-        let (status, body) = api(
+        let body = api_post(
             self.app,
-            "POST",
             &format!("/api/v1/cohorts/{cohort}/enrolments"),
             Some(&self.staff),
-            Some(json!({"participant_id": person})),
+            json!({"participant_id": person}),
         )
-        .await;
-        assert_eq!(status, Status::Created, "{body}");
+        .await
+        .expect_status(Status::Created);
         Enrolment {
             id: body["id"].as_i64().unwrap(),
             status: body["status"].as_str().unwrap().to_string(),
@@ -185,15 +182,15 @@ impl<'a> World<'a> {
     /// `person` enrols herself in `cohort` (as anyone may in an open cohort for her
     /// municipality; a coordinator enrols directly only people it already reaches, issue 46).
     pub async fn enrols_herself(&self, cohort: i64, person: &Person) -> Enrolment {
-        let (status, body) = api(
+        let body = api(
             self.app,
             "POST",
             &format!("/api/v1/cohorts/{cohort}/enrolments"),
             Some(&person.token),
             None,
         )
-        .await;
-        assert_eq!(status, Status::Created, "{body}");
+        .await
+        .expect_status(Status::Created);
         Enrolment {
             id: body["id"].as_i64().unwrap(),
             status: body["status"].as_str().unwrap().to_string(),
@@ -298,33 +295,32 @@ impl<'a> World<'a> {
         )
         .await;
         self.move_cohort(cohort.id, "closed").await;
-        let (status, issued) = api(
+        let issued = api(
             self.app,
             "POST",
             &format!("/api/v1/cohorts/{}/certificates", cohort.id),
             Some(&self.staff),
             None,
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{issued}");
+        .await
+        .expect_status(Status::Ok);
         let issued = issued["issued"].as_array().unwrap().clone();
         assert_eq!(issued.len(), 4, "{issued:?}");
         let revoked = issued
             .iter()
             .find(|c| c["full_name"] == "Persona florencia 1")
             .unwrap();
-        let (status, body) = api(
+        api_post(
             self.app,
-            "POST",
             &format!(
                 "/api/v1/certificates/{}/revoke",
                 revoked["code"].as_str().unwrap()
             ),
             Some(&self.staff),
-            Some(json!({"reason": "Error en el documento"})),
+            json!({"reason": "Error en el documento"}),
         )
-        .await;
-        assert_eq!(status, Status::Ok, "{body}");
+        .await
+        .expect_status(Status::Ok);
         cohort.id
     }
 }
@@ -629,15 +625,14 @@ impl CohortBuilder<'_, '_> {
     /// a session: without one given, an open cohort gets one tomorrow from 9:00 to 12:00.
     pub async fn create(self) -> Cohort {
         let world = self.world;
-        let (status, created) = api(
+        let created = api_post(
             world.app,
-            "POST",
             "/api/v1/cohorts",
             Some(&world.staff),
-            Some(self.body().await),
+            self.body().await,
         )
-        .await;
-        assert_eq!(status, Status::Created, "{created}");
+        .await
+        .expect_status(Status::Created);
         let id = created["id"].as_i64().unwrap();
         let mut planned = self.sessions;
         if planned.is_empty() && self.open {
@@ -665,24 +660,22 @@ pub struct Enrolment {
 
 /// Asks to move `cohort` to `status` (`open`, `in_progress`, `closed`, `cancelled`…), as `token`.
 pub async fn set_status(app: &TestApp, token: &str, cohort: i64, status: &str) -> (Status, Value) {
-    api(
+    api_patch(
         app,
-        "PATCH",
         &format!("/api/v1/cohorts/{cohort}"),
         Some(token),
-        Some(json!({"status": status})),
+        json!({"status": status}),
     )
     .await
 }
 
 /// Sends one session's attendance marks, as `token`.
 pub async fn put_marks(app: &TestApp, token: &str, session: i64, marks: Value) -> (Status, Value) {
-    api(
+    api_put(
         app,
-        "PUT",
         &format!("/api/v1/sessions/{session}/attendance"),
         Some(token),
-        Some(marks),
+        marks,
     )
     .await
 }
@@ -695,24 +688,22 @@ pub async fn add_assessment(
     name: &str,
     weight: Value,
 ) -> (Status, Value) {
-    api(
+    api_post(
         app,
-        "POST",
         &format!("/api/v1/cohorts/{cohort}/assessments"),
         Some(token),
-        Some(json!({"name": name, "weight": weight})),
+        json!({"name": name, "weight": weight}),
     )
     .await
 }
 
 /// Sends scores of the assessment `item`, as `token`.
 pub async fn put_scores(app: &TestApp, token: &str, item: i64, scores: Value) -> (Status, Value) {
-    api(
+    api_put(
         app,
-        "PUT",
         &format!("/api/v1/assessments/{item}/scores"),
         Some(token),
-        Some(scores),
+        scores,
     )
     .await
 }

@@ -45,14 +45,14 @@ pub trait Errand: Sized + 'static {
     const KEY: &'static str;
     /// This kind's desks, one per database.
     fn desks() -> &'static Desks<Self>;
-    /// Decides `people` (in arrival order) for `key` in the transaction `txn`: each one's
-    /// answer, in the same order. An `Err` of the whole rolls the batch back; the desk then
-    /// decides each person alone.
-    fn decide_in<'a>(
+    /// Decides the people who asked as themselves (`asks`, in arrival order, each with her
+    /// person) for `key` in the transaction `txn`: each one's answer, in the same order. An
+    /// `Err` of the whole rolls the batch back; the desk then decides each person alone.
+    fn together<'a>(
         txn: &'a crate::db::Txn,
         notifier: &'a Notifier<'a>,
         key: i32,
-        people: &'a [&'a Actor],
+        asks: &'a [Ask<'a>],
     ) -> impl Future<Output = AppResult<Vec<AppResult<Self::Answer>>>> + Send + 'a;
 }
 
@@ -231,7 +231,7 @@ async fn decide<E: Errand>(
     people: &[&Actor],
 ) -> Vec<AppResult<E::Answer>> {
     let together = crate::db::write_deferred(db, async |txn| {
-        E::decide_in(txn, notifier, key, people).await
+        decide_in::<E>(txn, notifier, key, people).await
     })
     .await;
     match together {
@@ -244,7 +244,7 @@ async fn decide<E: Errand>(
             let mut answers = Vec::with_capacity(people.len());
             for alone in people.chunks(1) {
                 let answer = crate::db::write_deferred(db, async |txn| {
-                    E::decide_in(txn, notifier, key, alone).await
+                    decide_in::<E>(txn, notifier, key, alone).await
                 })
                 .await
                 .map(|mut answers| answers.pop());
@@ -259,9 +259,31 @@ async fn decide<E: Errand>(
     }
 }
 
+/// The people behind the accounts in one read, each asking as herself, decided together by
+/// `E`. An account without its person is refused (403), the others go on.
+async fn decide_in<E: Errand>(
+    txn: &crate::db::Txn,
+    notifier: &Notifier<'_>,
+    key: i32,
+    people: &[&Actor],
+) -> AppResult<Vec<AppResult<E::Answer>>> {
+    let found = people_of(txn, people).await?;
+    let requesters: Vec<Requester<'_>> = people
+        .iter()
+        .map(|actor| Requester::Participant(actor))
+        .collect();
+    let asks: Vec<Ask<'_>> = found
+        .iter()
+        .zip(&requesters)
+        .filter_map(|(person, requester)| person.as_ref().map(|person| Ask { person, requester }))
+        .collect();
+    let decided = E::together(txn, notifier, key, &asks).await?;
+    Ok(answers_of(&found, decided))
+}
+
 /// The people behind the accounts of a batch, in one read: each account's person, in order
 /// (none for an account without one, which its desk refuses, 403).
-pub async fn people_of(
+async fn people_of(
     txn: &crate::db::Txn,
     accounts: &[&Actor],
 ) -> AppResult<Vec<Option<participant::Model>>> {
@@ -283,7 +305,7 @@ pub async fn people_of(
 
 /// The answers of a batch whose `found` people were decided (`decided`, in order): an account
 /// without its person is refused (403), the others get theirs.
-pub fn answers_of<A>(
+fn answers_of<A>(
     found: &[Option<participant::Model>],
     decided: Vec<AppResult<A>>,
 ) -> Vec<AppResult<A>> {
@@ -310,28 +332,14 @@ impl Errand for Cohorts {
     fn desks() -> &'static Desks<Self> {
         &COHORTS
     }
-    /// The people behind the accounts in one read, then [`super::together`]. An account
-    /// without its person is refused (403), the others go on.
-    async fn decide_in<'a>(
+    /// [`super::together`].
+    async fn together<'a>(
         txn: &'a crate::db::Txn,
         notifier: &'a Notifier<'a>,
         cohort_id: i32,
-        people: &'a [&'a Actor],
+        asks: &'a [Ask<'a>],
     ) -> AppResult<Vec<AppResult<EnrolmentView>>> {
-        let found = people_of(txn, people).await?;
-        let requesters: Vec<Requester<'_>> = people
-            .iter()
-            .map(|actor| Requester::Participant(actor))
-            .collect();
-        let asks: Vec<Ask<'_>> = found
-            .iter()
-            .zip(&requesters)
-            .filter_map(|(person, requester)| {
-                person.as_ref().map(|person| Ask { person, requester })
-            })
-            .collect();
-        let decided = super::together(txn, notifier, cohort_id, &asks).await?;
-        Ok(answers_of(&found, decided))
+        super::together(txn, notifier, cohort_id, asks).await
     }
 }
 

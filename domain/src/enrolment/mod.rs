@@ -633,32 +633,17 @@ pub async fn insert_rows<C: ConnectionTrait>(
     db: &C,
     rows: Vec<enrolment::ActiveModel>,
 ) -> AppResult<std::collections::HashMap<i32, i32>> {
-    use sea_orm::QueryTrait;
-    use sea_orm::sea_query::Query;
-    if rows.is_empty() {
-        return Ok(Default::default());
-    }
-    let mut insert = enrolment::Entity::insert_many(rows).into_query();
-    insert.returning(
-        Query::returning().columns([enrolment::Column::Id, enrolment::Column::ParticipantId]),
-    );
-    let inserted = db
-        .query_all_raw(db.get_database_backend().build(&insert))
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(
-                "Ya existe una inscripción vigente para esta persona en esta cohorte.".into(),
-            ),
-            _ => AppError::from(e),
-        })?;
-    let mut ids = std::collections::HashMap::with_capacity(inserted.len());
-    for row in inserted {
-        ids.insert(
-            row.try_get::<i32>("", "participant_id")?,
-            row.try_get::<i32>("", "id")?,
-        );
-    }
-    Ok(ids)
+    let columns = [enrolment::Column::ParticipantId, enrolment::Column::Id];
+    let inserted = kernel::bulk::insert_returning(db, rows, columns, || {
+        AppError::Conflict(
+            "Ya existe una inscripción vigente para esta persona en esta cohorte.".into(),
+        )
+    })
+    .await?;
+    Ok(inserted
+        .into_iter()
+        .map(|[person, id]| (person, id))
+        .collect())
 }
 
 /// Promotes waiting people, first come first served, while seats are free. Run inside the

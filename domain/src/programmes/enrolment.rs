@@ -489,7 +489,7 @@ async fn write_decided<C: ConnectionTrait>(
         .first()
         .filter(|_| rows.len() == 1)
         .map(|ask| ask.person);
-    let ids = insert_enrolments(db, rows, |_| match alone {
+    let ids = insert_enrolments(db, rows, || match alone {
         Some(person) => already_in(person, edition),
         None => AppError::Conflict(
             "Ya existe una inscripción vigente para esta persona en esta edición.".into(),
@@ -594,33 +594,17 @@ async fn write_decided<C: ConnectionTrait>(
 async fn insert_enrolments<C: ConnectionTrait>(
     db: &C,
     rows: Vec<programme_enrolment::ActiveModel>,
-    duplicate: impl Fn(()) -> AppError,
+    duplicate: impl FnOnce() -> AppError,
 ) -> AppResult<HashMap<i32, i32>> {
-    use sea_orm::QueryTrait;
-    use sea_orm::sea_query::Query;
-    if rows.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut insert = programme_enrolment::Entity::insert_many(rows).into_query();
-    insert.returning(Query::returning().columns([
-        programme_enrolment::Column::Id,
+    let columns = [
         programme_enrolment::Column::ParticipantId,
-    ]));
-    let inserted = db
-        .query_all_raw(db.get_database_backend().build(&insert))
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => duplicate(()),
-            _ => AppError::from(e),
-        })?;
-    let mut ids = HashMap::with_capacity(inserted.len());
-    for row in inserted {
-        ids.insert(
-            row.try_get::<i32>("", "participant_id")?,
-            row.try_get::<i32>("", "id")?,
-        );
-    }
-    Ok(ids)
+        programme_enrolment::Column::Id,
+    ];
+    let inserted = kernel::bulk::insert_returning(db, rows, columns, duplicate).await?;
+    Ok(inserted
+        .into_iter()
+        .map(|[person, id]| (person, id))
+        .collect())
 }
 
 /// Which of `people` hold an edition enrolment in force (enrolled or waiting) in the edition.
@@ -792,38 +776,22 @@ async fn insert_module_rows<C: ConnectionTrait>(
     db: &C,
     rows: Vec<enrolment::ActiveModel>,
 ) -> AppResult<HashMap<(i32, i32), i32>> {
-    use sea_orm::QueryTrait;
-    use sea_orm::sea_query::Query;
-    if rows.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut insert = enrolment::Entity::insert_many(rows).into_query();
-    insert.returning(Query::returning().columns([
-        enrolment::Column::Id,
+    let columns = [
         enrolment::Column::CohortId,
         enrolment::Column::ParticipantId,
-    ]));
-    let inserted = db
-        .query_all_raw(db.get_database_backend().build(&insert))
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(
-                "Ya existe una inscripción vigente para esta persona en un módulo de la edición."
-                    .into(),
-            ),
-            _ => AppError::from(e),
-        })?;
-    let mut ids = HashMap::with_capacity(inserted.len());
-    for row in inserted {
-        ids.insert(
-            (
-                row.try_get::<i32>("", "cohort_id")?,
-                row.try_get::<i32>("", "participant_id")?,
-            ),
-            row.try_get::<i32>("", "id")?,
-        );
-    }
-    Ok(ids)
+        enrolment::Column::Id,
+    ];
+    let inserted = kernel::bulk::insert_returning(db, rows, columns, || {
+        AppError::Conflict(
+            "Ya existe una inscripción vigente para esta persona en un módulo de la edición."
+                .into(),
+        )
+    })
+    .await?;
+    Ok(inserted
+        .into_iter()
+        .map(|[cohort, person, id]| ((cohort, person), id))
+        .collect())
 }
 
 /// Inserts `person`'s enrolment in each of `cohorts` (locked, with a seat for her), each with
@@ -1399,28 +1367,14 @@ impl desk::Errand for Editions {
     fn desks() -> &'static desk::Desks<Self> {
         &EDITIONS
     }
-    /// The people behind the accounts in one read, then [`together`]. An account without its
-    /// person is refused (403), the others go on.
-    async fn decide_in<'a>(
+    /// [`together`].
+    async fn together<'a>(
         txn: &'a crate::db::Txn,
         notifier: &'a Notifier<'a>,
         edition_id: i32,
-        people: &'a [&'a Actor],
+        asks: &'a [Ask<'a>],
     ) -> AppResult<Vec<AppResult<ProgrammeEnrolmentView>>> {
-        let found = desk::people_of(txn, people).await?;
-        let requesters: Vec<Requester<'_>> = people
-            .iter()
-            .map(|actor| Requester::Participant(actor))
-            .collect();
-        let asks: Vec<Ask<'_>> = found
-            .iter()
-            .zip(&requesters)
-            .filter_map(|(person, requester)| {
-                person.as_ref().map(|person| Ask { person, requester })
-            })
-            .collect();
-        let decided = together(txn, notifier, edition_id, &asks).await?;
-        Ok(desk::answers_of(&found, decided))
+        together(txn, notifier, edition_id, asks).await
     }
 }
 
