@@ -95,6 +95,8 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     );
     let rankings =
         domain::indicators::priorities::Cache::new(&db, config.priority_assistance_weight);
+    let satisfaction =
+        domain::surveys::reports::Cache::new(&db, domain::surveys::reports::KEEP_SECONDS);
     let warnings = domain::cohorts::overlap::KeptWarnings::new(
         config.dashboard_cache_seconds,
         web::KEPT_PAGES,
@@ -108,7 +110,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .manage(kept_pages)
         .manage(rankings)
         .manage(warnings)
-        .manage(domain::surveys::reports::Cache::default())
+        .manage(satisfaction)
         .manage(issuer)
         .manage(templates)
         .manage(config)

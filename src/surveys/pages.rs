@@ -275,7 +275,7 @@ async fn survey_submit(
 
 #[derive(Serialize)]
 struct ItemView {
-    label: &'static str,
+    label: String,
     mean: String,
     /// The mean for a `<meter>` (decimal point), empty when hidden.
     value: String,
@@ -304,7 +304,7 @@ struct InstructorView {
 
 #[derive(Serialize)]
 struct ShareView {
-    label: &'static str,
+    label: String,
     count: String,
     share: String,
 }
@@ -364,7 +364,7 @@ impl ReportView<'_> {
                 .items
                 .iter()
                 .map(|i| ItemView {
-                    label: i.label,
+                    label: i.label.clone(),
                     mean: mean(i.mean),
                     value: i.mean.map(|m| format!("{m:.2}")).unwrap_or_default(),
                 })
@@ -378,7 +378,7 @@ impl ReportView<'_> {
                 .applied
                 .iter()
                 .map(|a| ShareView {
-                    label: a.label,
+                    label: a.label.clone(),
                     count: a.count.map_or_else(|| "—".into(), count),
                     share: share(a.share),
                 })

@@ -12,7 +12,7 @@ use aula_territorial::web::KeptPages;
 use domain::accounts::actor::Actor;
 use domain::entities::{kept_content, user};
 use domain::indicators::priorities::{self, PriorityQuery};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 /// The accounts whose homes are counted: each role, and a territorial direction's and another
@@ -88,7 +88,7 @@ async fn costs(db: &DatabaseConnection) -> Vec<u64> {
             let kept = HomeKept {
                 dashboards: domain::reports::dashboard::Dashboards::new(0),
                 behind: domain::plans::progress::KeptBehind::new(0),
-                surveys: domain::surveys::reports::Cache::default(),
+                surveys: domain::surveys::reports::Cache::new(db, 0),
             };
             let (home, n) = domain::db::count_queries(for_user(db, &kept, &user)).await;
             (home.map(|_| ()).map_err(|e| format!("{e:?}")), n)
@@ -152,7 +152,7 @@ async fn home_cost(db: &DatabaseConnection, email: &str) -> u64 {
     let kept = HomeKept {
         dashboards: domain::reports::dashboard::Dashboards::new(0),
         behind: domain::plans::progress::KeptBehind::new(0),
-        surveys: domain::surveys::reports::Cache::default(),
+        surveys: domain::surveys::reports::Cache::new(db, 0),
     };
     let (home, n) = domain::db::count_queries(for_user(db, &kept, &user)).await;
     home.unwrap_or_else(|e| panic!("{email}: {e:?}"));
@@ -282,4 +282,47 @@ async fn the_homes_people_read_are_warmed_at_start_and_after_a_figures_flush() {
             "{email}: warmed after the flush"
         );
     }
+}
+
+/// Issue 69: a satisfaction report is kept on the database's shelf, so the first visitors after
+/// a start (a new store on the same database) read it back — the tallies' version and the shelf,
+/// two statements — instead of computing it (that a new answer is never hidden by what was
+/// kept: `surveys::closing_invites_once_and_each_survey_is_answered_once_while_open`).
+#[rocket::async_test]
+async fn a_satisfaction_report_is_found_on_the_shelf_after_a_start() {
+    use domain::surveys::reports::{Cache, KEEP_SECONDS, SatisfactionQuery, cached};
+    let app = TestApp::with_demo().await;
+    let db = app.db();
+    kept_content::Entity::delete_many().exec(db).await.unwrap();
+    let user = signed_in(db, "coordinacion@aulaterritorial.example").await;
+    let query = SatisfactionQuery::default();
+    let (report, computed) =
+        domain::db::count_queries(cached(db, &Cache::new(db, KEEP_SECONDS), &user, &query)).await;
+    let report = report.unwrap();
+    // The shelf is written behind the answer.
+    let shelved = || {
+        kept_content::Entity::find()
+            .filter(kept_content::Column::Key.starts_with("satisfaction|"))
+            .count(db)
+    };
+    for _ in 0..100 {
+        if shelved().await.unwrap() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(shelved().await.unwrap(), 1, "the report is on the shelf");
+
+    let restarted = Cache::new(db, KEEP_SECONDS);
+    let (again, read) = domain::db::count_queries(cached(db, &restarted, &user, &query)).await;
+    let again = again.unwrap();
+    assert_eq!(
+        read, 2,
+        "the version and the shelf (computing it took {computed})"
+    );
+    assert!(
+        computed > read + 2,
+        "computing it took {computed} statements"
+    );
+    assert_eq!(json!(*again), json!(*report));
 }

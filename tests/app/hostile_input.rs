@@ -918,6 +918,10 @@ pub(crate) const CHANGED_WITHOUT_A_WRITE: &[(&str, &str)] = &[
         "api_tokens",
         "a bearer token: the callers sign in between the snapshots",
     ),
+    (
+        "kept_contents",
+        "the shelf of kept pages and reports: a read keeps there what it computed",
+    ),
 ];
 
 /// Everything a request could have written: every table of the database's catalogue but

@@ -32,14 +32,16 @@ use crate::error::{AppError, AppResult};
 use chrono::Datelike;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Fewest answers a group needs to show means.
 pub const MIN_GROUP: i64 = 5;
 
 /// How the report breaks down.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum By {
     #[default]
@@ -124,12 +126,12 @@ pub fn parse_quarter(text: &str) -> AppResult<String> {
 }
 
 /// One dimension's mean.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = SatisfactionItem)]
 pub struct DimensionMean {
     /// `calidad`, `pertinencia`, `oportunidad`, `metodologia`, `instructor` or `logistica`.
-    pub dimension: &'static str,
-    pub label: &'static str,
+    pub dimension: String,
+    pub label: String,
     /// 1–5, two decimals; `null` when the group has fewer than 5 answers.
     pub mean: Option<f64>,
     /// Answers behind it.
@@ -137,18 +139,18 @@ pub struct DimensionMean {
 }
 
 /// One follow-up answer's share.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = FollowUpShare)]
 pub struct ApplicationShare {
     pub answer: Application,
-    pub label: &'static str,
+    pub label: String,
     /// `null` when fewer than 5 answered.
     pub count: Option<i64>,
     pub share: Option<f64>,
 }
 
 /// The follow-up survey's figures.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = FollowUpSummary)]
 pub struct FollowUp {
     pub invited: i64,
@@ -160,7 +162,7 @@ pub struct FollowUp {
 }
 
 /// One row of the breakdown.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = SatisfactionGroup)]
 pub struct Group {
     pub key: String,
@@ -179,7 +181,7 @@ pub struct Group {
 }
 
 /// An instructor's results (coordinators only).
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = InstructorResult)]
 pub struct InstructorRow {
     pub name: String,
@@ -190,7 +192,7 @@ pub struct InstructorRow {
     pub overall: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = SatisfactionReport)]
 pub struct SatisfactionReport {
     /// Satisfaction surveys sent.
@@ -401,8 +403,8 @@ pub async fn report<C: ConnectionTrait>(
         .iter()
         .enumerate()
         .map(|(i, (dimension, label, _))| DimensionMean {
-            dimension,
-            label,
+            dimension: dimension.to_string(),
+            label: label.to_string(),
             mean: (!hide).then(|| total.shown.sat.mean(i)),
             n: total.shown.sat.n,
         })
@@ -491,7 +493,7 @@ fn follow_up(total: &Sum) -> FollowUp {
             .enumerate()
             .map(|(i, a)| ApplicationShare {
                 answer: *a,
-                label: a.label(),
+                label: a.label().to_string(),
                 count: (!hide).then_some(fu.applied[i]),
                 share: (!hide).then(|| round2(fu.applied[i] as f64 / fu.n as f64)),
             })
@@ -769,26 +771,37 @@ async fn comments<C: ConnectionTrait>(
     Ok(Some(texts))
 }
 
-/// Reports kept in memory (Rocket state), each with the tallies' version it was computed at
-/// and when: one still holds while the version has not moved (every transaction that changes
-/// the tallies moves it, on any instance) and for at most [`KEEP`] (names of courses and
-/// cohorts may change meanwhile).
-#[derive(Clone, Default)]
+/// Reports kept (Rocket state) in memory and on the database's shelf, each for the tallies'
+/// version it was computed at (every transaction that changes the tallies moves it, on any
+/// instance): a report for an older version is never shown, visitors asking together for one
+/// not kept wait for a single computation (issue 69: the first visitors after a start find
+/// it on the shelf), and one kept for [`KEEP_SECONDS`] or more is served once more while it is
+/// computed again behind it (names of courses and cohorts may change meanwhile).
+#[derive(Clone)]
 pub struct Cache {
-    kept: std::sync::Arc<std::sync::Mutex<HashMap<CacheKey, KeptReport>>>,
+    kept: crate::cache::Kept<CacheKey, SatisfactionReport, i64>,
 }
 
-/// A kept report: the tallies' version and the moment it was computed at.
-type KeptReport = (i64, std::time::Instant, std::sync::Arc<SatisfactionReport>);
+impl Cache {
+    /// Kept in memory and on `db`'s shelf, each report served for `keep_seconds` before it is
+    /// computed again ([`KEEP_SECONDS`] in the app; 0 keeps nothing, as the other stores).
+    pub fn new(db: &sea_orm::DatabaseConnection, keep_seconds: u64) -> Self {
+        let shelf = crate::cache::DbShelf::new(db.clone(), "satisfaction");
+        Cache {
+            kept: crate::cache::Kept::new(keep_seconds, KEEP_AT_MOST)
+                .shelved(std::sync::Arc::new(shelf)),
+        }
+    }
+}
 
-/// How long a kept report may be served at most.
-pub const KEEP: std::time::Duration = std::time::Duration::from_secs(300);
+/// How long the app serves a kept report before it computes it again.
+pub const KEEP_SECONDS: u64 = 300;
 
-/// Reports kept at most (the cache is emptied beyond it).
+/// Reports kept in memory at most.
 const KEEP_AT_MOST: usize = 2_000;
 
 /// What a report depends on: the caller's reach and the query.
-#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, Serialize)]
 struct CacheKey {
     visible: Option<Vec<String>>,
     staff: bool,
@@ -801,8 +814,8 @@ struct CacheKey {
 }
 
 /// The report for `user`, from `cache` when it still holds (see [`Cache`]).
-pub async fn cached<C: ConnectionTrait>(
-    db: &C,
+pub async fn cached(
+    db: &sea_orm::DatabaseConnection,
     cache: &Cache,
     user: &Actor,
     query: &SatisfactionQuery,
@@ -818,21 +831,13 @@ pub async fn cached<C: ConnectionTrait>(
         by: query.by,
     };
     let version = super::tallies::version(db).await?;
-    if let Ok(kept) = cache.kept.lock()
-        && let Some((at, when, report)) = kept.get(&key)
-        && *at == version
-        && when.elapsed() < KEEP
-    {
-        return Ok(report.clone());
-    }
-    let report = std::sync::Arc::new(report(db, user, query).await?);
-    if let Ok(mut kept) = cache.kept.lock() {
-        if kept.len() >= KEEP_AT_MOST {
-            kept.clear();
-        }
-        kept.insert(key, (version, std::time::Instant::now(), report.clone()));
-    }
-    Ok(report)
+    let (db, user, query) = (db.clone(), user.clone(), query.clone());
+    cache
+        .kept
+        .get(key, version, move || async move {
+            report(&db, &user, &query).await
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ fn build(
         )?;
         for item in &report.items {
             sheet.row(&[
-                Cell::Text(item.label.into()),
+                Cell::Text(item.label.clone()),
                 opt(item.mean),
                 Cell::Int(item.n),
             ])?;
@@ -97,7 +97,7 @@ fn build(
         )?;
         for a in &report.follow_up.applied {
             sheet.row(&[
-                Cell::Text(a.label.into()),
+                Cell::Text(a.label.clone()),
                 a.count.map_or(Cell::Empty, Cell::Int),
                 opt(a.share),
             ])?;
