@@ -12,10 +12,12 @@ use crate::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, Validation
 use crate::parse::QueryFlag;
 use crate::spreadsheets::download::Download;
 use crate::web::import::{Upload, upload_error};
+use crate::web::{KeptJson, KeptKey};
 use domain::indicators::impact::{Comparison, ComparisonQuery, MunicipalityImpact};
 use domain::indicators::import::{ObservationImport, ObservationSummary};
 use domain::indicators::priorities::{PriorityQuery, PriorityRow};
 use domain::indicators::{IndicatorInput, IndicatorView, ObservationQuery, ObservationView};
+use rocket::response::content::RawJson;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::DatabaseConnection;
@@ -226,10 +228,19 @@ async fn municipality_impact(
     db: &State<DatabaseConnection>,
     user: MunicipalityReader,
     code: &str,
-) -> AppResult<Json<MunicipalityImpact>> {
-    Ok(Json(
-        domain::indicators::impact::municipality(db.inner(), &user, code).await?,
-    ))
+    kept: KeptJson<'_>,
+) -> AppResult<RawJson<String>> {
+    // The municipality in the caller's territory (404 otherwise); the answer kept per scope for
+    // the same versions as the municipality's page (issue 69: the first visitors after a start
+    // find it on the shelf).
+    let place = domain::reports::place::find(db.inner(), &user, code).await?;
+    let key = KeptKey::page(format!("/api/v1/municipalities/{}/impact", place.code));
+    let db = db.inner().clone();
+    let caller = user.0.clone();
+    kept.answer(&user, key, move || async move {
+        domain::indicators::impact::municipality(&db, &caller, &place.code).await
+    })
+    .await
 }
 
 /// The comparison's parameters.
