@@ -1737,8 +1737,9 @@ def report(args, engines, work, pages_by_engine, extra_by_engine, two):
         text += [f"{c} clients. kept: the server as configured, after one warm-up visit; "
                  f"uncached: a server with `dashboard_cache_seconds = 0` (nothing kept); "
                  f"first wave: {c} first visitors at once right after a restart with every "
-                 f"kept value three days old (a Monday morning), one restart per page. Each p99 with its answers counted in brackets (kept and uncached: "
-                 f"at least {MIN_SAMPLES}). A row is ✘ when a p99 is {TARGET_MS} ms or more "
+                 f"kept value three days old (a Monday morning), one restart per page. Each "
+                 f"p99 with its answers counted in brackets (kept and uncached: at least "
+                 f"{MIN_SAMPLES}). A row is ✘ when a p99 is {TARGET_MS} ms or more "
                  f"or any answer failed (error status, redirect to /ingresar, socket error or "
                  f"timeout)", "", head, "|---|" + "---|---|---|---|" * len(engines)]
     missed = []

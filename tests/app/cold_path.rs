@@ -326,3 +326,36 @@ async fn a_satisfaction_report_is_found_on_the_shelf_after_a_start() {
     );
     assert_eq!(json!(*again), json!(*report));
 }
+
+/// The filters of a satisfaction report are the caller's to choose: one reach keeps at most 32
+/// of them, in memory and on the shelf, however many it asks for.
+#[rocket::async_test]
+async fn one_reach_keeps_a_bounded_number_of_satisfaction_reports() {
+    use domain::surveys::reports::{Cache, KEEP_SECONDS, SatisfactionQuery, cached};
+    let app = TestApp::with_demo().await;
+    let db = app.db();
+    kept_content::Entity::delete_many().exec(db).await.unwrap();
+    let user = signed_in(db, "coordinacion@aulaterritorial.example").await;
+    let cache = Cache::new(db, KEEP_SECONDS);
+    for cohort in 1..=40 {
+        let query = SatisfactionQuery {
+            cohort: Some(cohort),
+            ..SatisfactionQuery::default()
+        };
+        cached(db, &cache, &user, &query).await.unwrap();
+    }
+    let shelved = || {
+        kept_content::Entity::find()
+            .filter(kept_content::Column::Key.starts_with("satisfaction|"))
+            .count(db)
+    };
+    // The shelf is written behind the answers: wait for the 32, then a little more.
+    for _ in 0..250 {
+        if shelved().await.unwrap() >= 32 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(shelved().await.unwrap(), 32);
+}

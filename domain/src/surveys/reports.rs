@@ -779,7 +779,9 @@ async fn comments<C: ConnectionTrait>(
 /// computed again behind it (names of courses and cohorts may change meanwhile).
 #[derive(Clone)]
 pub struct Cache {
-    kept: crate::cache::Kept<CacheKey, SatisfactionReport, i64>,
+    /// Keyed by the caller's reach (staff or not, and the departments seen: `*` for all) and
+    /// the filters.
+    kept: crate::cache::Kept<(String, Filters), SatisfactionReport, i64>,
 }
 
 impl Cache {
@@ -789,6 +791,7 @@ impl Cache {
         let shelf = crate::cache::DbShelf::new(db.clone(), "satisfaction");
         Cache {
             kept: crate::cache::Kept::new(keep_seconds, KEEP_AT_MOST)
+                .per_group(KEPT_PER_REACH, |key: &(String, Filters)| key.0.as_str())
                 .shelved(std::sync::Arc::new(shelf)),
         }
     }
@@ -800,11 +803,14 @@ pub const KEEP_SECONDS: u64 = 300;
 /// Reports kept in memory at most.
 const KEEP_AT_MOST: usize = 2_000;
 
-/// What a report depends on: the caller's reach and the query.
+/// Reports kept per caller's reach, in memory and on the shelf: the filters are the caller's
+/// to choose (any ids), so without a bound each new combination would write a row of the
+/// shelf and push out what others keep there (as the kept pages' bound per page and scope).
+const KEPT_PER_REACH: usize = 32;
+
+/// What a report depends on besides the caller's reach: the query.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, Serialize)]
-struct CacheKey {
-    visible: Option<Vec<String>>,
-    staff: bool,
+struct Filters {
     department: Option<String>,
     capacity: Option<i32>,
     course: Option<i32>,
@@ -820,9 +826,9 @@ pub async fn cached(
     user: &Actor,
     query: &SatisfactionQuery,
 ) -> AppResult<std::sync::Arc<SatisfactionReport>> {
-    let key = CacheKey {
-        visible: visible(user)?,
-        staff: user.is_staff(),
+    let seen = visible(user)?.map_or_else(|| "*".to_string(), |codes| codes.join(","));
+    let reach = format!("{}|{seen}", user.is_staff());
+    let filters = Filters {
         department: crate::reports::non_empty(&query.department),
         capacity: query.capacity,
         course: query.course,
@@ -834,7 +840,7 @@ pub async fn cached(
     let (db, user, query) = (db.clone(), user.clone(), query.clone());
     cache
         .kept
-        .get(key, version, move || async move {
+        .get((reach, filters), version, move || async move {
             report(&db, &user, &query).await
         })
         .await
