@@ -284,6 +284,33 @@ async fn the_homes_people_read_are_warmed_at_start_and_after_a_figures_flush() {
     }
 }
 
+/// The national coordinator on an empty shelf, and a satisfaction store as the app makes it.
+async fn satisfaction_store(app: &TestApp) -> (CurrentUser, domain::surveys::reports::Cache) {
+    let db = app.db();
+    kept_content::Entity::delete_many().exec(db).await.unwrap();
+    let user = signed_in(db, "coordinacion@aulaterritorial.example").await;
+    let cache = domain::surveys::reports::Cache::new(db, domain::surveys::reports::KEEP_SECONDS);
+    (user, cache)
+}
+
+/// The satisfaction reports on the shelf once `at_least` of them are there (they are written
+/// behind the answers), waiting a little more for any beyond.
+async fn satisfaction_shelved(db: &DatabaseConnection, at_least: u64) -> u64 {
+    let shelved = || {
+        kept_content::Entity::find()
+            .filter(kept_content::Column::Key.starts_with("satisfaction|"))
+            .count(db)
+    };
+    for _ in 0..250 {
+        if shelved().await.unwrap() >= at_least {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    shelved().await.unwrap()
+}
+
 /// Issue 69: a satisfaction report is kept on the database's shelf, so the first visitors after
 /// a start (a new store on the same database) read it back — the tallies' version and the shelf,
 /// two statements — instead of computing it (that a new answer is never hidden by what was
@@ -293,25 +320,15 @@ async fn a_satisfaction_report_is_found_on_the_shelf_after_a_start() {
     use domain::surveys::reports::{Cache, KEEP_SECONDS, SatisfactionQuery, cached};
     let app = TestApp::with_demo().await;
     let db = app.db();
-    kept_content::Entity::delete_many().exec(db).await.unwrap();
-    let user = signed_in(db, "coordinacion@aulaterritorial.example").await;
+    let (user, cache) = satisfaction_store(&app).await;
     let query = SatisfactionQuery::default();
-    let (report, computed) =
-        domain::db::count_queries(cached(db, &Cache::new(db, KEEP_SECONDS), &user, &query)).await;
+    let (report, computed) = domain::db::count_queries(cached(db, &cache, &user, &query)).await;
     let report = report.unwrap();
-    // The shelf is written behind the answer.
-    let shelved = || {
-        kept_content::Entity::find()
-            .filter(kept_content::Column::Key.starts_with("satisfaction|"))
-            .count(db)
-    };
-    for _ in 0..100 {
-        if shelved().await.unwrap() > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(shelved().await.unwrap(), 1, "the report is on the shelf");
+    assert_eq!(
+        satisfaction_shelved(db, 1).await,
+        1,
+        "the report is on the shelf"
+    );
 
     let restarted = Cache::new(db, KEEP_SECONDS);
     let (again, read) = domain::db::count_queries(cached(db, &restarted, &user, &query)).await;
@@ -331,31 +348,15 @@ async fn a_satisfaction_report_is_found_on_the_shelf_after_a_start() {
 /// of them, in memory and on the shelf, however many it asks for.
 #[rocket::async_test]
 async fn one_reach_keeps_a_bounded_number_of_satisfaction_reports() {
-    use domain::surveys::reports::{Cache, KEEP_SECONDS, SatisfactionQuery, cached};
+    use domain::surveys::reports::{SatisfactionQuery, cached};
     let app = TestApp::with_demo().await;
-    let db = app.db();
-    kept_content::Entity::delete_many().exec(db).await.unwrap();
-    let user = signed_in(db, "coordinacion@aulaterritorial.example").await;
-    let cache = Cache::new(db, KEEP_SECONDS);
+    let (user, cache) = satisfaction_store(&app).await;
     for cohort in 1..=40 {
         let query = SatisfactionQuery {
             cohort: Some(cohort),
             ..SatisfactionQuery::default()
         };
-        cached(db, &cache, &user, &query).await.unwrap();
+        cached(app.db(), &cache, &user, &query).await.unwrap();
     }
-    let shelved = || {
-        kept_content::Entity::find()
-            .filter(kept_content::Column::Key.starts_with("satisfaction|"))
-            .count(db)
-    };
-    // The shelf is written behind the answers: wait for the 32, then a little more.
-    for _ in 0..250 {
-        if shelved().await.unwrap() >= 32 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(shelved().await.unwrap(), 32);
+    assert_eq!(satisfaction_shelved(app.db(), 32).await, 32);
 }
