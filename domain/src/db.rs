@@ -7,13 +7,17 @@ pub use kernel::db::*;
 use crate::error::AppError;
 use sea_orm::DatabaseConnection;
 
-/// [`connect_with`] the default lock wait.
+/// [`connect_with`] the default lock wait and pool.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
-    connect_with(url, DEFAULT_BUSY_SECONDS).await
+    connect_with(url, DEFAULT_BUSY_SECONDS, None).await
 }
 
 /// The kernel's [`kernel::db::connect_with`], after registering the figures model's hooks.
-pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnection, AppError> {
+pub async fn connect_with(
+    url: &str,
+    busy_seconds: u64,
+    connections: Option<u32>,
+) -> Result<DatabaseConnection, AppError> {
     crate::figures::install();
-    kernel::db::connect_with(url, busy_seconds).await
+    kernel::db::connect_with(url, busy_seconds, connections).await
 }

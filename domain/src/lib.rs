@@ -67,7 +67,12 @@ use sea_orm::DatabaseConnection;
 /// configured) and makes sure the credentials signing key and the cookie secret are in the
 /// database. Nothing is written after the lock is released.
 pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnection> {
-    let db = db::connect_with(&config.database_url, config.database_busy_seconds).await?;
+    let db = db::connect_with(
+        &config.database_url,
+        config.database_busy_seconds,
+        config.database_connections,
+    )
+    .await?;
     under_startup_lock(&db, &config.database_url, async || {
         db::migrate(&db).await?;
         reference_data::ensure_loaded(&db).await?;

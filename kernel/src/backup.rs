@@ -86,8 +86,12 @@ pub async fn backup(config: &AppConfig, to: &Path) -> AppResult<Backup> {
             if !Path::new(path).exists() {
                 return Err(fail(format!("no existe la base de datos {path}")));
             }
-            let db =
-                crate::db::connect_with(&config.database_url, config.database_busy_seconds).await?;
+            let db = crate::db::connect_with(
+                &config.database_url,
+                config.database_busy_seconds,
+                config.database_connections,
+            )
+            .await?;
             let target = partial.to_str().ok_or_else(|| {
                 fail(format!(
                     "{}: la ruta de la copia debe ser texto UTF-8",
@@ -159,7 +163,12 @@ pub async fn restore(config: &AppConfig, from: &Path) -> AppResult<()> {
             run_tool(command, "pg_restore", password.as_deref())?;
         }
     }
-    let db = crate::db::connect_with(&config.database_url, config.database_busy_seconds).await?;
+    let db = crate::db::connect_with(
+        &config.database_url,
+        config.database_busy_seconds,
+        config.database_connections,
+    )
+    .await?;
     let migrated = crate::db::migrate(&db).await;
     db.close().await.ok();
     migrated?;

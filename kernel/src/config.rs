@@ -57,6 +57,11 @@ pub struct AppConfig {
     /// `lock_timeout`) before it is answered 503 with `Retry-After`.
     #[serde(default = "default_database_busy_seconds")]
     pub database_busy_seconds: u64,
+    /// The most database connections this instance opens (at least 2); unset: 8 on SQLite, 24
+    /// on PostgreSQL. On PostgreSQL every instance's pool counts against the server's
+    /// `max_connections` (100 by default) with the backups and the operators' tools.
+    #[serde(default)]
+    pub database_connections: Option<u32>,
     /// A file holding an Ed25519 key (a secret Multikey, `z3u2…`) to import into a database
     /// that holds no signing key yet; the key that signs lives in `credentials_keys` (see
     /// `credentials::keys::ensure_stored`).

@@ -15,16 +15,32 @@ pub const DEFAULT_BUSY_SECONDS: u64 = 15;
 const POSTGRES_POOL: u32 = 24;
 const POSTGRES_WRITERS: usize = 12;
 
-/// [`connect_with`] the default lock wait.
+/// [`connect_with`] the default lock wait and pool.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
-    connect_with(url, DEFAULT_BUSY_SECONDS).await
+    connect_with(url, DEFAULT_BUSY_SECONDS, None).await
 }
 
-/// The most connections the pool of a database of `backend` holds.
-pub fn pool_size(backend: DbBackend) -> u32 {
-    match backend {
-        DbBackend::Sqlite => 8,
-        _ => POSTGRES_POOL,
+/// The most connections a pool for `url` holds unless the settings say otherwise
+/// (`database_connections`).
+pub fn default_pool_size(url: &str) -> u32 {
+    if url.starts_with("sqlite") {
+        8
+    } else {
+        POSTGRES_POOL
+    }
+}
+
+/// The most connections `db`'s pool holds.
+pub fn pool_size(db: &DatabaseConnection) -> u32 {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => db
+            .get_sqlite_connection_pool()
+            .options()
+            .get_max_connections(),
+        _ => db
+            .get_postgres_connection_pool()
+            .options()
+            .get_max_connections(),
     }
 }
 
@@ -33,8 +49,18 @@ pub fn pool_size(backend: DbBackend) -> u32 {
 /// connection's settings (a SQLite connection's PRAGMAs took 8–22 ms under that first wave):
 /// holds that many transactions at once, then lets them go. A failure is only logged (the
 /// visitors open what they need).
+///
+/// Only on SQLite, whose connections are the process's own. A PostgreSQL connection is one of
+/// the server's `max_connections` (100 by default), shared by every instance, the backups and
+/// the operators' tools: opening all 24 of each instance ahead took slots nobody used (three
+/// instances and a fourth app in one test run reached the server's limit, and the next
+/// connection was refused), and a fresh connection's cost is not what the first visitors wait
+/// for there (docs/DECISIONS.md, issue 69).
 pub async fn open_pool(db: &DatabaseConnection) {
-    let wanted = pool_size(db.get_database_backend());
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    let wanted = pool_size(db);
     let mut held = Vec::with_capacity(wanted as usize);
     for _ in 0..wanted {
         match db.begin().await {
@@ -58,8 +84,13 @@ pub async fn open_pool(db: &DatabaseConnection) {
 /// issue 50), foreign keys on, and a busy timeout so concurrent writers queue
 /// instead of failing. For PostgreSQL: the same wait as `lock_timeout`. A statement that still
 /// finds the database locked after `busy_seconds` fails with an error that
-/// `AppError::from` turns into `AppError::Busy` (503 with `Retry-After`), never a 500.
-pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnection, AppError> {
+/// `AppError::from` turns into `AppError::Busy` (503 with `Retry-After`), never a 500. The pool
+/// holds at most `connections` ([`default_pool_size`] when `None`; at least 2).
+pub async fn connect_with(
+    url: &str,
+    busy_seconds: u64,
+    connections: Option<u32>,
+) -> Result<DatabaseConnection, AppError> {
     let busy = Duration::from_secs(busy_seconds.max(1));
     if let Some(path) = sqlite_file(url)
         && let Some(dir) = std::path::Path::new(path).parent()
@@ -79,11 +110,7 @@ pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnec
         .sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Trace)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(200))
-        .max_connections(pool_size(if url.starts_with("sqlite") {
-            DbBackend::Sqlite
-        } else {
-            DbBackend::Postgres
-        }))
+        .max_connections(connections.unwrap_or_else(|| default_pool_size(url)).max(2))
         .acquire_timeout(Duration::from_secs(30))
         .map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
@@ -510,9 +537,13 @@ static POSTGRES_WRITER_PLACES: std::sync::LazyLock<
     std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Semaphore>>>,
 > = std::sync::LazyLock::new(Default::default);
 
-async fn writer_place(key: &str) -> Result<tokio::sync::OwnedSemaphorePermit, sea_orm::DbErr> {
+async fn writer_place(
+    db: &DatabaseConnection,
+    key: &str,
+) -> Result<tokio::sync::OwnedSemaphorePermit, sea_orm::DbErr> {
     let places = per_database(&POSTGRES_WRITER_PLACES, key, || {
-        tokio::sync::Semaphore::new(POSTGRES_WRITERS)
+        // Half the pool at most, for a pool smaller than the default.
+        tokio::sync::Semaphore::new(POSTGRES_WRITERS.min(pool_size(db) as usize / 2).max(1))
     });
     within_wait(places.acquire_owned()).await
 }
@@ -539,7 +570,10 @@ pub async fn writer_lookup_place(
         tokio::sync::Semaphore::new(if is_sqlite(db) {
             SQLITE_WRITER_LOOKUPS
         } else {
+            // A quarter of the pool at most, for a pool smaller than the default.
             POSTGRES_WRITER_LOOKUPS
+                .min(pool_size(db) as usize / 4)
+                .max(1)
         })
     });
     within_wait(places.acquire_owned())
@@ -621,7 +655,7 @@ async fn begin_turn(
         let writer = if first {
             None
         } else {
-            Some(writer_place(&key).await?)
+            Some(writer_place(db, &key).await?)
         };
         return Ok(Txn {
             inner: Some(db.begin().await?),

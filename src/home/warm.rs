@@ -12,7 +12,7 @@
 //! * the national rankings of «¿Dónde formar?» (every capacity, and all of them:
 //!   `indicators::priorities::warm`).
 //!
-//! Before the first round every connection of the pool is opened (`db::open_pool`). A round
+//! Before the first round every connection of a SQLite pool is opened (`db::open_pool`). A round
 //! runs when the app starts and after the figures worker announces a flush
 //! (`figures::worker::flushes`: the areas announce, this layer listens), [`AFTER_FLUSH`] later
 //! so a burst's flushes make one round, and at most one round every [`BETWEEN_ROUNDS`]. Nothing

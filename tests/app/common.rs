@@ -501,7 +501,10 @@ fn test_figment(
             "credentials_key_file",
             std::env::temp_dir().join("aula-test-credentials-key"),
         ))
-        .merge(("log_level", "off"));
+        .merge(("log_level", "off"))
+        // Two tests at a time, some with several instances, share one PostgreSQL server and
+        // its 100 connections: each app opens 8 at most (24 in production).
+        .merge(("database_connections", 8));
     for (key, value) in overrides {
         figment = figment.merge((*key, value.clone()));
     }
