@@ -14,7 +14,8 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, META_REVIEWER, acceptance_link, api_get, api_patch, api_post,
-    api_put, csrf_from, error_fields, post_form, role_token, sign_in_page, token,
+    api_put, csrf_from, error_fields, json_array, json_items, post_form, role_token, sign_in_page,
+    token,
 };
 use crate::world::days;
 use domain::entities::values::Role;
@@ -459,10 +460,6 @@ async fn agreements(app: &TestApp, who: &str, query: &str) -> Value {
     body
 }
 
-fn items(body: &Value) -> &Vec<Value> {
-    body["items"].as_array().unwrap()
-}
-
 #[rocket::async_test]
 async fn the_agreements_are_listed_within_the_reader_s_scope() {
     let app = TestApp::with_demo().await;
@@ -477,15 +474,15 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
     let every = agreements(&app, &esap, "?per_page=500").await;
     assert_eq!(every["total"].as_u64(), Some(all));
     let one = agreements(&app, &esap, "?per_page=1&page=2").await;
-    assert_eq!(items(&one).len(), 1);
+    assert_eq!(json_items(&one).len(), 1);
     assert_eq!(one["total"].as_u64(), Some(all));
 
     // The liaison: its municipality's; the reviewers: their department's.
     let liaison = role_token(&app, Role::Liaison).await;
     let own = agreements(&app, &liaison, "").await;
-    assert!(!items(&own).is_empty());
+    assert!(!json_items(&own).is_empty());
     assert!(
-        items(&own)
+        json_items(&own)
             .iter()
             .all(|a| a["municipality_code"] == "18256"),
         "{own}"
@@ -493,16 +490,16 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
     let caqueta = role_token(&app, Role::Reviewer).await;
     let department = agreements(&app, &caqueta, "").await;
     assert!(
-        items(&department)
+        json_items(&department)
             .iter()
             .all(|a| a["department_code"] == "18")
     );
     assert!(department["total"].as_u64() < Some(all), "not Meta's");
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let theirs = agreements(&app, &meta, "").await;
-    assert!(!items(&theirs).is_empty(), "Mapiripán's");
+    assert!(!json_items(&theirs).is_empty(), "Mapiripán's");
     assert!(
-        items(&theirs)
+        json_items(&theirs)
             .iter()
             .all(|a| a["municipality_code"].as_str().unwrap().starts_with("50"))
     );
@@ -515,9 +512,9 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
     )
     .await;
     let its = agreements(&app, &public_function, "").await;
-    assert!(!items(&its).is_empty());
+    assert!(!json_items(&its).is_empty());
     assert!(
-        items(&its).iter().all(|a| a["provider_name"]
+        json_items(&its).iter().all(|a| a["provider_name"]
             .as_str()
             .unwrap()
             .contains("Función Pública")),
@@ -528,19 +525,19 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
 
     // The filters.
     let overdue = agreements(&app, &esap, "?overdue=true").await;
-    assert!(!items(&overdue).is_empty(), "El Paujíl's overdue one");
+    assert!(!json_items(&overdue).is_empty(), "El Paujíl's overdue one");
     assert!(
-        items(&overdue)
+        json_items(&overdue)
             .iter()
             .all(|a| a["overdue"] == true && a["status"] == "pending")
     );
     let done = agreements(&app, &esap, "?status=done").await;
-    assert!(!items(&done).is_empty());
-    assert!(items(&done).iter().all(|a| a["status"] == "done"));
+    assert!(!json_items(&done).is_empty());
+    assert!(json_items(&done).iter().all(|a| a["status"] == "done"));
     let place = agreements(&app, &esap, "?municipality=18592").await;
-    assert!(!items(&place).is_empty());
+    assert!(!json_items(&place).is_empty());
     assert!(
-        items(&place)
+        json_items(&place)
             .iter()
             .all(|a| a["municipality_code"] == "18592")
     );
@@ -669,7 +666,7 @@ async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_acc
     let plan = &now["work_plan"];
     assert_eq!(plan["version"], 1);
     assert_eq!(
-        plan["activities"].as_array().unwrap().len(),
+        json_array(&plan["activities"]).len(),
         2,
         "the blank row left out"
     );

@@ -8,8 +8,8 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, GOBERNACION_COORDINATOR, META_REVIEWER, api_get, api_patch,
-    api_post, api_put, csrf_from_client, error_fields, form_body, role_token, sign_in_client,
-    token,
+    api_post, api_put, csrf_from_client, error_fields, form_body, json_array, json_items,
+    role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
 use domain::entities::{
@@ -72,9 +72,7 @@ async fn demo_alliance(app: &TestApp, reviewer: &str, code: &str) -> Value {
 }
 
 fn ids(list: &Value) -> Vec<i64> {
-    list["items"]
-        .as_array()
-        .unwrap()
+    json_items(&list)
         .iter()
         .map(|a| a["id"].as_i64().unwrap())
         .collect()
@@ -118,11 +116,8 @@ async fn a_table_is_read_by_members_and_the_departments_reviewer_and_by_nobody_e
         assert_eq!(status, Status::Ok, "{who}: {tables}");
         assert_eq!(tables["total"], 1, "{who}: {tables}");
         let table = &tables["items"][0];
-        assert!(
-            table["attendees"].as_array().unwrap().len() >= 3,
-            "{who}: {table}"
-        );
-        let agreements = table["agreements"].as_array().unwrap();
+        assert!(json_array(&table["attendees"]).len() >= 3, "{who}: {table}");
+        let agreements = json_array(&table["agreements"]);
         assert_eq!(
             agreements.iter().filter(|a| a["overdue"] == true).count(),
             1,
@@ -457,9 +452,7 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
     // A follow-up: an unknown state, a future day.
     let (_, tables) = api_get(&app, &meetings, Some(&reviewer)).await;
     let table = &tables["items"][0];
-    let open = table["agreements"]
-        .as_array()
-        .unwrap()
+    let open = json_array(&table["agreements"])
         .iter()
         .find(|a| a["status"] == "open")
         .unwrap();
@@ -484,9 +477,7 @@ async fn a_member_provider_reads_the_departments_offer_view_overlaps_and_unanswe
     let reviewer = role_token(&app, Role::Reviewer).await;
     let caqueta = demo_alliance(&app, &reviewer, "18").await;
     assert!(
-        caqueta["members"]
-            .as_array()
-            .unwrap()
+        json_array(&caqueta["members"])
             .iter()
             .any(|m| m["name"].as_str().unwrap().contains("(DNP)")),
         "DNP is a member"
@@ -494,7 +485,7 @@ async fn a_member_provider_reads_the_departments_offer_view_overlaps_and_unanswe
     let offer = api_get(&app, "/api/v1/reports/offer?department=18", Some(&dnp))
         .await
         .expect_status(Status::Ok);
-    let items = offer["items"].as_array().unwrap();
+    let items = json_items(&offer);
     assert!(!items.is_empty());
     assert!(
         items
@@ -611,7 +602,7 @@ async fn the_table_form_takes_rows_and_keeps_what_was_typed() {
     .await;
     let newest = &tables["items"][0];
     assert_eq!(newest["date"], yesterday);
-    assert_eq!(newest["attendees"].as_array().unwrap().len(), 1);
-    assert_eq!(newest["agreements"].as_array().unwrap().len(), 1);
+    assert_eq!(json_array(&newest["attendees"]).len(), 1);
+    assert_eq!(json_array(&newest["agreements"]).len(), 1);
     assert_eq!(newest["agreements"][0]["text"], "Enviar el acta");
 }

@@ -4,7 +4,7 @@
 //! line.
 
 use crate::common::TestApp;
-use crate::support::{ExpectStatus, api_post, error_fields, role_token};
+use crate::support::{ExpectStatus, api_post, error_fields, json_array, role_token};
 use chrono::Datelike;
 use domain::entities::values::Role;
 use domain::entities::{capacity, plan_line_version};
@@ -21,9 +21,7 @@ const GOALS: [&str; 5] = [
 ];
 
 fn budget(line: &Value) -> Vec<(String, i64)> {
-    line["budget"]
-        .as_array()
-        .unwrap()
+    json_array(&line["budget"])
         .iter()
         .map(|b| {
             (

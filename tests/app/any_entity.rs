@@ -7,7 +7,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api_get, api_post, error_fields, role_token, token,
+    ExpectStatus, META_REVIEWER, api_get, api_post, error_fields, json_items, role_token, token,
 };
 use crate::world::days;
 use domain::entities::values::{DeliverySource, Role};
@@ -142,21 +142,13 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
         assert_eq!(status, Status::NotFound, "{who}");
         let (_, list) = api_get(&app, "/api/v1/assistances?per_page=100", Some(token)).await;
         assert!(
-            !list["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|a| a["id"] == id),
+            !json_items(&list).iter().any(|a| a["id"] == id),
             "{who} lists it: {list}"
         );
     }
     let (_, listed) = api_get(&app, "/api/v1/assistances?per_page=100", Some(&caqueta)).await;
     assert!(
-        listed["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["id"] == id),
+        json_items(&listed).iter().any(|a| a["id"] == id),
         "Caquetá's reviewer lists it: {listed}"
     );
 
@@ -364,11 +356,7 @@ async fn a_gobernacions_demand_is_raised_and_read_by_its_department_only() {
         assert_eq!(status, Status::NotFound, "{who}");
         let (_, list) = api_get(&app, "/api/v1/demands?per_page=100", Some(token)).await;
         assert!(
-            !list["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|d| d["id"] == id),
+            !json_items(&list).iter().any(|d| d["id"] == id),
             "{who} lists it: {list}"
         );
     }

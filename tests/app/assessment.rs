@@ -20,7 +20,7 @@ async fn results(app: &TestApp, staff: &str, cohort: i64) -> Vec<Value> {
     )
     .await
     .expect_status(Status::Ok);
-    body["items"].as_array().unwrap().clone()
+    json_items(&body).clone()
 }
 
 /// What closing the cohort now would record for `enrolment` (the rule over the sessions
@@ -461,7 +461,7 @@ async fn the_scores_grid_round_trips_through_xlsx() {
     )
     .await;
     assert_eq!(status, Status::Ok, "{preview}");
-    assert_eq!(preview["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(json_array(&preview["changes"]).len(), 3);
     assert_eq!(preview["unchanged"], 1);
     let (status, saved) = upload(
         &app,
@@ -491,9 +491,7 @@ async fn the_scores_grid_round_trips_through_xlsx() {
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
-    let errors: Vec<(u64, String)> = problem["errors"]
-        .as_array()
-        .unwrap()
+    let errors: Vec<(u64, String)> = json_array(&problem["errors"])
         .iter()
         .map(|e| {
             (

@@ -7,7 +7,8 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, role_token, token,
+    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, json_array, json_items,
+    role_token, token,
 };
 use crate::world::days;
 use domain::entities::values::{DemandStatus, Role};
@@ -275,9 +276,7 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     // Counted beside training in the offer view, from the maintained figures.
     let reviewer = role_token(&app, Role::Reviewer).await;
     let (_, offer) = api_get(&app, "/api/v1/reports/offer", Some(&reviewer)).await;
-    let row = offer["items"]
-        .as_array()
-        .unwrap()
+    let row = json_items(&offer)
         .iter()
         .find(|r| {
             r["municipality_code"] == "18256"
@@ -757,7 +756,7 @@ async fn the_impact_comparison_counts_closed_assistances_by_unit() {
     let (status, by_assistance) = compare("assistance").await;
     assert_eq!(status, Status::Ok, "{by_assistance}");
     assert_eq!(by_assistance["unit"], "assistance");
-    let rows = by_assistance["rows"].as_array().unwrap();
+    let rows = json_array(&by_assistance["rows"]);
     let row = |code: &str| {
         rows.iter()
             .find(|r| r["municipality_code"] == code)
@@ -771,7 +770,7 @@ async fn the_impact_comparison_counts_closed_assistances_by_unit() {
         chaira["assistances"], 2,
         "cancelled and final-year ones do not count"
     );
-    let groups = by_assistance["groups"].as_array().unwrap();
+    let groups = json_array(&by_assistance["groups"]);
     assert_eq!(groups[0]["label"], "5 o más asistencias técnicas cerradas");
     assert_eq!(groups[0]["rule"], "assistances >= 5");
     assert_eq!(groups[0]["municipalities"], 1);
@@ -797,9 +796,7 @@ async fn the_impact_comparison_counts_closed_assistances_by_unit() {
 
     // Both: completions and closed assistances added.
     let (_, both) = compare("both").await;
-    let both_row = both["rows"]
-        .as_array()
-        .unwrap()
+    let both_row = json_array(&both["rows"])
         .iter()
         .find(|r| r["municipality_code"] == "18001")
         .unwrap()
@@ -859,9 +856,7 @@ async fn the_esap_study_preset_sums_closed_assistances_over_every_capacity() {
         .await
     };
     let assistances = |report: &Value, code: &str| {
-        report["rows"]
-            .as_array()
-            .unwrap()
+        json_array(&report["rows"])
             .iter()
             .find(|r| r["municipality_code"] == code)
             .unwrap()["assistances"]
@@ -903,13 +898,13 @@ async fn the_esap_study_preset_sums_closed_assistances_over_every_capacity() {
         assistances(&study, "18150"),
         assistances(&before, "18150") + 2
     );
-    let rows = study["rows"].as_array().unwrap();
+    let rows = json_array(&study["rows"]);
     let counted = |test: &dyn Fn(i64) -> bool| {
         rows.iter()
             .filter(|r| test(r["actions"].as_i64().unwrap()))
             .count() as u64
     };
-    let groups = study["groups"].as_array().unwrap();
+    let groups = json_array(&study["groups"]);
     assert_eq!(groups[0]["label"], "5 o más asistencias técnicas cerradas");
     assert_eq!(groups[0]["municipalities"], counted(&|n: i64| n >= 5));
     assert_eq!(
@@ -1030,9 +1025,7 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
             .expect_status(Status::Ok)
     };
     let row = |body: &Value, code: &str| {
-        body["items"]
-            .as_array()
-            .unwrap()
+        json_items(&body)
             .iter()
             .find(|r| r["municipality_code"] == code)
             .unwrap()
@@ -1054,9 +1047,7 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
             .unwrap()
             .contains("fijó esta equivalencia en 2 personas formadas")
     );
-    let untouched = before["items"]
-        .as_array()
-        .unwrap()
+    let untouched = json_items(&before)
         .iter()
         .find(|r| r["completed_recent"] == 0 && r["assistances_recent"] == 0)
         .expect("a municipality of Caquetá that received nothing recently")
@@ -1111,9 +1102,7 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
         score(&untouched),
         score(&after_halved)
     );
-    let reasons: Vec<&str> = after_halved["reasons"]
-        .as_array()
-        .unwrap()
+    let reasons: Vec<&str> = json_array(&after_halved["reasons"])
         .iter()
         .map(|r| r.as_str().unwrap())
         .collect();

@@ -560,9 +560,7 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
     .expect_status(Status::Ok);
     assert_eq!(results["total"], 2);
     let row = |e: i64| {
-        results["items"]
-            .as_array()
-            .unwrap()
+        json_items(&results)
             .iter()
             .find(|r| r["enrolment_id"] == e)
             .unwrap()
@@ -719,16 +717,14 @@ async fn people_read_the_sessions_held_and_closing_judges_the_sessions_scheduled
     let progress = api_get(&app, "/api/v1/me/progress", Some(&crowd[0].token))
         .await
         .expect_status(Status::Ok);
-    let mine = progress["items"]
-        .as_array()
-        .unwrap()
+    let mine = json_items(&progress)
         .iter()
         .find(|p| p["cohort_id"] == cohort_id)
         .unwrap();
     assert_eq!(mine["on_track"], true);
     assert_eq!(mine["at_risk"], false);
     assert_eq!(mine["absences_left"], 2);
-    assert_eq!(mine["sessions"].as_array().unwrap().len(), 10);
+    assert_eq!(json_array(&mine["sessions"]).len(), 10);
     assert_eq!(mine["sessions"][0]["status"], "presente");
     assert_eq!(mine["sessions"][9]["status_label"], "Próxima");
 }
@@ -840,9 +836,7 @@ async fn closing_freezes_results_and_refuses_later_marks() {
     assert_eq!(results["closed"], true);
     assert_eq!(results["total"], 2, "cancelled enrolments have no results");
     let row = |e: i64| {
-        results["items"]
-            .as_array()
-            .unwrap()
+        json_items(&results)
             .iter()
             .find(|r| r["enrolment_id"] == e)
             .unwrap()
@@ -1094,10 +1088,8 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     assert_eq!(status, Status::Ok, "{preview}");
     assert_eq!(preview["dry_run"], true);
     assert_eq!(preview["unchanged"], 1);
-    assert_eq!(preview["changes"].as_array().unwrap().len(), 3);
-    let change = preview["changes"]
-        .as_array()
-        .unwrap()
+    assert_eq!(json_array(&preview["changes"]).len(), 3);
+    let change = json_array(&preview["changes"])
         .iter()
         .find(|c| c["enrolment_id"] == e[2])
         .unwrap();
@@ -1136,9 +1128,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
-    let errors: Vec<(u64, String, String)> = problem["errors"]
-        .as_array()
-        .unwrap()
+    let errors: Vec<(u64, String, String)> = json_array(&problem["errors"])
         .iter()
         .map(|e| {
             (
@@ -1681,9 +1671,7 @@ async fn attendance_is_one_number_with_its_basis_wherever_it_is_read() {
         "{progress}"
     );
     let (_, mine) = api_get(&app, "/api/v1/me/progress", Some(&crowd[0].token)).await;
-    let mine = mine["items"]
-        .as_array()
-        .unwrap()
+    let mine = json_items(&mine)
         .iter()
         .find(|p| p["cohort_id"] == cohort_id)
         .unwrap()

@@ -64,13 +64,10 @@ async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new()
 
     let (status, first) = issue(&app, &staff, closed.id).await;
     assert_eq!(status, Status::Ok, "{first}");
-    let issued = first["issued"].as_array().unwrap();
+    let issued = json_array(&first["issued"]);
     assert_eq!(issued.len(), completed.len());
-    assert_eq!(
-        first["skipped"].as_array().unwrap().len(),
-        total - completed.len()
-    );
-    for skipped in first["skipped"].as_array().unwrap() {
+    assert_eq!(json_array(&first["skipped"]).len(), total - completed.len());
+    for skipped in json_array(&first["skipped"]) {
         assert!(
             !skipped["reason"].as_str().unwrap().is_empty(),
             "a reason for {skipped}"
@@ -81,13 +78,8 @@ async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new()
     assert_eq!(issued[0]["status"], "valid");
 
     let (_, second) = issue(&app, &staff, closed.id).await;
-    assert!(
-        second["issued"].as_array().unwrap().is_empty(),
-        "idempotent"
-    );
-    let again = second["skipped"]
-        .as_array()
-        .unwrap()
+    assert!(json_array(&second["issued"]).is_empty(), "idempotent");
+    let again = json_array(&second["skipped"])
         .iter()
         .filter(|s| s["reason"] == "Ya tiene un certificado vigente.")
         .count();
@@ -133,9 +125,7 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
         .unwrap()
         .unwrap();
     let (_, issued) = issue(&app, &staff, closed.id).await;
-    let mine = issued["issued"]
-        .as_array()
-        .unwrap()
+    let mine = json_array(&issued["issued"])
         .iter()
         .find(|c| c["full_name"] == holder.full_name())
         .unwrap()
@@ -310,9 +300,7 @@ async fn the_pdf_states_every_spanish_character_and_only_its_holder_and_staff_ge
     person.last_names = Set("Güiza Íñiguez Óscar Úrsula".into());
     person.update(app.db()).await.unwrap();
     let (_, issued) = issue(&app, &staff, closed.id).await;
-    let code = issued["issued"]
-        .as_array()
-        .unwrap()
+    let code = json_array(&issued["issued"])
         .iter()
         .find(|c| c["full_name"] == "Ñuño Ángel Éufrates Güiza Íñiguez Óscar Úrsula")
         .unwrap()["code"]
@@ -494,9 +482,7 @@ async fn participants_list_their_certificates() {
         .unwrap();
     assert!(hers >= 1);
     assert_eq!(list["total"], hers);
-    let code = list["items"]
-        .as_array()
-        .unwrap()
+    let code = json_items(&list)
         .iter()
         .find(|c| c["cohort"]["id"] == closed.id || c["cohort_id"] == closed.id)
         .unwrap_or(&list["items"][0])["code"]
@@ -576,7 +562,7 @@ async fn issuing_twice_at_once_writes_each_certificate_once_with_its_own_pdf() {
         issue(&app, &staff, closed.id)
     );
     assert_eq!((a, b), (Status::Ok, Status::Ok), "{first} {second}");
-    let issued = |body: &Value| body["issued"].as_array().unwrap().len();
+    let issued = |body: &Value| json_array(&body["issued"]).len();
     assert_eq!(issued(&first) + issued(&second), completed.len());
     let valid = certificate::Entity::find()
         .filter(certificate::Column::CohortId.eq(closed.id))

@@ -42,9 +42,7 @@ async fn courses_are_validated_created_edited_and_retired() {
     let world = World::new(&app).await;
     let staff = &world.staff;
     let (_, capacities) = api_get(&app, "/api/v1/capacities", Some(staff)).await;
-    let mobilisation = capacities["items"]
-        .as_array()
-        .unwrap()
+    let mobilisation = json_items(&capacities)
         .iter()
         .find(|c| c["code"] == "movilizacion_recursos")
         .unwrap()["id"]
@@ -90,9 +88,7 @@ async fn courses_are_validated_created_edited_and_retired() {
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{field}");
-        let error = problem["errors"]
-            .as_array()
-            .unwrap()
+        let error = json_array(&problem["errors"])
             .iter()
             .find(|e| e["field"] == field)
             .unwrap_or_else(|| panic!("{field}: {problem}"));
@@ -138,11 +134,7 @@ async fn courses_are_validated_created_edited_and_retired() {
     assert_eq!(retired["retired"], true);
     let (_, listed) = api_get(&app, "/api/v1/courses", Some(staff)).await;
     assert!(
-        listed["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["id"] != id),
+        json_items(&listed).iter().all(|c| c["id"] != id),
         "retired courses leave the list"
     );
     let body = with(in_2028(&world, "PT").body().await, json!({"course_id": id}));
@@ -250,9 +242,7 @@ async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
         )
         .await;
         assert_eq!(status, Status::UnprocessableEntity, "{field}: {problem}");
-        let error = problem["errors"]
-            .as_array()
-            .unwrap()
+        let error = json_array(&problem["errors"])
             .iter()
             .find(|e| e["field"] == field)
             .unwrap_or_else(|| panic!("{field}: {problem}"));
@@ -424,7 +414,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
 
     // Same capacity, same municipality, overlapping dates: warned, both ways.
     let (_, second) = api_post(&app, "/api/v1/cohorts", Some(staff), with(first.clone(), json!({"name": "Tributaria Caquetá B", "start_date": "2028-03-15", "end_date": "2028-05-01", "enrolment_closes": "2028-03-01"}))).await;
-    let warnings = second["warnings"].as_array().unwrap();
+    let warnings = json_array(&second["warnings"]);
     assert_eq!(warnings.len(), 1, "{second}");
     assert_eq!(warnings[0]["cohort_id"], first_id);
     assert_eq!(warnings[0]["places"], json!(["El Paujíl"]));
@@ -435,13 +425,11 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
             .contains("Movilización de recursos")
     );
     let (_, first_view) = api_get(&app, &format!("/api/v1/cohorts/{first_id}"), Some(staff)).await;
-    assert_eq!(first_view["warnings"].as_array().unwrap().len(), 1);
+    assert_eq!(json_array(&first_view["warnings"]).len(), 1);
 
     // Through a department target.
     let (_, by_department) = api_post(&app, "/api/v1/cohorts", Some(staff), with(first.clone(), json!({"name": "Tributaria todo Caquetá", "municipality_codes": [], "department_codes": ["18"]}))).await;
-    let names: Vec<&str> = by_department["warnings"]
-        .as_array()
-        .unwrap()
+    let names: Vec<&str> = json_array(&by_department["warnings"])
         .iter()
         .map(|w| w["cohort_name"].as_str().unwrap())
         .collect();
@@ -457,7 +445,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
     );
     let (_, created) = api_post(&app, "/api/v1/cohorts", Some(staff), other_capacity).await;
     assert!(
-        created["warnings"].as_array().unwrap().is_empty(),
+        json_array(&created["warnings"]).is_empty(),
         "different capacity: {created}"
     );
     let elsewhere = with(
@@ -466,7 +454,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
     );
     let (_, created) = api_post(&app, "/api/v1/cohorts", Some(staff), elsewhere).await;
     assert!(
-        created["warnings"].as_array().unwrap().is_empty(),
+        json_array(&created["warnings"]).is_empty(),
         "different municipality: {created}"
     );
     let later = with(
@@ -476,7 +464,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
     );
     let (_, created) = api_post(&app, "/api/v1/cohorts", Some(staff), later).await;
     assert!(
-        created["warnings"].as_array().unwrap().is_empty(),
+        json_array(&created["warnings"]).is_empty(),
         "different period: {created}"
     );
     set_status(
@@ -488,7 +476,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
     .await;
     let (_, first_view) = api_get(&app, &format!("/api/v1/cohorts/{first_id}"), Some(staff)).await;
     assert_eq!(
-        first_view["warnings"].as_array().unwrap().len(),
+        json_array(&first_view["warnings"]).len(),
         1,
         "the cancelled one no longer counts"
     );
@@ -502,7 +490,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         json!({"municipality_codes": ["50450"]}),
     )
     .await;
-    assert!(moved["warnings"].as_array().unwrap().is_empty(), "{moved}");
+    assert!(json_array(&moved["warnings"]).is_empty(), "{moved}");
 }
 
 #[rocket::async_test]
@@ -567,9 +555,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
     let generated = api_post(&app, &format!("{path}/generate"), Some(staff), rule)
         .await
         .expect_status(Status::Created);
-    let dates: Vec<&str> = generated["items"]
-        .as_array()
-        .unwrap()
+    let dates: Vec<&str> = json_items(&generated)
         .iter()
         .map(|s| s["local_date"].as_str().unwrap())
         .collect();
@@ -779,9 +765,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         // The programmes' demo cohorts (issue 64: the diplomado's modules and the earlier
         // Gestión Presupuestal behind a recognition) are scoped by the same rules; the list
         // here is of the cohorts this test names.
-        let mut ids: Vec<i32> = list["items"]
-            .as_array()
-            .unwrap()
+        let mut ids: Vec<i32> = json_items(&list)
             .iter()
             .filter(|c| {
                 let name = c["name"].as_str().unwrap_or_default();
@@ -813,9 +797,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
     }
     // Filters: by department (through municipalities or the department) and by capacity.
     let (_, caqueta) = api_get(&app, "/api/v1/cohorts?department=18", Some(staff)).await;
-    let mut ids: Vec<i64> = caqueta["items"]
-        .as_array()
-        .unwrap()
+    let mut ids: Vec<i64> = json_items(&caqueta)
         .iter()
         .filter(|c| {
             let name = c["name"].as_str().unwrap_or_default();
@@ -844,9 +826,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
     // The Rendición cohort open to both departments, and the diplomado's three modules still
     // ahead in the Caquetá pilots (issue 64).
     assert_eq!(paujil["total"], 4, "open, through the department target");
-    let named: Vec<&str> = paujil["items"]
-        .as_array()
-        .unwrap()
+    let named: Vec<&str> = json_items(&paujil)
         .iter()
         .filter_map(|c| c["name"].as_str())
         .filter(|name| !name.starts_with("Diplomado GPT"))
@@ -1301,9 +1281,7 @@ async fn the_catalogue_finds_cohorts_by_their_words_whatever_the_case_and_accent
     let (status, listed) =
         api_get(&app, "/api/v1/cohorts?q=rendicion%20SOLANO", Some(&token)).await;
     assert_eq!(status, Status::Ok, "{listed}");
-    let names: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
+    let names: Vec<&str> = json_items(&listed)
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();

@@ -8,7 +8,8 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, META_REVIEWER, api_get, api_patch, csrf_from_client,
-    demo_account, error_fields, form_body, role_token, sign_in_client, token,
+    demo_account, error_fields, form_body, json_array, json_items, role_token, sign_in_client,
+    token,
 };
 use crate::world::days;
 use domain::entities::values::Role;
@@ -154,11 +155,9 @@ async fn an_agreement_goes_done_dropped_and_pending_again_each_change_audited() 
         Some(&esap),
     )
     .await;
-    let shown: Vec<&Value> = visits["items"]
-        .as_array()
-        .unwrap()
+    let shown: Vec<&Value> = json_items(&visits)
         .iter()
-        .flat_map(|v| v["agreements"].as_array().unwrap())
+        .flat_map(|v| json_array(&v["agreements"]))
         .collect();
     let same = shown
         .iter()

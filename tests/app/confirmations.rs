@@ -142,7 +142,7 @@ async fn closing_lists_the_sessions_ahead_the_missing_scores_and_who_fails_and_a
     )
     .await
     .expect_status(Status::Ok);
-    assert_eq!(facts["sessions_ahead"].as_array().unwrap().len(), 1);
+    assert_eq!(json_array(&facts["sessions_ahead"]).len(), 1);
     assert_eq!(facts["unscored"][0]["name"], "Taller final");
     assert_eq!(facts["unscored"][0]["missing"], 1);
     assert_eq!(facts["not_completing"][0]["full_name"], "Persona cierre 1");

@@ -5,7 +5,8 @@
 use crate::assistance::assisted;
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api_get, api_post, download, read_table, role_token, token,
+    DNP_COORDINATOR, ExpectStatus, api_get, api_post, download, json_array, read_table, role_token,
+    token,
 };
 use domain::entities::values::Role;
 use domain::entities::{indicator, indicator_capacity, indicator_observation};
@@ -153,7 +154,7 @@ async fn the_cost_per_point_of_change_is_the_executed_cost_over_the_change_beyon
     )
     .await
     .expect_status(Status::Ok);
-    let groups = report["groups"].as_array().unwrap();
+    let groups = json_array(&report["groups"]);
     let counts: Vec<u64> = groups
         .iter()
         .map(|g| g["municipalities"].as_u64().unwrap())
@@ -374,9 +375,7 @@ async fn the_plan_comparison_reads_a_cost_per_point_of_change_per_direction_and_
     assert_eq!(report["indicator"]["id"], indicator);
     assert_eq!(report["indicator"]["from_year"], 2020);
     assert_eq!(report["indicator"]["to_year"], 2021);
-    let row = report["directions"]
-        .as_array()
-        .unwrap()
+    let row = json_array(&report["directions"])
         .iter()
         .find(|r| r["name"] == "Dirección Territorial Caquetá")
         .unwrap_or_else(|| panic!("the direction's row: {report}"));
@@ -402,9 +401,7 @@ async fn the_plan_comparison_reads_a_cost_per_point_of_change_per_direction_and_
     );
     assert_eq!(point["cost"]["small_group"], false);
     // ESAP's row: all its delivery of 2021, which is the same here.
-    let esap = report["providers"]
-        .as_array()
-        .unwrap()
+    let esap = json_array(&report["providers"])
         .iter()
         .find(|r| r["id"] == domain::providers::ESAP)
         .unwrap_or_else(|| panic!("ESAP's row: {report}"));
@@ -512,11 +509,9 @@ async fn the_demo_shows_a_cost_per_point_of_change_in_caqueta_and_meta() {
         .await
         .expect_status(Status::Ok);
     assert_eq!(plans["indicator"]["code"], "idf_puntaje");
-    let rows: Vec<&Value> = plans["directions"]
-        .as_array()
-        .unwrap()
+    let rows: Vec<&Value> = json_array(&plans["directions"])
         .iter()
-        .chain(plans["providers"].as_array().unwrap())
+        .chain(json_array(&plans["providers"]))
         .collect();
     assert!(rows.len() >= 2, "{plans}");
     for row in rows {

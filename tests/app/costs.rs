@@ -7,8 +7,8 @@
 use crate::common::{TestApp, on_demo_day};
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, META_REVIEWER, api_delete, api_get, api_patch, api_post,
-    csrf_from, demo_account, download, error_fields, page, post_form, role_token, sign_in_page,
-    token, upload, write_table,
+    csrf_from, demo_account, download, error_fields, json_array, json_items, page, post_form,
+    role_token, sign_in_page, token, upload, write_table,
 };
 use crate::world::{World, days};
 use domain::entities::values::Role;
@@ -130,9 +130,7 @@ async fn costs_are_added_listed_with_their_value_changed_and_deleted() {
         .await
         .expect_status(Status::Ok);
     assert_eq!(list["total"], 2);
-    let values: Vec<i64> = list["items"]
-        .as_array()
-        .unwrap()
+    let values: Vec<i64> = json_items(&list)
         .iter()
         .map(|i| i["value"].as_i64().unwrap())
         .collect();
@@ -434,7 +432,7 @@ async fn executed_costs_import_all_or_nothing_and_a_second_time_changes_nothing(
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
-    let errors = problem["errors"].as_array().unwrap();
+    let errors = json_array(&problem["errors"]);
     let at: Vec<(i64, &str)> = errors
         .iter()
         .map(|e| (e["row"].as_i64().unwrap(), e["field"].as_str().unwrap()))
@@ -754,9 +752,7 @@ async fn meta_plan_budget_execution(app: &TestApp) {
     )
     .await
     .expect_status(Status::Ok);
-    let planning = progress["lines"]
-        .as_array()
-        .unwrap()
+    let planning = json_array(&progress["lines"])
         .iter()
         .find(|l| l["position"] == 2)
         .unwrap();

@@ -26,9 +26,7 @@ pub(crate) async fn issued(app: &TestApp) -> (String, Vec<String>) {
     )
     .await
     .expect_status(Status::Ok);
-    let codes: Vec<String> = body["issued"]
-        .as_array()
-        .unwrap()
+    let codes: Vec<String> = json_array(&body["issued"])
         .iter()
         .map(|c| c["code"].as_str().unwrap().to_string())
         .collect();
@@ -142,7 +140,7 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
     assert_eq!(vc["proof"][1]["proofPurpose"], "assertionMethod");
     // Results are numbers written with a dot, on the scales their descriptions give; the
     // wording for people is in the description.
-    let results = vc["credentialSubject"]["result"].as_array().unwrap();
+    let results = json_array(&vc["credentialSubject"]["result"]);
     let attendance: f64 = results[0]["value"].as_str().unwrap().parse().unwrap();
     assert!((0.0..=100.0).contains(&attendance), "{attendance}");
     let pct = record["attendance_pct"].as_f64().unwrap();
@@ -174,15 +172,8 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
     assert_eq!(did["id"], vc["issuer"]["id"]);
     let method = vc["proof"][0]["verificationMethod"].as_str().unwrap();
     assert_eq!(vc["proof"][1]["verificationMethod"], json!(method));
-    assert!(
-        did["assertionMethod"]
-            .as_array()
-            .unwrap()
-            .contains(&json!(method))
-    );
-    let published = did["verificationMethod"]
-        .as_array()
-        .unwrap()
+    assert!(json_array(&did["assertionMethod"]).contains(&json!(method)));
+    let published = json_array(&did["verificationMethod"])
         .iter()
         .find(|m| m["id"] == method)
         .expect("the signing key is published");
@@ -258,7 +249,7 @@ async fn a_changed_name_hours_date_or_byte_fails() {
         let verdict = verify(&app, changed).await;
         assert_eq!(verdict["verified"], false, "{what}: {verdict}");
         assert_eq!(verdict["status"], "invalid", "{what}");
-        assert!(!verdict["errors"].as_array().unwrap().is_empty(), "{what}");
+        assert!(!json_array(&verdict["errors"]).is_empty(), "{what}");
         assert_eq!(
             verdict["holder"],
             Value::Null,
@@ -268,9 +259,7 @@ async fn a_changed_name_hours_date_or_byte_fails() {
     for changed in [&name, &rdfc_result] {
         let verdict = verify(&app, changed).await;
         assert!(
-            verdict["errors"]
-                .as_array()
-                .unwrap()
+            json_array(&verdict["errors"])
                 .iter()
                 .any(|e| e.as_str().unwrap().contains("fue modificada")),
             "{verdict}"
@@ -278,9 +267,7 @@ async fn a_changed_name_hours_date_or_byte_fails() {
     }
     let verdict = verify(&app, &name).await;
     assert!(
-        verdict["errors"]
-            .as_array()
-            .unwrap()
+        json_array(&verdict["errors"])
             .iter()
             .any(|e| e.as_str().unwrap().contains("fue modificada")),
         "{verdict}"

@@ -5,7 +5,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, META_REVIEWER, api, api_get, api_patch, api_post, demo_account, error_fields,
-    every_row, role_token, token,
+    every_row, json_array, json_items, role_token, token,
 };
 use crate::world::{World, days};
 use domain::entities::values::{Mark, Role};
@@ -70,9 +70,7 @@ async fn need_of(app: &TestApp, capacity: i64, place: &str) -> Value {
         Some(&staff),
     )
     .await;
-    ranked["items"]
-        .as_array()
-        .unwrap()
+    json_items(&ranked)
         .iter()
         .find(|i| i["municipality_code"] == place)
         .cloned()
@@ -183,20 +181,14 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
             .expect_status(Status::NotFound);
         let (_, list) = api_get(&app, "/api/v1/demands", Some(token)).await;
         assert!(
-            list["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|d| d["id"] != json!(id)),
+            json_items(&list).iter().all(|d| d["id"] != json!(id)),
             "{list}"
         );
     }
     let (_, mine) = api_get(&app, "/api/v1/demands", Some(&liaison)).await;
-    every_row(
-        mine["items"].as_array().unwrap(),
-        "the liaison's demands",
-        |d| d["municipality_code"] == json!("18256"),
-    );
+    every_row(json_items(&mine), "the liaison's demands", |d| {
+        d["municipality_code"] == json!("18256")
+    });
     // Instructors and participants have no business with demand.
     for token in [&participant, &instructor] {
         api_get(&app, "/api/v1/demands", Some(token))
@@ -566,7 +558,7 @@ async fn a_directions_coordinator_sees_and_manages_only_its_departments_cohorts(
     let (status, listed) =
         api_get(&app, "/api/v1/territorial-directions", Some(&world.staff)).await;
     assert_eq!(status, Status::Ok);
-    assert!(listed["items"].as_array().unwrap().len() >= 2, "{listed}");
+    assert!(json_items(&listed).len() >= 2, "{listed}");
 
     api_post(
         &app,
@@ -602,9 +594,7 @@ async fn a_directions_coordinator_sees_and_manages_only_its_departments_cohorts(
     let caqueta_cohort = world.cohort().draft().create().await;
 
     let (_, list) = api_get(&app, "/api/v1/cohorts?per_page=500", Some(&regional)).await;
-    let ids: Vec<i64> = list["items"]
-        .as_array()
-        .unwrap()
+    let ids: Vec<i64> = json_items(&list)
         .iter()
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
@@ -742,7 +732,7 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
     let (status, report) =
         api_get(&app, "/api/v1/reports/demand?department=18", Some(&staff)).await;
     assert_eq!(status, Status::Ok, "{report}");
-    let items = report["items"].as_array().unwrap();
+    let items = json_items(&report);
     let row = |place: &str, capacity: i64| {
         items
             .iter()
@@ -783,9 +773,7 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
     )
     .await;
     for r in items {
-        let counted = coverage["items"]
-            .as_array()
-            .unwrap()
+        let counted = json_items(&coverage)
             .iter()
             .find(|c| {
                 c["municipality_code"] == r["municipality_code"]
@@ -797,7 +785,7 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
     // Unmet (open or planned) by priority and age: the planning demand (media, 6 days), the
     // accountability one (alta, 20 days, planned) and the Gobernación del Caquetá's own (alta,
     // 12 days, 15 people; issue 49).
-    let unmet = report["unmet"].as_array().unwrap();
+    let unmet = json_array(&report["unmet"]);
     assert_eq!(unmet.len(), 2, "{unmet:?}");
     assert_eq!(
         (
@@ -816,17 +804,15 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
         ),
         (json!("media"), json!(1), json!(10))
     );
-    assert_eq!(report["oldest_open"].as_array().unwrap().len(), 2);
+    assert_eq!(json_array(&report["oldest_open"]).len(), 2);
 
     // Another department's reviewer: their own department, whatever they ask.
     let (_, theirs) = api_get(&app, "/api/v1/reports/demand?department=18", Some(&meta)).await;
-    assert!(theirs["items"].as_array().unwrap().is_empty(), "{theirs}");
+    assert!(json_items(&theirs).is_empty(), "{theirs}");
     let (_, own) = api_get(&app, "/api/v1/reports/demand", Some(&meta)).await;
-    every_row(
-        own["items"].as_array().unwrap(),
-        "the Meta reviewer's demand report",
-        |r| r["department_code"] == "50",
-    );
+    every_row(json_items(&own), "the Meta reviewer's demand report", |r| {
+        r["department_code"] == "50"
+    });
 
     // The workbook says the same.
     let (status, kind, bytes) =
@@ -875,7 +861,7 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     )
     .await
     .expect_status(Status::Ok);
-    let pairs = report["items"].as_array().unwrap();
+    let pairs = json_items(&report);
     assert_eq!(pairs.len(), 1, "{pairs:?}");
     let pair = &pairs[0];
     assert_eq!(
@@ -884,9 +870,7 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     );
     assert_eq!(pair["overlap_days"], json!(11));
     assert_eq!(pair["places"], json!(["departamento de Caquetá"]));
-    let mut capacities: Vec<String> = pair["capacities"]
-        .as_array()
-        .unwrap()
+    let mut capacities: Vec<String> = json_array(&pair["capacities"])
         .iter()
         .map(|c| c.as_str().unwrap().to_string())
         .collect();
@@ -1112,9 +1096,7 @@ async fn admins_group_departments_and_assign_coordinators_on_pages() {
     );
     let admin = role_token(&app, Role::Admin).await;
     let (_, listed) = api_get(&app, "/api/v1/territorial-directions", Some(&admin)).await;
-    let names: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
+    let names: Vec<&str> = json_items(&listed)
         .iter()
         .map(|d| d["name"].as_str().unwrap())
         .collect();

@@ -8,7 +8,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, api_delete, api_get, api_patch, api_post, csrf_from_client, demo_account,
-    error_fields, form_body, role_token, sign_in_client,
+    error_fields, form_body, json_array, json_items, role_token, sign_in_client,
 };
 use domain::entities::values::{DescriptorKind, Role};
 use domain::entities::{audit_log, descriptor};
@@ -351,7 +351,7 @@ async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
     )
     .await
     .expect_status(Status::Ok);
-    let items = list["items"].as_array().unwrap();
+    let items = json_items(&list);
     assert!(
         items.iter().any(|d| d["municipality_code"] == "50350"),
         "{list}"
@@ -370,7 +370,7 @@ async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
         Some(&admin),
     )
     .await;
-    let rows = map["items"].as_array().unwrap();
+    let rows = json_items(&map);
     assert_eq!(rows.len(), 1, "{map}");
     assert_eq!(rows[0]["municipality_code"], "50325");
 
@@ -384,9 +384,9 @@ async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
     )
     .await
     .expect_status(Status::Ok);
-    let rows = revenue["items"].as_array().unwrap();
+    let rows = json_items(&revenue);
     assert!(
-        !rows.is_empty() && rows.len() < whole["items"].as_array().unwrap().len(),
+        !rows.is_empty() && rows.len() < json_items(&whole).len(),
         "{revenue}"
     );
     assert!(
@@ -404,7 +404,7 @@ async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
     )
     .await;
     assert_eq!(nothing["total"], 0, "{nothing}");
-    let waiting = nothing["unanswered_demands"].as_array().unwrap();
+    let waiting = json_array(&nothing["unanswered_demands"]);
     assert_eq!(waiting.len(), 1, "{nothing}");
     assert_eq!(waiting[0]["municipality_code"], "50325");
 
@@ -424,12 +424,11 @@ async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
     let taxes_only: Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
     let taxes_rows = taxes_only.as_array().unwrap();
     assert!(!taxes_rows.is_empty() && taxes_rows.len() < rows.len());
-    assert!(taxes_rows.iter().all(|r| {
-        r["codigos_sector"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("hacienda"))
-    }));
+    assert!(
+        taxes_rows
+            .iter()
+            .all(|r| { json_array(&r["codigos_sector"]).contains(&json!("hacienda")) })
+    );
     let response = app
         .client
         .get("/open-data/offer.json?sector=no_existe")

@@ -226,9 +226,7 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
     .await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(
-        problem["errors"]
-            .as_array()
-            .unwrap()
+        json_array(&problem["errors"])
             .iter()
             .any(|e| e["message"] == "Falta la columna «Número de documento».")
     );

@@ -8,7 +8,9 @@
 //! once, for its lead.
 
 use crate::common::TestApp;
-use crate::support::{ExpectStatus, api, api_get, api_patch, api_post, threaded};
+use crate::support::{
+    ExpectStatus, api, api_get, api_patch, api_post, json_array, json_items, threaded,
+};
 use crate::world::{Session, World, catalogue_course, put_marks, set_status};
 use chrono::Duration;
 use domain::entities::values::{
@@ -242,9 +244,7 @@ impl Editions {
             Some(&world.staff),
         )
         .await;
-        let courses = read["modules"]
-            .as_array()
-            .unwrap()
+        let courses = json_array(&read["modules"])
             .iter()
             .map(|m| m["course_id"].as_i64().unwrap())
             .collect();
@@ -997,9 +997,7 @@ async fn reported_enrolled(app: &TestApp, token: &str, cohort: i64) -> i64 {
     )
     .await
     .expect_status(Status::Ok);
-    report["items"]
-        .as_array()
-        .unwrap()
+    json_items(&report)
         .iter()
         .map(|row| row["enrolled"].as_i64().unwrap())
         .sum()

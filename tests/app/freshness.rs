@@ -6,7 +6,9 @@
 //! and PostgreSQL.
 
 use crate::common::TestApp;
-use crate::support::{ExpectStatus, api_get, api_post, demo_account, page, sign_in_page};
+use crate::support::{
+    ExpectStatus, api_get, api_post, demo_account, json_array, json_items, page, sign_in_page,
+};
 use crate::world::{Session, World, days, put_marks, set_status};
 use chrono::Duration;
 use domain::entities::values::Role;
@@ -73,9 +75,7 @@ async fn completed(app: &TestApp, token: &str, cohort: i64) -> i64 {
         &format!("/api/v1/reports/attendance?cohort={cohort}"),
     )
     .await;
-    report["items"]
-        .as_array()
-        .unwrap()
+    json_items(&report)
         .iter()
         // Null while the cohort runs.
         .map(|row| row["completed"].as_i64().unwrap_or(0))
@@ -86,11 +86,9 @@ async fn completed(app: &TestApp, token: &str, cohort: i64) -> i64 {
 /// every year).
 async fn completed_in_puerto_rico(app: &TestApp, token: &str) -> i64 {
     let impact = get(app, token, "/api/v1/municipalities/18592/impact").await;
-    impact["capacities"]
-        .as_array()
-        .unwrap()
+    json_array(&impact["capacities"])
         .iter()
-        .flat_map(|c| c["by_year"].as_array().unwrap().iter())
+        .flat_map(|c| json_array(&c["by_year"]).iter())
         .map(|y| y["completed"].as_i64().unwrap())
         .sum()
 }
@@ -195,9 +193,7 @@ async fn a_report_behind_the_desks_writes_says_it_is_updating() {
         &format!("/api/v1/reports/attendance?cohort={}", cohort.id),
     )
     .await;
-    let enrolled: i64 = report["items"]
-        .as_array()
-        .unwrap()
+    let enrolled: i64 = json_items(&report)
         .iter()
         .map(|row| row["enrolled"].as_i64().unwrap())
         .sum();

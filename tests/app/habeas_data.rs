@@ -116,7 +116,7 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
     .await
     .expect_status(Status::UnprocessableEntity);
     let (_, listed) = api_get(&app, "/api/v1/me/data-requests", Some(&mine)).await;
-    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(json_items(&listed).len(), 1);
 
     // Only an administrator resolves.
     let path = format!("/api/v1/data-requests/{id}/resolution");
@@ -140,13 +140,7 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
     );
     assert_eq!(error_fields(&body), vec!["note"]);
     let (_, pending) = api_get(&app, "/api/v1/data-requests?status=pending", Some(&admin)).await;
-    assert!(
-        pending["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["id"] == id)
-    );
+    assert!(json_items(&pending).iter().any(|r| r["id"] == id));
 
     let resolved = api_post(&app, &path, Some(&admin), accept.clone())
         .await
@@ -280,7 +274,7 @@ async fn a_staff_view_of_her_record_is_shown_to_her() {
     let app = TestApp::with_demo().await;
     let (person, mine) = completer_with_account(&app, "vista@example.org").await;
     let (_, before) = api_get(&app, "/api/v1/me/data-access", Some(&mine)).await;
-    assert_eq!(before["items"].as_array().unwrap().len(), 0);
+    assert_eq!(json_items(&before).len(), 0);
 
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_page(&app, email, password).await;
@@ -294,7 +288,7 @@ async fn a_staff_view_of_her_record_is_shown_to_her() {
     let seen = api_get(&app, "/api/v1/me/data-access", Some(&mine))
         .await
         .expect_status(Status::Ok);
-    let items = seen["items"].as_array().unwrap();
+    let items = json_items(&seen);
     assert_eq!(items.len(), 1, "{seen}");
     assert_eq!(items[0]["by_role"], "coordinator");
     let coordinator = user::Entity::find()
@@ -809,14 +803,14 @@ async fn the_request_lists_are_paged() {
         (&json!(3), &json!(1), &json!(2))
     );
     assert_eq!(first["items"][0]["id"], ids[2], "newest first");
-    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    assert_eq!(json_items(&first).len(), 2);
     let (_, second) = api_get(
         &app,
         "/api/v1/me/data-requests?per_page=2&page=2",
         Some(&mine),
     )
     .await;
-    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_eq!(json_items(&second).len(), 1);
     assert_eq!(second["items"][0]["id"], ids[0]);
     for bad in ["per_page=0", "per_page=501", "page=0"] {
         let (status, _) = api_get(
@@ -832,12 +826,7 @@ async fn the_request_lists_are_paged() {
     // the order of the whole list.
     let admin = role_token(&app, Role::Admin).await;
     let (_, whole) = api_get(&app, "/api/v1/data-requests", Some(&admin)).await;
-    let whole: Vec<_> = whole["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].clone())
-        .collect();
+    let whole: Vec<_> = json_items(&whole).iter().map(|r| r["id"].clone()).collect();
     assert_eq!(whole.len(), 4);
     let mut paged = Vec::new();
     for n in 1..=5 {
@@ -849,13 +838,7 @@ async fn the_request_lists_are_paged() {
         .await
         .expect_status(Status::Ok);
         assert_eq!(page["total"], 4);
-        paged.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r["id"].clone()),
-        );
+        paged.extend(json_items(&page).iter().map(|r| r["id"].clone()));
     }
     assert_eq!(paged, whole, "page by page, the same order");
     api_get(&app, "/api/v1/data-requests?per_page=501", Some(&admin))

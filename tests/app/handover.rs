@@ -8,7 +8,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, csrf_from_client,
-    demo_account, form_body, role_token, sign_in_client, token,
+    demo_account, form_body, json_array, json_items, role_token, sign_in_client, token,
 };
 use crate::world::days;
 use chrono::NaiveDate;
@@ -107,7 +107,7 @@ async fn assistance(
     )
     .await
     .expect_status(Status::Created);
-    for made in visit["agreements"].as_array().unwrap() {
+    for made in json_array(&visit["agreements"]) {
         let state = agreements
             .iter()
             .find(|(text, _)| made["text"] == *text)
@@ -221,9 +221,7 @@ async fn the_handover_lists_exactly_the_open_agreements_and_pending_milestones()
             "Guía de control político"
         ])
     );
-    let ids: BTreeSet<i64> = body["assistances"]
-        .as_array()
-        .unwrap()
+    let ids: BTreeSet<i64> = json_array(&body["assistances"])
         .iter()
         .map(|a| a["id"].as_i64().unwrap())
         .collect();
@@ -291,7 +289,7 @@ async fn the_handover_is_read_only_by_its_territory() {
     }
     // The liaison's own municipality's handover names its people and its demands.
     let (_, own) = handover(&app, PAUJIL, &liaison).await;
-    assert!(!own["open_demands"].as_array().unwrap().is_empty(), "{own}");
+    assert!(!json_array(&own["open_demands"]).is_empty(), "{own}");
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let participant = role_token(&app, Role::Participant).await;
@@ -452,9 +450,7 @@ async fn demand_ids(app: &TestApp, token: &str) -> Vec<i64> {
     let body = api_get(app, "/api/v1/demands?per_page=500", Some(token))
         .await
         .expect_status(Status::Ok);
-    let mut ids: Vec<i64> = body["items"]
-        .as_array()
-        .unwrap()
+    let mut ids: Vec<i64> = json_items(&body)
         .iter()
         .map(|d| d["id"].as_i64().unwrap())
         .collect();

@@ -18,7 +18,7 @@ async fn the_api_lists_a_years_holidays_without_sign_in() {
     let body = api_get(&app, "/api/v1/holidays?year=2027", None)
         .await
         .expect_status(Status::Ok);
-    let items = body["items"].as_array().unwrap();
+    let items = json_items(&body);
     assert_eq!(items.len(), 18, "{body}");
     assert_eq!(
         items[1],
@@ -98,11 +98,9 @@ async fn a_session_on_a_holiday_is_created_by_the_api_with_a_warning() {
     .expect_status(Status::Created);
     assert_eq!(ordinary["warnings"], json!([]));
     let (_, list) = api_get(&app, &path, Some(&world.staff)).await;
-    let flagged: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
+    let flagged: Vec<&str> = json_items(&list)
         .iter()
-        .filter(|s| !s["warnings"].as_array().unwrap().is_empty())
+        .filter(|s| !json_array(&s["warnings"]).is_empty())
         .map(|s| s["topic"].as_str().unwrap())
         .collect();
     assert_eq!(flagged, ["Taller"]);
@@ -126,20 +124,16 @@ async fn a_session_on_a_holiday_is_created_by_the_api_with_a_warning() {
     let kept = api_post(&app, &generate, Some(&world.staff), series(None))
         .await
         .expect_status(Status::Created);
-    let warned = kept["items"]
-        .as_array()
-        .unwrap()
+    let warned = json_items(&kept)
         .iter()
         .filter(|s| s["warnings"][0]["code"] == "festivo")
         .count();
-    assert_eq!((kept["items"].as_array().unwrap().len(), warned), (5, 3));
+    assert_eq!((json_items(&kept).len(), warned), (5, 3));
     // …and left out when asked: Tuesday and Wednesday only.
     let skipped = api_post(&app, &generate, Some(&world.staff), series(Some(true)))
         .await
         .expect_status(Status::Created);
-    let dates: Vec<&str> = skipped["items"]
-        .as_array()
-        .unwrap()
+    let dates: Vec<&str> = json_items(&skipped)
         .iter()
         .map(|s| s["local_date"].as_str().unwrap())
         .collect();

@@ -953,9 +953,7 @@ async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_write
     } = world.cohort().national().create().await;
     let session = sessions[0];
     let (_, users) = api_get(&app, "/api/v1/users", Some(admin)).await;
-    let instructor = users["items"]
-        .as_array()
-        .unwrap()
+    let instructor = json_items(&users)
         .iter()
         .find(|u| u["role"] == "instructor")
         .unwrap()["id"]

@@ -161,7 +161,7 @@ async fn a_preview_reads_while_another_writer_holds_the_cohort_and_a_save_waits_
     let dry_run = format!("{path}?dry_run=true");
     let (status, preview) = upload(&app, &dry_run, instructor, "a.xlsx", &file).await;
     assert_eq!(status, Status::Ok, "{preview}");
-    assert_eq!(preview["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(json_array(&preview["changes"]).len(), 1);
     let (status, _) = upload(&app, &path, instructor, "a.xlsx", &file).await;
     assert_eq!(
         status,

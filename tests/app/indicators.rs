@@ -5,7 +5,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, demo_account, download, every_row,
-    page, read_table, role_token, sign_in_page, token, upload, write_table,
+    json_array, json_items, page, read_table, role_token, sign_in_page, token, upload, write_table,
 };
 use domain::entities::values::Role;
 use domain::entities::{audit_log, indicator, indicator_observation};
@@ -192,9 +192,7 @@ async fn new_years_load_in_long_or_wide_form_all_or_nothing_and_idempotent() {
                18592,idf_puntaje,2024,41\n";
     let (status, refused) = upload(&app, IMPORT, &staff, "malo.csv", bad.as_bytes()).await;
     assert_eq!(status, Status::UnprocessableEntity, "{refused}");
-    let rows: Vec<i64> = refused["errors"]
-        .as_array()
-        .unwrap()
+    let rows: Vec<i64> = json_array(&refused["errors"])
         .iter()
         .map(|e| e["row"].as_i64().unwrap())
         .collect();
@@ -303,16 +301,14 @@ async fn a_municipality_shows_its_indicators_before_and_after_its_first_completi
     let impact = api_get(&app, "/api/v1/municipalities/18256/impact", Some(&staff))
         .await
         .expect_status(Status::Ok);
-    let capacity = impact["capacities"]
-        .as_array()
-        .unwrap()
+    let capacity = json_array(&impact["capacities"])
         .iter()
         .find(|c| c["capacity"]["code"] == "movilizacion_recursos")
         .unwrap();
     let first = capacity["first_completion_year"]
         .as_i64()
         .expect("the pilots completed");
-    let by_year = capacity["by_year"].as_array().unwrap();
+    let by_year = json_array(&capacity["by_year"]);
     assert_eq!(
         by_year
             .iter()
@@ -321,13 +317,11 @@ async fn a_municipality_shows_its_indicators_before_and_after_its_first_completi
             .as_i64(),
         Some(first)
     );
-    let idf = capacity["indicators"]
-        .as_array()
-        .unwrap()
+    let idf = json_array(&capacity["indicators"])
         .iter()
         .find(|i| i["code"] == "idf_puntaje")
         .unwrap();
-    let observations = idf["observations"].as_array().unwrap();
+    let observations = json_array(&idf["observations"]);
     let before = observations
         .iter()
         .rfind(|o| o["year"].as_i64().unwrap() < first)
@@ -354,14 +348,10 @@ async fn a_municipality_shows_its_indicators_before_and_after_its_first_completi
     }
     // A capacity nobody completed has neither. (Planeación and ordenamiento were completed in
     // the demo's trainers' cohort, issue 48; the others are looked up, not named.)
-    let open: Vec<&Value> = impact["capacities"]
-        .as_array()
-        .unwrap()
+    let open: Vec<&Value> = json_array(&impact["capacities"])
         .iter()
         .filter(|c| {
-            c["by_year"]
-                .as_array()
-                .unwrap()
+            json_array(&c["by_year"])
                 .iter()
                 .all(|y| y["completed"].as_i64() == Some(0))
         })
@@ -370,9 +360,7 @@ async fn a_municipality_shows_its_indicators_before_and_after_its_first_completi
     for open in open {
         assert_eq!(open["first_completion_year"], Value::Null, "{open}");
         assert!(
-            open["indicators"]
-                .as_array()
-                .unwrap()
+            json_array(&open["indicators"])
                 .iter()
                 .all(|i| i["before"].is_null() && i["after"].is_null()),
             "{open}"
@@ -412,12 +400,12 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
     )
     .await
     .expect_status(Status::Ok);
-    let rows = report["rows"].as_array().unwrap();
+    let rows = json_array(&report["rows"]);
     assert!(
         rows.len() > 1000,
         "every municipality measured in both years"
     );
-    let groups = report["groups"].as_array().unwrap();
+    let groups = json_array(&report["groups"]);
     let total: u64 = groups
         .iter()
         .map(|g| g["municipalities"].as_u64().unwrap())
@@ -436,9 +424,7 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
         none[none.len() / 2]
     };
     assert!((groups[2]["median_change"].as_f64().unwrap() - median).abs() < 1e-9);
-    let strata_total: u64 = report["strata"]
-        .as_array()
-        .unwrap()
+    let strata_total: u64 = json_array(&report["strata"])
         .iter()
         .map(|s| s["municipalities"].as_u64().unwrap())
         .sum();
@@ -477,7 +463,7 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let theirs = api_get(&app, &format!("/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023&department=18"), Some(&meta)).await.expect_status(Status::Ok);
     assert!(
-        theirs["rows"].as_array().unwrap().is_empty(),
+        json_array(&theirs["rows"]).is_empty(),
         "another department: nothing"
     );
     let theirs = api_get(
@@ -489,7 +475,7 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
     )
     .await
     .expect_status(Status::Ok);
-    let theirs = theirs["rows"].as_array().unwrap();
+    let theirs = json_array(&theirs["rows"]);
     every_row(theirs, "the Meta reviewer's indicator rows", |r| {
         r["municipality_code"].as_str().unwrap().starts_with("50")
     });
@@ -524,7 +510,7 @@ async fn priorities_rank_by_need_with_their_reasons() {
     )
     .await
     .expect_status(Status::Ok);
-    let items = ranked["items"].as_array().unwrap();
+    let items = json_items(&ranked);
     assert_eq!(
         ranked["total"].as_u64().unwrap() as usize,
         items.len(),
@@ -533,9 +519,7 @@ async fn priorities_rank_by_need_with_their_reasons() {
     let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "ordered by need");
     for item in items {
-        let reasons: Vec<&str> = item["reasons"]
-            .as_array()
-            .unwrap()
+        let reasons: Vec<&str> = json_array(&item["reasons"])
             .iter()
             .map(|r| r.as_str().unwrap())
             .collect();
@@ -591,9 +575,7 @@ async fn priorities_rank_by_need_with_their_reasons() {
     // capacity is the demand's or none is chosen.
     assert_eq!(mapiripan["open_demand_people"], json!(8), "{mapiripan}");
     assert!(
-        mapiripan["reasons"]
-            .as_array()
-            .unwrap()
+        json_array(&mapiripan["reasons"])
             .iter()
             .any(|r| r
                 == "demanda abierta de la alcaldía: 8 personas, respaldada o de prioridad alta"),
@@ -605,9 +587,7 @@ async fn priorities_rank_by_need_with_their_reasons() {
         .unwrap();
     assert_eq!(uribe["completed_recent"], json!(0));
     assert!(
-        uribe["reasons"]
-            .as_array()
-            .unwrap()
+        json_array(&uribe["reasons"])
             .iter()
             .any(|r| r.as_str().unwrap().starts_with("nadie aprobó"))
     );
@@ -623,17 +603,15 @@ async fn priorities_rank_by_need_with_their_reasons() {
     .await
     .expect_status(Status::Ok);
     assert!(
-        theirs["items"].as_array().unwrap().is_empty(),
+        json_items(&theirs).is_empty(),
         "another department: nothing"
     );
     let own = api_get(&app, "/api/v1/reports/priorities", Some(&caqueta))
         .await
         .expect_status(Status::Ok);
-    every_row(
-        own["items"].as_array().unwrap(),
-        "the reviewer's indicators",
-        |i| i["municipality_code"].as_str().unwrap().starts_with("18"),
-    );
+    every_row(json_items(&own), "the reviewer's indicators", |i| {
+        i["municipality_code"].as_str().unwrap().starts_with("18")
+    });
     api_get(&app, "/api/v1/reports/priorities?limit=0", Some(&staff))
         .await
         .expect_status(Status::UnprocessableEntity);
@@ -694,7 +672,7 @@ async fn priorities_read_the_latest_real_measurement_and_mark_synthetic_values()
         )
         .await
         .expect_status(Status::Ok);
-        ranked["items"].as_array().unwrap().clone()
+        json_items(&ranked).clone()
     };
     let items = caqueta().await;
     assert_eq!(items.len(), 16, "Caquetá's 16 municipalities");

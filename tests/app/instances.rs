@@ -205,7 +205,7 @@ async fn a_key_file_is_imported_once_and_the_database_key_wins_afterwards() {
         .another_instance(&[("credentials_key_file", json!(file))])
         .await;
     let document = did_document(&rotated).await;
-    let methods = document["verificationMethod"].as_array().unwrap();
+    let methods = json_array(&document["verificationMethod"]);
     assert_eq!(methods.len(), 2, "{document}");
     assert_ne!(
         methods[0]["publicKeyMultibase"],
@@ -307,9 +307,7 @@ async fn priorities(client: &Client, staff: &str) -> Vec<(String, Value, Value)>
     )
     .await
     .expect_status(Status::Ok);
-    let mut rows: Vec<(String, Value, Value)> = body["items"]
-        .as_array()
-        .unwrap()
+    let mut rows: Vec<(String, Value, Value)> = json_items(&body)
         .iter()
         .map(|i| {
             (
@@ -353,7 +351,7 @@ async fn a_change_through_one_instance_shows_at_once_on_the_other() {
     let list = api_get(&app, "/api/v1/indicators?per_page=100", Some(&world.admin))
         .await
         .expect_status(Status::Ok);
-    for indicator in list["items"].as_array().unwrap() {
+    for indicator in json_items(&list) {
         if indicator["unit"] == domain::entities::indicator::CATEGORY_UNIT {
             continue;
         }

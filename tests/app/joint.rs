@@ -9,7 +9,7 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, csrf_from_client,
-    error_fields, form_body, role_token, sign_in_client, token,
+    error_fields, form_body, json_array, json_items, role_token, sign_in_client, token,
 };
 use crate::world::{days, demo_cohort};
 use domain::entities::values::{CohortStatus, Role};
@@ -39,9 +39,7 @@ async fn cohort_named(app: &TestApp, name: &str) -> i64 {
 }
 
 fn co_provider_ids(view: &Value) -> Vec<i64> {
-    view["co_providers"]
-        .as_array()
-        .unwrap()
+    json_array(&view["co_providers"])
         .iter()
         .map(|p| p["id"].as_i64().unwrap())
         .collect()
@@ -99,11 +97,7 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     assert_eq!(read["provider"]["id"], 1);
     let (_, list) = api_get(&app, "/api/v1/cohorts?per_page=500", Some(&dnp)).await;
     assert!(
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["id"] == json!(draft.id)),
+        json_items(&list).iter().any(|c| c["id"] == json!(draft.id)),
         "{list}"
     );
     api_get(&app, &format!("{path}/enrolments"), Some(&dnp))
@@ -273,16 +267,14 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     )
     .await
     .expect_status(Status::Ok);
-    let rows = offer["items"].as_array().unwrap();
+    let rows = json_items(&offer);
     let joint_rows: Vec<&Value> = rows.iter().filter(|r| r["provider"]["id"] == 1).collect();
     assert!(
         !joint_rows.is_empty(),
         "ESAP's joint cohort in DNP's offer: {offer}"
     );
     assert!(
-        joint_rows.iter().all(|r| r["joint_with"]
-            .as_array()
-            .unwrap()
+        joint_rows.iter().all(|r| json_array(&r["joint_with"])
             .iter()
             .any(|p| p["id"] == dnp_id)),
         "{offer}"
@@ -290,9 +282,7 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     // The whole offer counts it once: in ESAP's rows, never in DNP's.
     let (_, whole) = api_get(&app, "/api/v1/reports/offer", Some(&esap)).await;
     let el_paujil = |report: &Value, provider: i64| -> i64 {
-        report["items"]
-            .as_array()
-            .unwrap()
+        json_items(&report)
             .iter()
             .filter(|r| r["municipality_code"] == "18256" && r["provider"]["id"] == provider)
             .map(|r| r["cohorts"].as_i64().unwrap())
@@ -326,9 +316,7 @@ async fn a_joint_cohort_is_not_an_overlap_with_itself_nor_with_its_co_providers_
     let planning = cohort_named(&app, "Planeación Territorial · Caquetá PDET 2026-II").await;
     let workshop = cohort_named(&app, "Taller KPT · El Paujíl 2026").await;
     let pairs_between = |report: &Value, a: i64, b: i64| -> usize {
-        report["items"]
-            .as_array()
-            .unwrap()
+        json_items(&report)
             .iter()
             .filter(|p| p["first"]["kind"] == "cohort" && p["second"]["kind"] == "cohort")
             .filter(|p| {
@@ -341,9 +329,7 @@ async fn a_joint_cohort_is_not_an_overlap_with_itself_nor_with_its_co_providers_
             .count()
     };
     let warned = |view: &Value, id: i64| -> bool {
-        view["warnings"]
-            .as_array()
-            .unwrap()
+        json_array(&view["warnings"])
             .iter()
             .any(|w| w["cohort_id"] == id)
     };
@@ -367,9 +353,7 @@ async fn a_joint_cohort_is_not_an_overlap_with_itself_nor_with_its_co_providers_
     assert_eq!(pairs_between(&report, planning, workshop), 0, "{report}");
     assert_eq!(pairs_between(&report, planning, planning), 0, "{report}");
     assert!(
-        report["items"]
-            .as_array()
-            .unwrap()
+        json_items(&report)
             .iter()
             .all(|p| p["first"] != p["second"]),
         "{report}"

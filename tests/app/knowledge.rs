@@ -14,7 +14,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, api, api_delete, api_get, bearer, csrf_from_client,
-    error_fields, page, role_token, sign_in_client, token,
+    error_fields, json_array, json_items, page, role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
 use domain::entities::{audit_log, resource, resource_file};
@@ -165,9 +165,7 @@ async fn a_provider_publishes_only_its_own_resources() {
     assert_eq!(body["provider"]["id"], 1);
     let dnp_own = link_guide(&app, &dnp, "Kit de planeación territorial", "publico").await;
     let (_, drafts) = api_get(&app, "/api/v1/resources?status=draft", Some(&dnp)).await;
-    let ids: Vec<i64> = drafts["items"]
-        .as_array()
-        .unwrap()
+    let ids: Vec<i64> = json_items(&drafts)
         .iter()
         .map(|r| r["id"].as_i64().unwrap())
         .collect();
@@ -349,9 +347,7 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
         let body = api_get(&app, "/api/v1/resources?q=ZANAHORIA", token)
             .await
             .expect_status(Status::Ok);
-        body["items"]
-            .as_array()
-            .unwrap()
+        json_items(&body)
             .iter()
             .map(|r| r["id"].as_i64().unwrap())
             .collect()
@@ -499,7 +495,7 @@ async fn a_visit_product_becomes_a_resource_once_and_the_assistance_lists_it() {
     let cap = capacity(&app, &esap).await;
     let (_, list) = api_get(&app, "/api/v1/assistances?provider=1", Some(&esap)).await;
     let mut product = None;
-    for assistance in list["items"].as_array().unwrap() {
+    for assistance in json_items(&list) {
         let id = assistance["id"].as_i64().unwrap();
         let (_, visits) = api_get(
             &app,
@@ -507,8 +503,8 @@ async fn a_visit_product_becomes_a_resource_once_and_the_assistance_lists_it() {
             Some(&esap),
         )
         .await;
-        for visit in visits["items"].as_array().unwrap() {
-            for p in visit["products"].as_array().unwrap() {
+        for visit in json_items(&visits) {
+            for p in json_array(&visit["products"]) {
                 let taken = domain::knowledge::banked_products(app.db(), id as i32)
                     .await
                     .unwrap();
@@ -879,14 +875,7 @@ async fn a_deleted_resource_is_gone_and_its_page_says_retirado() {
         None
     );
     let (_, list) = api_get(&app, "/api/v1/resources", None).await;
-    assert!(
-        !list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["id"] == id),
-        "{list}"
-    );
+    assert!(!json_items(&list).iter().any(|r| r["id"] == id), "{list}");
     assert!(!open_json(&app).await.contains("Guía que se retira"));
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("resource.deleted"))

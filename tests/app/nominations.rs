@@ -610,9 +610,7 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
         Some(&world.staff),
     )
     .await;
-    let paujil = board["items"]
-        .as_array()
-        .unwrap()
+    let paujil = json_items(&board)
         .iter()
         .find(|r| r["municipality_code"] == "18256")
         .unwrap();

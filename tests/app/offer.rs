@@ -5,17 +5,15 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api_get, demo_account, every_row, role_token, sign_in_client,
-    token,
+    ExpectStatus, META_REVIEWER, api_get, demo_account, every_row, json_array, json_items,
+    role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
 use rocket::http::Status;
 use serde_json::Value;
 
 fn rows<'a>(report: &'a Value, municipality: &str, capacity: &str) -> Vec<&'a Value> {
-    report["items"]
-        .as_array()
-        .unwrap()
+    json_items(&report)
         .iter()
         .filter(|r| r["municipality_code"] == municipality && r["capacity_name"] == capacity)
         .collect()
@@ -51,17 +49,13 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
         planning[0]
     );
     // Only Caquetá: the Meta pilots are another gobernación's.
-    every_row(
-        report["items"].as_array().unwrap(),
-        "the reviewer's offer",
-        |r| r["department_code"] == "18",
-    );
+    every_row(json_items(&report), "the reviewer's offer", |r| {
+        r["department_code"] == "18"
+    });
 
     // Technical assistance counts beside training: ESAP accompanies Puerto Rico's alcaldía on
     // its own revenue (one assistance, one visit so far).
-    let revenue: Vec<&Value> = report["items"]
-        .as_array()
-        .unwrap()
+    let revenue: Vec<&Value> = json_items(&report)
         .iter()
         .filter(|r| {
             r["municipality_code"] == "18592"
@@ -74,7 +68,7 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     assert_eq!(revenue[0]["visits"], 1);
 
     // Florencia received nothing on planning: a cell without offer.
-    let gaps = report["without_offer"].as_array().unwrap();
+    let gaps = json_array(&report["without_offer"]);
     assert!(
         gaps.iter()
             .any(|g| g["municipality_code"] == "18001"
@@ -90,7 +84,7 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     );
 
     // The two providers repeat each other in El Paujíl: the pair names both.
-    let overlaps = report["overlaps"].as_array().unwrap();
+    let overlaps = json_array(&report["overlaps"]);
     assert!(
         overlaps.iter().any(|p| {
             let names = [
@@ -104,7 +98,7 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     assert!(overlaps.iter().all(|p| p["across_providers"] == true));
 
     // The open demand on plan follow-up: unanswered, pointed to Función Pública.
-    let demands = report["unanswered_demands"].as_array().unwrap();
+    let demands = json_array(&report["unanswered_demands"]);
     let follow_up = demands
         .iter()
         .find(|d| d["municipality_code"] == "18256")
@@ -119,7 +113,7 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
 
     // Filtered by provider: DNP's rows only.
     let (_, dnp) = api_get(&app, "/api/v1/reports/offer?provider=2", Some(&reviewer)).await;
-    every_row(dnp["items"].as_array().unwrap(), "DNP's offer", |r| {
+    every_row(json_items(&dnp), "DNP's offer", |r| {
         r["provider"]["id"] == 2
     });
 
@@ -130,11 +124,9 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     assert_eq!(elsewhere["total"], 0, "{elsewhere}");
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let (_, theirs) = api_get(&app, "/api/v1/reports/offer", Some(&meta)).await;
-    every_row(
-        theirs["items"].as_array().unwrap(),
-        "the Meta reviewer's offer",
-        |r| r["department_code"] == "50",
-    );
+    every_row(json_items(&theirs), "the Meta reviewer's offer", |r| {
+        r["department_code"] == "50"
+    });
 
     // Liaisons and participants do not read it; bad dates are a 422.
     for role in [Role::Liaison, Role::Participant] {
@@ -243,7 +235,7 @@ async fn a_shared_cohorts_seats_count_once_in_the_total() {
     )
     .await
     .expect_status(Status::Ok);
-    let items = report["items"].as_array().unwrap();
+    let items = json_items(&report);
     assert!(items.len() >= 2, "one row per municipality: {report}");
     assert!(items.iter().all(|r| r["seats"] == 25), "{report}");
     assert_eq!(report["seats_total"], 25, "the cohort's seats once");

@@ -6,8 +6,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api_get, api_post, csrf_from, demo_account, download, page,
-    post_file, read_table, sign_in_page, token, upload, write_table,
+    DNP_COORDINATOR, ExpectStatus, api_get, api_post, csrf_from, demo_account, download,
+    json_array, page, post_file, read_table, sign_in_page, token, upload, write_table,
 };
 use crate::world::{World, days};
 use domain::entities::values::Role;
@@ -246,9 +246,7 @@ async fn a_file_of_cohorts_with_three_problems_reports_all_three_and_writes_noth
     let before = counts(&app).await;
     let (status, problem) = send(&app, "/api/v1/imports/cohorts", &world.staff, &file).await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
-    let at: Vec<(i64, String)> = problem["errors"]
-        .as_array()
-        .unwrap()
+    let at: Vec<(i64, String)> = json_array(&problem["errors"])
         .iter()
         .map(|e| {
             (
@@ -441,9 +439,7 @@ async fn assistances_imported_twice_change_nothing_and_a_corrected_file_updates(
     );
     let (status, problem) = send(&app, "/api/v1/imports/assistances", &world.staff, &bad).await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
+    let fields: Vec<&str> = json_array(&problem["errors"])
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
@@ -806,9 +802,7 @@ async fn the_edition_column_completes_an_edition_and_a_wrong_one_writes_nothing(
     let before = counts(&app).await;
     let (status, problem) = send(&app, "/api/v1/imports/cohorts", &world.staff, &wrong).await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
-    let fields: Vec<(i64, String)> = problem["errors"]
-        .as_array()
-        .unwrap()
+    let fields: Vec<(i64, String)> = json_array(&problem["errors"])
         .iter()
         .map(|e| {
             (
@@ -843,7 +837,7 @@ async fn the_edition_column_completes_an_edition_and_a_wrong_one_writes_nothing(
         Some(&world.staff),
     )
     .await;
-    let cohorts = read["cohorts"].as_array().unwrap();
+    let cohorts = json_array(&read["cohorts"]);
     assert_eq!(cohorts.len(), 2, "{read}");
     assert!(
         cohorts

@@ -84,7 +84,7 @@ async fn a_batch_twice_changes_nothing_later_wins_and_a_correction_is_never_over
     ]});
     let (status, answer) = batch(&app, &world.instructor, s, first.clone()).await;
     assert_eq!(status, Status::Ok, "{answer}");
-    let results = answer["results"].as_array().unwrap();
+    let results = json_array(&answer["results"]);
     assert_eq!(results.len(), 3);
     for (n, r) in results.iter().enumerate() {
         assert_eq!(r["key"], format!("k-{n}"));
@@ -107,7 +107,7 @@ async fn a_batch_twice_changes_nothing_later_wins_and_a_correction_is_never_over
     let audited = audit_count(app.db()).await;
     let (status, again) = batch(&app, &world.instructor, s, first.clone()).await;
     assert_eq!(status, Status::Ok, "{again}");
-    for (n, r) in again["results"].as_array().unwrap().iter().enumerate() {
+    for (n, r) in json_array(&again["results"]).iter().enumerate() {
         assert_eq!(r["outcome"], "unchanged", "{r}");
         assert_eq!(r["first_outcome"]["outcome"], "applied");
         assert_eq!(r["first_outcome"]["key"], format!("k-{n}"));
@@ -218,7 +218,7 @@ async fn a_batch_twice_changes_nothing_later_wins_and_a_correction_is_never_over
     )
     .await;
     assert_eq!(status, Status::Ok, "{odd}");
-    for r in odd["results"].as_array().unwrap() {
+    for r in json_array(&odd["results"]) {
         assert_eq!(r["outcome"], "refused", "{r}");
         assert!(!r["reason"].as_str().unwrap().is_empty());
     }

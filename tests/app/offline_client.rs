@@ -23,9 +23,7 @@ async fn kept(app: &TestApp) -> Value {
 }
 
 fn pages(list: &Value) -> Vec<String> {
-    list["pages"]
-        .as_array()
-        .unwrap()
+    json_array(&list["pages"])
         .iter()
         .map(|p| p.as_str().unwrap().to_string())
         .collect()

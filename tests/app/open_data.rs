@@ -9,6 +9,7 @@
 //! of its header.
 
 use crate::common::TestApp;
+use crate::support::json_array;
 use crate::world::{World, days};
 use chrono::{Datelike, Duration};
 use domain::entities::values::{CohortStatus, Mark, Role};
@@ -776,7 +777,7 @@ async fn the_excel_flavour_splits_on_semicolons_and_the_datapackage_describes_ev
     let package: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(package["profile"], "tabular-data-package");
     assert_eq!(package["licenses"][0]["name"], "CC-BY-4.0");
-    let resources = package["resources"].as_array().unwrap();
+    let resources = json_array(&package["resources"]);
     assert_eq!(resources.len(), DATASETS.len() * 2);
     let mut described = BTreeSet::new();
     for resource in resources {
@@ -788,9 +789,7 @@ async fn the_excel_flavour_splits_on_semicolons_and_the_datapackage_describes_ev
         assert_eq!(status, Status::Ok, "{path}");
         let delimiter = resource["dialect"]["delimiter"].as_str().unwrap();
         let (header, _) = read_with(&csv, delimiter.as_bytes()[0]);
-        let fields: Vec<&str> = resource["schema"]["fields"]
-            .as_array()
-            .unwrap()
+        let fields: Vec<&str> = json_array(&resource["schema"]["fields"])
             .iter()
             .map(|f| f["name"].as_str().unwrap())
             .collect();
@@ -803,9 +802,7 @@ async fn the_excel_flavour_splits_on_semicolons_and_the_datapackage_describes_ev
         .flat_map(|d| CsvFlavour::ALL.map(|f| d.csv_path(f)))
         .collect();
     assert_eq!(described, expected, "every CSV the site publishes");
-    let municipality = resources[1]["schema"]["fields"]
-        .as_array()
-        .unwrap()
+    let municipality = json_array(&resources[1]["schema"]["fields"])
         .iter()
         .find(|f| f["name"] == "codigos_municipio")
         .unwrap();

@@ -237,9 +237,7 @@ async fn each_registration_rule_refuses_in_spanish_and_writes_nothing() {
         let (status, problem) = api_post(&app, "/api/v1/registrations", None, body).await;
         assert_eq!(status, Status::UnprocessableEntity, "{field}: {problem}");
         assert_eq!(problem["status"], 422);
-        let error = problem["errors"]
-            .as_array()
-            .unwrap()
+        let error = json_array(&problem["errors"])
             .iter()
             .find(|e| e["field"] == field)
             .unwrap_or_else(|| panic!("an error on {field}: {problem}"));
@@ -696,9 +694,7 @@ async fn participants_correct_their_profile_and_download_their_data() {
     // In Spanish, with names instead of ids (issue 18).
     let data: Value = response.into_json().await.unwrap();
     let section = |title: &str| {
-        data["secciones"]
-            .as_array()
-            .unwrap()
+        json_array(&data["secciones"])
             .iter()
             .find(|s| s["titulo"] == title)
             .unwrap_or_else(|| panic!("section {title}: {data}"))
@@ -711,13 +707,13 @@ async fn participants_correct_their_profile_and_download_their_data() {
         "the municipality by name: {personal}"
     );
     let enrolments = section("Inscripciones");
-    assert!(enrolments["filas"].as_array().unwrap().len() >= 2);
+    assert!(json_array(&enrolments["filas"]).len() >= 2);
     assert!(
         enrolments["filas"][0][0].as_str().unwrap().len() > 3,
         "the cohort by name: {enrolments}"
     );
     let attendance = section("Asistencia");
-    assert!(!attendance["filas"].as_array().unwrap().is_empty());
+    assert!(!json_array(&attendance["filas"]).is_empty());
     let session = attendance["filas"][0][1].as_str().unwrap();
     assert!(
         session.contains(" · ") && (session.contains("a. m.") || session.contains("p. m.")),

@@ -5,7 +5,7 @@
 //! behind.
 
 use crate::common::TestApp;
-use crate::support::{ExpectStatus, api, api_get, api_post, page, sign_in_page};
+use crate::support::{ExpectStatus, api, api_get, api_post, json_array, page, sign_in_page};
 use crate::world::{Session, World, days};
 use chrono::{Datelike, NaiveDate};
 use domain::entities::cost_item;
@@ -20,9 +20,7 @@ const VALPARAISO: &str = "18860";
 const SOLITA: &str = "18785";
 
 fn goal<'a>(line: &'a Value, key: &str) -> &'a Value {
-    line["goals"]
-        .as_array()
-        .unwrap()
+    json_array(&line["goals"])
         .iter()
         .find(|g| g["goal"] == key)
         .unwrap_or_else(|| panic!("goal {key} in {line}"))
@@ -242,7 +240,7 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     )
     .await
     .expect_status(Status::Ok);
-    assert_eq!(issued["issued"].as_array().unwrap().len(), 3, "{issued}");
+    assert_eq!(json_array(&issued["issued"]).len(), 3, "{issued}");
 
     // Costs: executed 3.200.000 fixed and 100.000 per participant (four trained: 400.000),
     // committed 1.000.000, estimated 500.000; one executed item dated after today is not

@@ -5,8 +5,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, api, api_get, api_post, download, page, read_table, role_token, sign_in_page,
-    token,
+    ExpectStatus, api, api_get, api_post, download, json_array, page, read_table, role_token,
+    sign_in_page, token,
 };
 use crate::world::{Session, World, days};
 use chrono::{Datelike, NaiveDate};
@@ -126,7 +126,7 @@ async fn hand_built(app: &TestApp, world: &World<'_>) -> Case {
     )
     .await
     .expect_status(Status::Ok);
-    assert_eq!(issued["issued"].as_array().unwrap().len(), 2, "{issued}");
+    assert_eq!(json_array(&issued["issued"]).len(), 2, "{issued}");
     cost_item::ActiveModel {
         provider_id: Set(domain::providers::ESAP),
         cohort_id: Set(Some(on_time.id as i32)),
@@ -178,9 +178,7 @@ async fn directions_and_providers_compare_exactly_with_their_n_and_each_reads_it
     assert_eq!(status, Status::Ok, "{report}");
     assert_eq!(report["year"], year);
     assert_eq!(report["min_group"], 5);
-    let huila = report["directions"]
-        .as_array()
-        .unwrap()
+    let huila = json_array(&report["directions"])
         .iter()
         .find(|r| r["id"] == case.direction)
         .unwrap_or_else(|| panic!("Huila in {report}"))
@@ -227,9 +225,7 @@ async fn directions_and_providers_compare_exactly_with_their_n_and_each_reads_it
     assert!(huila["milestones_on_time"]["percent"].is_null());
     assert_eq!(huila["small_group"], true);
     // ESAP's row counts the Huila plan beside the demo's Meta plan; rows come by name.
-    let esap = report["providers"]
-        .as_array()
-        .unwrap()
+    let esap = json_array(&report["providers"])
         .iter()
         .find(|r| r["id"] == domain::providers::ESAP)
         .unwrap_or_else(|| panic!("ESAP in {report}"))

@@ -9,7 +9,8 @@
 use crate::common::{TestApp, on_demo_day};
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, META_REVIEWER, api_get, api_patch, api_post,
-    csrf_from, demo_account, error_fields, page, post_form, role_token, sign_in_page, token,
+    csrf_from, demo_account, error_fields, json_array, json_items, page, post_form, role_token,
+    sign_in_page, token,
 };
 use chrono::Datelike;
 use domain::entities::values::Role;
@@ -75,9 +76,7 @@ fn message(body: &Value, field: &str) -> String {
 }
 
 fn budget_of(line: &Value, source: &str) -> Option<i64> {
-    line["budget"]
-        .as_array()
-        .unwrap()
+    json_array(&line["budget"])
         .iter()
         .find(|b| b["source"] == source)
         .and_then(|b| b["amount"].as_i64())
@@ -290,7 +289,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     assert_eq!(amended["version"], 2);
     assert_eq!(amended["current_version"], 2);
     assert_eq!(amended["versions"][1]["reason"], reason);
-    assert_eq!(amended["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(json_array(&amended["lines"]).len(), 2);
     assert_eq!(
         budget_of(&amended["lines"][0], "inversion"),
         Some(120_000_000)
@@ -312,7 +311,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     assert_eq!(status, Status::Ok, "{original}");
     assert_eq!(original["version"], 1);
     assert_eq!(original["current_version"], 2);
-    assert_eq!(original["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(json_array(&original["lines"]).len(), 2);
     assert_eq!(
         budget_of(&original["lines"][0], "inversion"),
         Some(150_000_000)
@@ -330,9 +329,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     )
     .await
     .expect_status(Status::Ok);
-    let listed = list["items"]
-        .as_array()
-        .unwrap()
+    let listed = json_items(&list)
         .iter()
         .find(|p| p["id"] == id)
         .expect("listed");
@@ -689,20 +686,18 @@ async fn plans_are_read_and_written_within_their_scope() {
     let (status, caqueta) = get(&reviewer_caqueta, national_path.clone()).await;
     assert_eq!(status, Status::Ok, "{caqueta}");
     assert_eq!(caqueta["lines_partial"], true);
-    assert_eq!(caqueta["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(json_array(&caqueta["lines"]).len(), 1);
     assert_eq!(caqueta["budget"]["total"], 10_000_000);
     let (_, whole) = get(&dnp, national_path.clone()).await;
     assert_eq!(
-        whole["lines"].as_array().unwrap().len(),
+        json_array(&whole["lines"]).len(),
         2,
         "a coordinator reads it whole"
     );
     assert_eq!(whole["budget"]["total"], 40_000_000);
     // Lists hold what each reads.
     let (_, listed) = get(&reviewer_caqueta, format!("/api/v1/plans?year={}", year())).await;
-    let ids: Vec<i64> = listed["items"]
-        .as_array()
-        .unwrap()
+    let ids: Vec<i64> = json_items(&listed)
         .iter()
         .map(|p| p["id"].as_i64().unwrap())
         .collect();
@@ -757,7 +752,7 @@ async fn the_demo_plan_reads_its_june_amendment_and_its_approved_version() {
 async fn june_amendment_and_approved_version(app: &TestApp) {
     let meta = token(app, META_COORDINATOR.0, META_COORDINATOR.1).await;
     let (_, list) = api_get(app, "/api/v1/plans", Some(&meta)).await;
-    let items = list["items"].as_array().unwrap();
+    let items = json_items(&list);
     let esap = items
         .iter()
         .find(|p| p["territorial_direction"]["name"] == "Dirección Territorial Meta")
@@ -790,9 +785,7 @@ async fn june_amendment_and_approved_version(app: &TestApp) {
     // DNP's plan is a draft: its coordinator reads it, ESAP's does not.
     let dnp = token(app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let (_, theirs) = api_get(app, "/api/v1/plans", Some(&dnp)).await;
-    let draft = theirs["items"]
-        .as_array()
-        .unwrap()
+    let draft = json_items(&theirs)
         .iter()
         .find(|p| p["status"] == "draft")
         .expect("DNP's draft");
@@ -923,7 +916,7 @@ async fn approving_and_amending_through_the_pages() {
         Some(32_000_000)
     );
     assert_eq!(
-        view["lines"].as_array().unwrap().len(),
+        json_array(&view["lines"]).len(),
         1,
         "the empty new line is not a line"
     );
@@ -988,7 +981,7 @@ async fn the_homes_lines_behind_follow_an_amendment_at_once() {
         .await
         .expect_status(Status::Ok);
         let mut lines = Vec::new();
-        for item in list["items"].as_array().unwrap() {
+        for item in json_items(&list) {
             if item["status"] == "draft" {
                 continue;
             }
@@ -996,7 +989,7 @@ async fn the_homes_lines_behind_follow_an_amendment_at_once() {
             let (status, progress) =
                 api_get(&app, &format!("/api/v1/plans/{id}/progress"), Some(&esap)).await;
             assert_eq!(status, Status::Ok, "{progress}");
-            for line in progress["lines"].as_array().unwrap() {
+            for line in json_array(&progress["lines"]) {
                 lines.push((
                     id,
                     line["line_id"].as_i64().unwrap(),

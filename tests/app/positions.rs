@@ -6,8 +6,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, demo_account, page, role_token,
-    sign_in_page, token, upload,
+    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, demo_account, json_array,
+    json_items, page, role_token, sign_in_page, token, upload,
 };
 use domain::entities::values::{CertificateStatus, Role};
 use domain::entities::{
@@ -156,7 +156,7 @@ async fn held_by_certified_counts_a_holder_certified_in_the_positions_own_capaci
     assert_eq!(status, Status::Ok, "{list}");
     assert_eq!(list["total"], json!(4));
     assert_eq!(list["held_by_certified"], json!(1), "{list}");
-    assert_eq!(list["items"].as_array().unwrap().len(), 4);
+    assert_eq!(json_items(&list).len(), 4);
 
     // The page says it: «1 de 4».
     let (email, password) = demo_account(Role::Reviewer);
@@ -315,9 +315,7 @@ async fn a_certified_holders_departure_tells_the_reviewer_and_the_liaison_and_th
     )
     .await
     .expect_status(Status::Ok);
-    let uncovered: BTreeSet<String> = handover["uncovered_positions"]
-        .as_array()
-        .unwrap()
+    let uncovered: BTreeSet<String> = json_array(&handover["uncovered_positions"])
         .iter()
         .map(|p| p["title"].as_str().unwrap().to_string())
         .collect();
@@ -623,9 +621,7 @@ async fn the_demo_shows_puerto_ricos_certified_treasurer_gone() {
     let (status, list) = positions_of(&app, &reviewer, "18592").await;
     assert_eq!(status, Status::Ok, "{list}");
     assert_eq!(list["total"], json!(5));
-    let treasurer = list["items"]
-        .as_array()
-        .unwrap()
+    let treasurer = json_items(&list)
         .iter()
         .find(|p| p["title"] == json!("Tesorero(a)"))
         .expect("the treasury")

@@ -113,19 +113,13 @@ async fn the_demo_has_the_diplomado_running_and_finished() {
     let list = api_get(&app, "/api/v1/programmes", Some(&coordinator))
         .await
         .expect_status(Status::Ok);
-    let programme = list["items"]
-        .as_array()
-        .unwrap()
+    let programme = json_items(&list)
         .iter()
         .find(|p| p["code"] == CODE)
         .unwrap_or_else(|| panic!("the demo's {CODE}: {list}"))
         .clone();
     assert_eq!(programme["status"], "published", "{programme}");
-    assert_eq!(
-        programme["modules"].as_array().unwrap().len(),
-        4,
-        "{programme}"
-    );
+    assert_eq!(json_array(&programme["modules"]).len(), 4, "{programme}");
     let programme_id = programme["id"].as_i64().unwrap() as i32;
 
     let editions = programme_edition::Entity::find()
@@ -151,7 +145,7 @@ async fn the_demo_has_the_diplomado_running_and_finished() {
             )
             .await
             .expect_status(Status::Ok);
-            body["items"].as_array().unwrap().clone()
+            json_items(&body).clone()
         }
     };
 
@@ -166,9 +160,7 @@ async fn the_demo_has_the_diplomado_running_and_finished() {
         "{diana}"
     );
     assert!(running.iter().any(|p| {
-        p["modules"]
-            .as_array()
-            .unwrap()
+        json_array(&p["modules"])
             .iter()
             .any(|m| m["status"] == "recognised")
     }));
@@ -201,9 +193,7 @@ async fn the_demo_has_the_diplomado_running_and_finished() {
         assert_eq!(other["status"], "completed", "{other}");
         assert_eq!(other["completed_modules"], 4, "{other}");
         assert!(
-            other["modules"]
-                .as_array()
-                .unwrap()
+            json_array(&other["modules"])
                 .iter()
                 .all(|m| m["status"] == "completed"),
             "nothing recognised in the finished edition: {other}"

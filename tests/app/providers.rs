@@ -7,7 +7,7 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, csrf_from_client,
-    demo_account, form_body, role_token, sign_in_client, token,
+    demo_account, form_body, json_items, role_token, sign_in_client, token,
 };
 use crate::world::{World, catalogue_course, demo_cohort, shared_cohort};
 use domain::entities::values::{CohortStatus, Role};
@@ -39,7 +39,7 @@ async fn admins_keep_the_providers_and_assign_their_coordinators() {
     let list = api_get(&app, "/api/v1/providers", Some(&coordinator))
         .await
         .expect_status(Status::Ok);
-    let items = list["items"].as_array().unwrap();
+    let items = json_items(&list);
     assert_eq!(items[0]["id"], 1);
     assert!(items[0]["name"].as_str().unwrap().contains("ESAP"));
     // ESAP, the demo's three, and the Gobernación del Meta (issue 48: it leads the Meta
@@ -165,9 +165,7 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     let list = api_get(&app, "/api/v1/cohorts?per_page=500", Some(&dnp))
         .await
         .expect_status(Status::Ok);
-    let ids: Vec<i64> = list["items"]
-        .as_array()
-        .unwrap()
+    let ids: Vec<i64> = json_items(&list)
         .iter()
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
@@ -428,9 +426,7 @@ async fn a_providers_coordinator_runs_its_own_offer_and_esap_cannot_change_it() 
     .await
     .expect_status(Status::Ok);
     assert!(
-        listed["items"]
-            .as_array()
-            .unwrap()
+        json_items(&listed)
             .iter()
             .all(|c| c["provider"]["id"] == course["provider"]["id"]),
         "{listed}"
@@ -444,9 +440,7 @@ async fn a_providers_coordinator_runs_its_own_offer_and_esap_cannot_change_it() 
     )
     .await
     .expect_status(Status::Ok);
-    let codes: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
+    let codes: Vec<&str> = json_items(&listed)
         .iter()
         .map(|c| c["code"].as_str().unwrap())
         .collect();
@@ -526,9 +520,7 @@ async fn reports_filter_by_provider_and_another_provider_reads_its_own() {
     let app = TestApp::with_demo().await;
     let admin = role_token(&app, Role::Admin).await;
     let cohort_names = |report: &Value| -> Vec<String> {
-        report["items"]
-            .as_array()
-            .unwrap()
+        json_items(&report)
             .iter()
             .map(|r| r["cohort_name"].as_str().unwrap().to_string())
             .collect()
@@ -608,9 +600,7 @@ async fn the_role_label_names_the_coordinators_provider_and_direction() {
         Some(&admin),
     )
     .await;
-    let dnp = users["items"]
-        .as_array()
-        .unwrap()
+    let dnp = json_items(&users)
         .iter()
         .find(|u| u["email"] == DNP_COORDINATOR.0)
         .unwrap();

@@ -7,7 +7,8 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, META_REVIEWER, api_get, api_patch, api_post,
-    demo_account, error_fields, form_body, role_token, sign_in_client, token,
+    demo_account, error_fields, form_body, json_array, json_items, role_token, sign_in_client,
+    token,
 };
 use domain::entities::values::{DemandStatus, Role};
 use domain::entities::{audit_log, demand, demand_referral, outbox, provider};
@@ -219,9 +220,7 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
         Some(&caqueta),
     )
     .await;
-    let providers: Vec<&str> = shown["referrals"]
-        .as_array()
-        .unwrap()
+    let providers: Vec<&str> = json_array(&shown["referrals"])
         .iter()
         .map(|r| r["provider"]["name"].as_str().unwrap())
         .collect();
@@ -390,9 +389,7 @@ async fn an_open_demand_nobody_planned_is_stale_after_sixty_days() {
     let demand = shown(open.id).await;
     assert_eq!(demand["stale"], json!(true), "{demand}");
     let (_, listed) = api_get(&app, "/api/v1/demands?status=open", Some(&caqueta)).await;
-    let item = listed["items"]
-        .as_array()
-        .unwrap()
+    let item = json_items(&listed)
         .iter()
         .find(|d| d["id"] == json!(open.id))
         .cloned()

@@ -33,9 +33,7 @@ fn table(bytes: &[u8], sheet: &str, first_header: &str) -> Vec<Vec<Data>> {
 }
 
 fn row_of<'a>(report: &'a Value, municipality: &str) -> &'a Value {
-    report["items"]
-        .as_array()
-        .unwrap()
+    json_items(&report)
         .iter()
         .find(|r| r["municipality_code"] == municipality)
         .unwrap_or_else(|| panic!("a row for {municipality} in {report}"))
@@ -260,7 +258,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     let (status, staff_report) =
         api_get(&app, "/api/v1/reports/attendance", Some(&world.staff)).await;
     assert_eq!(status, Status::Ok);
-    let staff_rows = staff_report["items"].as_array().unwrap();
+    let staff_rows = json_items(&staff_report);
     assert!(
         staff_rows.iter().any(|r| r["department_code"] != "18"),
         "the demo has other departments: {staff_report}"
@@ -269,7 +267,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     let report = api_get(&app, "/api/v1/reports/attendance", Some(&reviewer))
         .await
         .expect_status(Status::Ok);
-    let rows = report["items"].as_array().unwrap();
+    let rows = json_items(&report);
     assert!(rows.iter().any(|r| r["cohort_id"] == cohort_id));
     for row in rows {
         assert_eq!(row["department_code"], "18");
@@ -295,7 +293,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     )
     .await
     .expect_status(Status::Ok);
-    let items = people["items"].as_array().unwrap();
+    let items = json_items(&people);
     assert_eq!(people["total"], items.len());
     assert!(items.iter().any(|r| r["cohort_id"] == cohort_id));
     for row in items {
@@ -320,9 +318,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
         Some(&world.staff),
     )
     .await;
-    let foreign_documents: Vec<String> = meta["items"]
-        .as_array()
-        .unwrap()
+    let foreign_documents: Vec<String> = json_items(&meta)
         .iter()
         .map(|r| r["document_number"].as_str().unwrap().to_string())
         .collect();
@@ -470,7 +466,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
     assert_eq!(body["total"], 5);
     assert_eq!(body["page"], 1);
     assert_eq!(body["per_page"], 50);
-    let items = body["items"].as_array().unwrap();
+    let items = json_items(&body);
     let names: Vec<&str> = items
         .iter()
         .map(|r| r["full_name"].as_str().unwrap())
@@ -558,7 +554,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
     assert_eq!(second["total"], 5);
     assert_eq!(second["page"], 2);
     assert_eq!(second["per_page"], 2);
-    assert_eq!(second["items"].as_array().unwrap().len(), 2);
+    assert_eq!(json_items(&second).len(), 2);
     assert_eq!(second["items"][0]["full_name"], names[2]);
     assert_eq!(second["items"][1]["full_name"], names[3]);
     let (_, last) = api_get(
@@ -567,7 +563,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         Some(&world.staff),
     )
     .await;
-    assert_eq!(last["items"].as_array().unwrap().len(), 1);
+    assert_eq!(json_items(&last).len(), 1);
     assert_eq!(last["items"][0]["full_name"], names[4]);
     let (_, past) = api_get(
         &app,
@@ -728,7 +724,7 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
     )
     .await;
     assert_eq!(body["total"], 51);
-    assert_eq!(body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(json_items(&body).len(), 1);
     assert_eq!(body["items"][0]["municipality_code"], places[50].as_str());
 
     let (email, password) = demo_account(Role::Coordinator);
@@ -780,9 +776,7 @@ async fn coverage_of(
     )
     .await
     .expect_status(Status::Ok);
-    body["items"]
-        .as_array()
-        .unwrap()
+    json_items(&body)
         .iter()
         .map(|r| {
             // The reviewer's department (Caquetá), named beside its code.
@@ -853,7 +847,7 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
         Some(&reviewer),
     )
     .await;
-    let departments = body["by_department"].as_array().unwrap();
+    let departments = json_array(&body["by_department"]);
     assert_eq!(departments.len(), 1, "{body}");
     assert_eq!(departments[0]["department_code"], "18");
     let sum: i64 = after.values().map(|c| c[0]).sum();
@@ -869,7 +863,7 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
         Some(&world.staff),
     )
     .await;
-    let items = body["items"].as_array().unwrap();
+    let items = json_items(&body);
     every_row(items, "PDET coverage", |r| r["pdet"] == true);
     let (_, body) = api_get(
         &app,
@@ -877,11 +871,9 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
         Some(&world.staff),
     )
     .await;
-    every_row(
-        body["items"].as_array().unwrap(),
-        "coverage of category 6",
-        |r| r["category"] == "6",
-    );
+    every_row(json_items(&body), "coverage of category 6", |r| {
+        r["category"] == "6"
+    });
     api_get(
         &app,
         "/api/v1/reports/capacity-coverage?category=9",
@@ -949,9 +941,7 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
     }
     let path = format!("/api/v1/reports/attendance?cohort={cohort_id}");
     let sex_count = |body: &Value, value: &str| {
-        body["differential"]["sex"]
-            .as_array()
-            .unwrap()
+        json_array(&body["differential"]["sex"])
             .iter()
             .find(|c| c["value"] == value)
             .unwrap()
@@ -1106,7 +1096,7 @@ async fn report_rows_say_how_far_each_cohort_is() {
         Some(&world.staff),
     )
     .await;
-    for person in detail["items"].as_array().unwrap() {
+    for person in json_items(&detail) {
         assert!(person["attendance_pct"].is_null(), "{person}");
         assert!(person["completed"].is_null(), "{person}");
         assert_eq!(person["cohort_status"], "open");
@@ -1120,9 +1110,7 @@ async fn report_rows_say_how_far_each_cohort_is() {
         Some(&world.staff),
     )
     .await;
-    let pcts: Vec<f64> = detail["items"]
-        .as_array()
-        .unwrap()
+    let pcts: Vec<f64> = json_items(&detail)
         .iter()
         .map(|p| {
             assert!(p["completed"].is_null(), "{p}");
@@ -1400,7 +1388,7 @@ async fn an_unknown_place_on_a_report_filter_is_a_422_naming_it() {
     ] {
         let (status, body) = api_get(&app, path, Some(&world.staff)).await;
         assert_eq!(status, Status::Ok, "{path}: {body}");
-        every_row(body["items"].as_array().unwrap(), path, |r| {
+        every_row(json_items(&body), path, |r| {
             r["municipality_code"] == "18001"
         });
     }

@@ -24,11 +24,9 @@ async fn questions(app: &TestApp, token: &str) -> Vec<(i64, i64)> {
     let (status, instrument) =
         api_get(app, "/api/v1/self-assessment/instrument", Some(token)).await;
     assert_eq!(status, Status::Ok, "{instrument}");
-    instrument["capacities"]
-        .as_array()
-        .unwrap()
+    json_array(&instrument["capacities"])
         .iter()
-        .flat_map(|c| c["questions"].as_array().unwrap().clone())
+        .flat_map(|c| json_array(&c["questions"]).clone())
         .map(|q| {
             (
                 q["id"].as_i64().unwrap(),
@@ -122,9 +120,7 @@ async fn a_self_assessment_needs_its_evidence_and_one_per_quarter() {
     assert_eq!(status, Status::Created, "{created}");
     assert_eq!(created["status"], "submitted");
     assert_eq!(created["self_reported"], true);
-    let got: Vec<(i64, i64)> = created["levels"]
-        .as_array()
-        .unwrap()
+    let got: Vec<(i64, i64)> = json_array(&created["levels"])
         .iter()
         .map(|l| {
             (
@@ -272,7 +268,7 @@ async fn the_series_shows_on_the_municipality_page_and_validated_levels_are_a_se
     )
     .await
     .expect_status(Status::Ok);
-    let items = items["items"].as_array().unwrap().clone();
+    let items = json_items(&items).clone();
     assert_eq!(items.len(), 2, "{items:?}");
     assert_eq!(items[0]["status"], "submitted", "the newest waits");
     assert_eq!(items[1]["status"], "validated");
@@ -405,7 +401,7 @@ async fn the_series_shows_on_the_municipality_page_and_validated_levels_are_a_se
             .unwrap()
             .contains("autorreportado")
     );
-    let rows = comparison["rows"].as_array().unwrap();
+    let rows = json_array(&comparison["rows"]);
     assert_eq!(rows.len(), codes.len(), "{rows:?}");
     let changes: Vec<f64> = rows.iter().map(|r| r["change"].as_f64().unwrap()).collect();
     assert_eq!(changes.iter().sum::<f64>(), 6.0, "0+1+2 twice: {changes:?}");

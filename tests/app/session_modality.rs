@@ -76,7 +76,7 @@ async fn sessions_of(app: &TestApp, token: &str, cohort: i64) -> Vec<Value> {
     )
     .await
     .expect_status(Status::Ok);
-    body["items"].as_array().unwrap().clone()
+    json_items(&body).clone()
 }
 
 /// Unfolds RFC 5545 lines.

@@ -9,6 +9,18 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use serde_json::Value;
 
+/// The list a JSON answer holds at `value` (`body["modules"]`, …).
+pub fn json_array(value: &Value) -> &Vec<Value> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("a list was expected: {value}"))
+}
+
+/// The `items` of a paged list answer.
+pub fn json_items(body: &Value) -> &Vec<Value> {
+    json_array(&body["items"])
+}
+
 /// Email and password of the demo account with `role`.
 pub fn demo_account(role: Role) -> (&'static str, &'static str) {
     let account = ACCOUNTS

@@ -6,7 +6,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, META_REVIEWER, api, api_get, api_post, demo_account, download, every_row,
-    read_table, role_token, token,
+    json_array, json_items, read_table, role_token, token,
 };
 use crate::world::{Person, World};
 use domain::config::AppConfig;
@@ -462,9 +462,7 @@ async fn still_in_puerto_rico(app: &TestApp, staff: &str) -> i64 {
     )
     .await
     .expect_status(Status::Ok);
-    body["items"]
-        .as_array()
-        .unwrap()
+    json_items(&body)
         .iter()
         .find(|r| r["municipality_code"] == "18592")
         .map_or(0, |r| r["still_in_entity"].as_i64().unwrap())
@@ -521,9 +519,7 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
     assert_eq!(all["responded"], 11);
     assert_eq!(all["response_rate"], 1.0);
     let mean = (5.0 + 4.0 * 5.0 + 2.0 * 5.0) / 11.0;
-    let calidad = all["items"]
-        .as_array()
-        .unwrap()
+    let calidad = json_items(&all)
         .iter()
         .find(|i| i["dimension"] == "calidad")
         .unwrap()
@@ -533,7 +529,7 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
         "{calidad}"
     );
     assert_eq!(calidad["n"], 11);
-    let groups = all["groups"].as_array().unwrap();
+    let groups = json_array(&all["groups"]);
     assert_eq!(groups.len(), 2, "{groups:?}");
     let caq = groups.iter().find(|g| g["key"] == "18").unwrap();
     assert_eq!(caq["label"], "Caquetá");
@@ -543,7 +539,7 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
     );
     let met = groups.iter().find(|g| g["key"] == "50").unwrap();
     assert_eq!(met["overall"], 2.0);
-    let instructors = all["instructors"].as_array().unwrap();
+    let instructors = json_array(&all["instructors"]);
     assert_eq!(instructors[0]["name"], "Luz Marina Cárdenas");
     assert_eq!(instructors[0]["n"], 11);
     assert_eq!(
@@ -565,7 +561,7 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
     assert!(theirs.get("comments").is_none());
     let (_, grouped) = report(&app, &reviewer, &format!("{query}&by=department")).await;
     every_row(
-        grouped["groups"].as_array().unwrap(),
+        json_array(&grouped["groups"]),
         "the reviewer's survey groups",
         |g| g["key"] == "18",
     );
@@ -598,11 +594,7 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
     assert_eq!(body["responded"], 3);
     assert_eq!(body["suppressed"], true);
     assert!(
-        body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|i| i["mean"].is_null()),
+        json_items(&body).iter().all(|i| i["mean"].is_null()),
         "{body}"
     );
     assert_eq!(body["overall"], Value::Null);
@@ -638,7 +630,7 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
         "Meta's 5 is not in the cohort's mean: {body}"
     );
     assert_eq!(body["items"][0]["n"], 5, "{body}");
-    let groups = body["groups"].as_array().unwrap();
+    let groups = json_array(&body["groups"]);
     let row = |key: &str| groups.iter().find(|g| g["key"] == key).unwrap().clone();
     assert_eq!(row("18")["overall"], 3.0, "{body}");
     assert_eq!(row("50")["suppressed"], true, "{body}");
@@ -873,7 +865,7 @@ async fn no_subtraction_of_published_figures_isolates_a_small_group() {
         // Broken down by course or by quarter, the same.
         for by in ["course", "quarter"] {
             let (_, body) = report(&app, token, &format!("course={course_id}&by={by}")).await;
-            for group in body["groups"].as_array().unwrap() {
+            for group in json_array(&body["groups"]) {
                 assert_eq!(group["overall"], 5.0, "{by}: {group}");
             }
         }

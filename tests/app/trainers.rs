@@ -8,7 +8,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, csrf_from_client, error_fields,
-    role_token, token,
+    json_array, json_items, role_token, token,
 };
 use crate::world::{World, catalogue_course, days};
 use domain::db;
@@ -122,9 +122,7 @@ async fn reach(app: &TestApp, token: &str, code: &str, capacity: i32) -> (i64, i
     )
     .await
     .expect_status(Status::Ok);
-    let row = body["capacities"]
-        .as_array()
-        .unwrap()
+    let row = json_array(&body["capacities"])
         .iter()
         .find(|c| c["capacity"]["id"] == capacity)
         .unwrap()
@@ -190,12 +188,7 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
     );
     assert_eq!(body["department_code"], "18");
     assert_eq!(body["full_name"], "Persona aval 0");
-    assert!(
-        body["capacity_ids"]
-            .as_array()
-            .unwrap()
-            .contains(&json!(capacity))
-    );
+    assert!(json_array(&body["capacity_ids"]).contains(&json!(capacity)));
     let today = days(0);
     assert_eq!(body["since"], today.to_string());
     assert_eq!(
@@ -214,22 +207,10 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
     let list = api_get(&app, &path, Some(&world.staff))
         .await
         .expect_status(Status::Ok);
-    assert!(
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["id"] == body["id"])
-    );
+    assert!(json_items(&list).iter().any(|i| i["id"] == body["id"]));
     let caqueta = role_token(&app, Role::Reviewer).await;
     let (_, list) = api_get(&app, &path, Some(&caqueta)).await;
-    assert!(
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["id"] == body["id"])
-    );
+    assert!(json_items(&list).iter().any(|i| i["id"] == body["id"]));
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let (_, list) = api_get(&app, &path, Some(&meta)).await;
     assert_eq!(list["total"], 0, "{list}");

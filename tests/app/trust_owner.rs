@@ -5,7 +5,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, api, api_get, api_post, csrf_from_client, demo_account,
-    form_body, sign_in_client, token,
+    form_body, json_items, sign_in_client, token,
 };
 use crate::world::World;
 use domain::entities::values::{CertificateStatus, EnrolmentStatus, Role};
@@ -719,9 +719,7 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
         .await
         .expect_status(Status::Ok);
     assert!(
-        list["items"]
-            .as_array()
-            .unwrap()
+        json_items(&list)
             .iter()
             .any(|c| c["id"] == pending.id && c["first_names"] == "Otra Persona"),
         "{list}"
@@ -730,7 +728,7 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
     let list = api_get(&app, "/api/v1/name-changes", Some(&dnp))
         .await
         .expect_status(Status::Ok);
-    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
+    assert!(json_items(&list).is_empty(), "{list}");
     let decision = format!("/api/v1/name-changes/{}/decision", pending.id);
     api_post(&app, &decision, Some(&dnp), json!({"accept": true}))
         .await

@@ -8,7 +8,8 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, META_COORDINATOR, api, api_get, api_post, csrf_from_client, decoded_text,
-    download, form_body, leaked_in, role_token, sign_in_client, token, upload, write_table,
+    download, form_body, json_items, leaked_in, role_token, sign_in_client, token, upload,
+    write_table,
 };
 use crate::world::{World, days, demo_cohort, set_status};
 use domain::entities::values::{CohortStatus, EnrolmentStatus, InvitationStatus, Role};
@@ -290,9 +291,7 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
         "one per request as typed: {invitations}"
     );
     assert!(leaks(&invitations.to_string()).is_empty(), "{invitations}");
-    let named: Vec<&str> = invitations["items"]
-        .as_array()
-        .unwrap()
+    let named: Vec<&str> = json_items(&invitations)
         .iter()
         .map(|i| i["named"].as_str().unwrap())
         .collect();
@@ -302,9 +301,7 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
     );
     assert!(named.contains(&"CC terminado en 7766"), "{named:?}");
     assert!(
-        invitations["items"]
-            .as_array()
-            .unwrap()
+        json_items(&invitations)
             .iter()
             .all(|i| i["status"] == "pending"),
         "the same state whoever it named: {invitations}"

@@ -118,9 +118,7 @@ async fn result_row(app: &TestApp, token: &str, cohort: i32, enrolment: i32) -> 
     )
     .await
     .expect_status(Status::Ok);
-    results["items"]
-        .as_array()
-        .unwrap()
+    json_items(&results)
         .iter()
         .find(|r| r["enrolment_id"] == enrolment)
         .cloned()
@@ -132,9 +130,7 @@ async fn progress(app: &TestApp, token: &str, cohort: i32) -> Value {
     let mine = api_get(app, "/api/v1/me/progress", Some(token))
         .await
         .expect_status(Status::Ok);
-    mine["items"]
-        .as_array()
-        .unwrap()
+    json_items(&mine)
         .iter()
         .find(|p| p["cohort_id"] == cohort)
         .cloned()
@@ -150,9 +146,7 @@ async fn handover_entry(app: &TestApp, token: &str, code: &str, person: i32) -> 
     )
     .await
     .expect_status(Status::Ok);
-    handover["trained"]
-        .as_array()
-        .unwrap()
+    json_array(&handover["trained"])
         .iter()
         .find(|p| p["participant_id"] == person)
         .cloned()
@@ -225,7 +219,7 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
         Some(&coordinator),
     )
     .await;
-    for row in all["items"].as_array().unwrap() {
+    for row in json_items(&all) {
         assert_eq!(
             row["completed"],
             Value::Null,
@@ -244,9 +238,7 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
         Some(&reviewer),
     )
     .await;
-    let line = detail["items"]
-        .as_array()
-        .unwrap()
+    let line = json_items(&detail)
         .iter()
         .find(|r| r["enrolment_id"] == enrolment.id)
         .unwrap_or_else(|| panic!("{detail}"));
@@ -336,10 +328,10 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
     let page = html(&staff, &format!("/municipios/{code}/empalme")).await;
     let text = pdf_text(&staff, &format!("/municipios/{code}/empalme.pdf")).await;
     let mut pending = 0;
-    for person in handover["trained"].as_array().unwrap() {
+    for person in json_array(&handover["trained"]) {
         let who = person["full_name"].as_str().unwrap();
         let row = row_of(&page, who);
-        for c in person["capacities"].as_array().unwrap() {
+        for c in json_array(&person["capacities"]) {
             let state = match (&c["certified"], &c["completed"]) {
                 (Value::Bool(true), _) => "con certificado",
                 (_, Value::Bool(true)) => "aprobó",
@@ -361,9 +353,7 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
     }
     assert!(pending > 0, "someone's course still runs: {handover}");
     assert!(
-        handover["trained"]
-            .as_array()
-            .unwrap()
+        json_array(&handover["trained"])
             .iter()
             .any(|p| p["participant_id"] == person.id),
         "she is in it"
@@ -393,9 +383,7 @@ async fn once_closed_her_verdict_is_final_everywhere_and_is_what_the_preview_ann
     )
     .await
     .expect_status(Status::Ok);
-    let announced = preview["not_completing"]
-        .as_array()
-        .unwrap()
+    let announced = json_array(&preview["not_completing"])
         .iter()
         .find(|p| p["enrolment_id"] == enrolment.id)
         .cloned()
@@ -510,9 +498,7 @@ async fn once_closed_her_verdict_is_final_everywhere_and_is_what_the_preview_ann
     // people recorded as not completing (her, and the demo's cohort closed years ago).
     let code = enrolment.municipality_code.clone();
     let entry = handover_entry(&app, &coordinator, &code, person.id).await;
-    let not_completed: Vec<&Value> = entry["capacities"]
-        .as_array()
-        .unwrap()
+    let not_completed: Vec<&Value> = json_array(&entry["capacities"])
         .iter()
         .filter(|c| c["completed"] == false && c["certified"] == false)
         .collect();

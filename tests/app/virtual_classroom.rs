@@ -82,9 +82,7 @@ async fn linked_cohort(
     let tools = api_get(app, "/api/v1/lti/tools", Some(&world.staff))
         .await
         .1;
-    let tool_id = tools["items"]
-        .as_array()
-        .unwrap()
+    let tool_id = json_items(&tools)
         .iter()
         .find(|t| t["client_id"] == tool.client_id.as_str())
         .unwrap()["id"]
@@ -636,9 +634,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     )
     .await;
     assert_eq!(status, Status::Ok, "{roster}");
-    let mut learners: Vec<String> = roster["members"]
-        .as_array()
-        .unwrap()
+    let mut learners: Vec<String> = json_array(&roster["members"])
         .iter()
         .filter(|m| m["roles"][0] == ROLE_LEARNER)
         .map(|m| m["user_id"].as_str().unwrap().to_string())
@@ -651,9 +647,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
         "exactly the enrolled people, never the waiting list: {roster}"
     );
     assert!(
-        roster["members"]
-            .as_array()
-            .unwrap()
+        json_array(&roster["members"])
             .iter()
             .any(|m| m["roles"][0] == ROLE_INSTRUCTOR),
         "the instructor: {roster}"
@@ -670,7 +664,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
         None,
     )
     .await;
-    assert_eq!(page1["members"].as_array().unwrap().len(), 1);
+    assert_eq!(json_array(&page1["members"]).len(), 1);
     let next = next.expect("a next page");
     assert!(next.contains("offset=1"), "{next}");
     // Another deployment's cohort is not this tool's context.
@@ -955,7 +949,7 @@ async fn keys_rotate_without_breaking_a_launch_in_flight() {
     );
     verified(&app, &after, &tool.client_id).await;
     let (_, jwks) = api_get(&app, "/lti/jwks", None).await;
-    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2, "{jwks}");
+    assert_eq!(json_array(&jwks["keys"]).len(), 2, "{jwks}");
 }
 
 #[rocket::async_test]

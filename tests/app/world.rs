@@ -20,7 +20,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, api, api_patch, api_post, api_put, demo_account, role_token, token,
+    ExpectStatus, api, api_patch, api_post, api_put, demo_account, json_array, role_token, token,
 };
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use domain::accounts::sign_in;
@@ -304,7 +304,7 @@ impl<'a> World<'a> {
         )
         .await
         .expect_status(Status::Ok);
-        let issued = issued["issued"].as_array().unwrap().clone();
+        let issued = json_array(&issued["issued"]).clone();
         assert_eq!(issued.len(), 4, "{issued:?}");
         let revoked = issued
             .iter()
