@@ -173,14 +173,7 @@ async fn each_role_gets_its_own_home_and_a_reviewer_sees_only_their_department()
     for (role, heading) in expectations {
         let (email, password) = demo_account(role);
         sign_in_page(&app, email, password).await;
-        let html = app
-            .client
-            .get("/")
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap();
+        let html = body_of(&app.client, "/").await;
         assert!(html.contains(heading), "{role} home shows {heading}");
         if role == Role::Reviewer {
             assert!(html.contains("Planeación Territorial · Caquetá PDET 2026-II"));
@@ -211,14 +204,7 @@ async fn each_role_gets_its_own_home_and_a_reviewer_sees_only_their_department()
         Status::Created
     );
     sign_in_page(&app, "revisor.meta@example.org", "Gobernacion-2026").await;
-    let html = app
-        .client
-        .get("/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, "/").await;
     assert!(html.contains("Gobernación: Meta"));
     assert!(html.contains("Macarena–Guaviare"));
     assert!(!html.contains("Planeación Territorial · Caquetá PDET"));
@@ -535,14 +521,7 @@ async fn password_reset_links_work_once() {
     assert_eq!(mail.recipient, email);
     let link = reset_link(&mail.body_text);
 
-    let form = app
-        .client
-        .get(link.as_str())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let form = body_of(&app.client, link.as_str()).await;
     assert!(form.contains("Nueva contraseña"));
     let fields = [
         ("csrf_token", csrf.as_str()),
@@ -620,13 +599,8 @@ async fn password_reset_links_work_once() {
     .await
     .unwrap();
     assert!(
-        app.client
-            .get(link.as_str())
-            .dispatch()
+        body_of(&app.client, link.as_str())
             .await
-            .into_string()
-            .await
-            .unwrap()
             .contains("ya fue usado o expiró")
     );
     assert_eq!(
@@ -740,28 +714,14 @@ async fn admins_manage_users_and_every_change_is_audited() {
 
     // The audit page lists and filters the entries.
     sign_in_page(&app, admin_email, admin_password).await;
-    let html = app
-        .client
-        .get("/admin/auditoria?accion=user.role_changed")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, "/admin/auditoria?accion=user.role_changed").await;
     // Read in words (issue 61): the action and the record, not their codes.
     assert!(
         html.contains("<td>Cambio de rol</td><td>Usuario "),
         "{html}"
     );
     assert!(!html.contains("Desactivación"));
-    let html = app
-        .client
-        .get("/admin/auditoria?tipo=user")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, "/admin/auditoria?tipo=user").await;
     assert!(
         html.contains("<td>Desactivación</td>") && html.contains("<td>Creación</td>"),
         "{html}"
@@ -777,14 +737,7 @@ async fn dashboards_show_the_department_and_the_national_picture_with_charts() {
     let app = TestApp::with_demo().await;
     let (email, password) = demo_account(Role::Reviewer);
     sign_in_page(&app, email, password).await;
-    let html = app
-        .client
-        .get("/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, "/").await;
     assert!(html.contains("</strong> con personas en formación"));
     assert!(
         html.contains("<svg role=\"img\""),
@@ -803,14 +756,7 @@ async fn dashboards_show_the_department_and_the_national_picture_with_charts() {
 
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_page(&app, email, password).await;
-    let html = app
-        .client
-        .get("/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, "/").await;
     assert!(html.contains("de 170 municipios PDET con personas en formación"));
     assert!(
         html.contains("<strong>7</strong> de 170"),
@@ -867,14 +813,7 @@ async fn a_municipality_page_shows_its_training_history_and_indicators_in_scope(
     let app = TestApp::with_demo().await;
     let (email, password) = demo_account(Role::Reviewer);
     sign_in_page(&app, email, password).await;
-    let html = app
-        .client
-        .get("/municipios/18592")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, "/municipios/18592").await;
     assert!(html.contains("<h1>Puerto Rico</h1>"));
     assert!(html.contains("Cuenca del Caguán y Piedemonte Caqueteño"));
     // Three people of Puerto Rico in the demo's planning cohort (running: none completed); the

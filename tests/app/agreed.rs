@@ -14,8 +14,8 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, META_REVIEWER, acceptance_link, api_get, api_patch, api_post,
-    api_put, csrf_from, error_fields, json_array, json_items, post_form, role_token, sign_in_page,
-    token,
+    api_put, body_of, csrf_from, error_fields, json_array, json_items, post_form, role_token,
+    sign_in_page, token,
 };
 use crate::world::days;
 use domain::entities::values::Role;
@@ -679,13 +679,7 @@ async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_acc
     let liaison = app.another_instance(&[]).await;
     let (email, password) = demo_account(Role::Liaison);
     sign_in_client(&liaison, email, password).await;
-    let html = liaison
-        .get(path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&liaison, path.clone()).await;
     assert!(
         html.contains("Espera la aceptación de la entidad")
             && html.contains("Aceptar el plan de trabajo")
@@ -704,13 +698,7 @@ async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_acc
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::SeeOther);
-    let html = liaison
-        .get(path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&liaison, path.clone()).await;
     assert!(
         html.contains("por Jhon Fredy Calderón (Alcalde) por el enlace municipal"),
         "{html}"
@@ -766,14 +754,7 @@ async fn a_contact_only_the_provider_typed_receives_no_link() {
         sign_in_page(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await,
         Status::SeeOther
     );
-    let html = app
-        .client
-        .get(format!("/asistencias/{id}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, format!("/asistencias/{id}")).await;
     assert!(
         html.contains(&format!("No se envió el enlace de aceptación a {own}"))
             && html.contains("el enlace municipal de El Paujíl o el revisor departamental"),

@@ -575,14 +575,7 @@ async fn an_instructor_enters_scores_in_the_grid_page() {
     );
 
     let grid = format!("/seguimiento/cohortes/{cohort_id}/notas");
-    let html = app
-        .client
-        .get(grid.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, grid.clone()).await;
     assert!(
         html.contains(&format!("name=\"nota[{e0}-{taller}]\"")),
         "{html}"

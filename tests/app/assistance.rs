@@ -7,8 +7,8 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, json_array, json_items,
-    role_token, token,
+    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, body_of, json_array,
+    json_items, role_token, token,
 };
 use crate::world::days;
 use domain::entities::values::{DemandStatus, Role};
@@ -500,13 +500,7 @@ async fn the_assistance_pages_carry_the_whole_journey() {
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::SeeOther);
-    let html = browser
-        .get(format!("/asistencias/{id}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&browser, format!("/asistencias/{id}")).await;
     for expected in [
         "Personería de El Paujíl",
         "En curso",
@@ -610,13 +604,7 @@ async fn the_assistance_pages_carry_the_whole_journey() {
         let reader = app.another_instance(&[]).await;
         let (email, password) = demo_account(role);
         sign_in_client(&reader, email, password).await;
-        let html = reader
-            .get("/asistencias")
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap();
+        let html = body_of(&reader, "/asistencias").await;
         assert!(html.contains(&format!("/asistencias/{id}")), "{role:?}");
     }
 }

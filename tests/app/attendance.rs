@@ -1656,13 +1656,7 @@ async fn attendance_is_one_number_with_its_basis_wherever_it_is_read() {
     // The participant's progress (page and API).
     let participant = app.another_instance(&[]).await;
     sign_in_client(&participant, "unacifra0@example.org", "Clave-segura-2026").await;
-    let progress = participant
-        .get("/mi-progreso")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let progress = body_of(&participant, "/mi-progreso").await;
     assert!(progress.contains(basis), "{progress}");
     // The percentage once (issue 61: not «60 % · 3 de 5 sesiones realizadas (60 %)»).
     assert!(

@@ -224,14 +224,7 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
         .0,
         Status::Conflict
     );
-    let page = app
-        .client
-        .get(format!("/verificar/{code}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&app.client, format!("/verificar/{code}")).await;
     assert!(
         page.contains("Reemplazado por una versión corregida")
             && page.contains(new["code"].as_str().unwrap())
@@ -254,14 +247,7 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
         revoke(json!({"reason": "Otra vez"})).await.0,
         Status::Conflict
     );
-    let page = app
-        .client
-        .get(format!("/verificar/{new_code}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&app.client, format!("/verificar/{new_code}")).await;
     assert!(page.contains("Revocado") && page.contains("Suplantación comprobada"));
     let notice = outbox::Entity::find()
         .filter(outbox::Column::Subject.starts_with("Certificado revocado"))
@@ -382,14 +368,7 @@ async fn the_pdf_states_every_spanish_character_and_only_its_holder_and_staff_ge
             .status(),
         Status::NotFound
     );
-    let page = app
-        .client
-        .get(format!("/verificar/{code}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&app.client, format!("/verificar/{code}")).await;
     assert!(page.contains(&format!("/certificados/{code}.pdf")));
 
     // The cohort's ZIP holds one PDF per valid certificate.
@@ -498,14 +477,7 @@ async fn participants_list_their_certificates() {
         Status::Ok
     );
     sign_in_page(&app, "titular@example.org", "Clave-segura-2026").await;
-    let home = app
-        .client
-        .get("/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let home = body_of(&app.client, "/").await;
     assert!(home.contains("Mis certificados") && home.contains(code));
     // The verifiable credential beside the PDF (issue 19).
     assert!(home.contains(&format!("/credenciales/{code}.json")));

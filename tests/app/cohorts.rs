@@ -848,14 +848,7 @@ async fn a_coordinator_schedules_in_the_browser_and_a_visitor_finds_it() {
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
 
     // A course for "Gestión Tributaria" targeting "Movilización de recursos".
-    let page = app
-        .client
-        .get("/coordinacion/cursos")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&app.client, "/coordinacion/cursos").await;
     let csrf = csrf_from(&app, "/coordinacion/cursos").await;
     let marker = "name=\"capacity_ids\" value=\"";
     let mobilisation = page
@@ -948,14 +941,7 @@ async fn a_coordinator_schedules_in_the_browser_and_a_visitor_finds_it() {
     )
     .await;
     assert_eq!(response.status(), Status::SeeOther);
-    let detail = app
-        .client
-        .get(location.as_str())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let detail = body_of(&app.client, location.as_str()).await;
     assert!(
         detail.contains("<strong>10</strong> sesiones"),
         "ten sessions in five weeks"
@@ -966,14 +952,7 @@ async fn a_coordinator_schedules_in_the_browser_and_a_visitor_finds_it() {
     let second = cohort_fields("Tributaria El Paujíl (segunda)", "18256");
     let response = post_form(&app, "/coordinacion/cohortes", &as_refs(&second)).await;
     let second_location = response.headers().get_one("Location").unwrap().to_string();
-    let page = app
-        .client
-        .get(second_location.as_str())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&app.client, second_location.as_str()).await;
     assert!(page.contains("Posible duplicación de la oferta"));
     assert!(page.contains("Tributaria Caquetá 2027"));
     // The flash counts every cohort of the course it crosses in the same places and dates:
@@ -996,48 +975,20 @@ async fn a_coordinator_schedules_in_the_browser_and_a_visitor_finds_it() {
     )
     .await;
     assert_eq!(response.status(), Status::SeeOther);
-    let page = app
-        .client
-        .get(location.as_str())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&app.client, location.as_str()).await;
     assert!(page.contains("<strong>Inscripciones abiertas</strong>"));
 
     // A visitor, without an account, finds it by filtering on Caquetá.
     post_form(&app, "/salir", &[("csrf_token", &csrf)]).await;
-    let catalogue = app
-        .client
-        .get("/cohortes?departamento=18")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let catalogue = body_of(&app.client, "/cohortes?departamento=18").await;
     assert!(catalogue.contains("Tributaria Caquetá 2027"));
     assert!(
         !catalogue.contains("Tributaria El Paujíl (segunda)"),
         "drafts are not offered"
     );
-    let meta = app
-        .client
-        .get("/cohortes?departamento=50")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let meta = body_of(&app.client, "/cohortes?departamento=50").await;
     assert!(!meta.contains("Tributaria Caquetá 2027"));
-    let public = app
-        .client
-        .get(format!("/cohortes/{cohort_id}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let public = body_of(&app.client, format!("/cohortes/{cohort_id}")).await;
     assert!(public.contains("Belén de los Andaquíes (Caquetá)"));
     assert!(public.contains("Movilización de recursos"));
     let draft_id: i32 = second_location.rsplit('/').next().unwrap().parse().unwrap();

@@ -22,14 +22,7 @@ async fn the_home_dashboards_show_the_trends_of_closed_cohorts_by_quarter() {
     for role in [Role::Coordinator, Role::Reviewer] {
         let (email, password) = demo_account(role);
         sign_in_page(&app, email, password).await;
-        let html = app
-            .client
-            .get("/")
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap();
+        let html = body_of(&app.client, "/").await;
         assert!(
             html.contains(
                 "Asistencia y completación de las cohortes cerradas, por trimestre de inicio"
@@ -287,13 +280,7 @@ async fn grid_on_a_new_instance(
 ) -> String {
     let instance = app.another_instance(settings).await;
     sign_in_client(&instance, email, password).await;
-    instance
-        .get("/reportes/capacidades")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap()
+    body_of(&instance, "/reportes/capacidades").await
 }
 
 /// Issue 36, no cold start: an instance just started (a restart, or a second instance) serves

@@ -7,8 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, api_delete, api_get, api_patch, api_post, csrf_from_client, demo_account,
-    error_fields, form_body, json_array, json_items, role_token, sign_in_client,
+    ExpectStatus, api_delete, api_get, api_patch, api_post, body_of, csrf_from_client,
+    demo_account, error_fields, form_body, json_array, json_items, role_token, sign_in_client,
 };
 use domain::entities::values::{DescriptorKind, Role};
 use domain::entities::{audit_log, descriptor};
@@ -468,13 +468,7 @@ async fn the_pages_pick_show_and_filter_them() {
     let rural = id_of(&app, DescriptorKind::PopulationGroup, "campesinos").await;
 
     // The demand form lists both as checkboxes; refused, it keeps them ticked.
-    let form = client
-        .get("/demandas/nueva")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let form = body_of(&client, "/demandas/nueva").await;
     assert!(
         form.contains(&format!("name=\"sector_ids\" value=\"{water}\"")),
         "the sector checkboxes"
@@ -506,13 +500,7 @@ async fn the_pages_pick_show_and_filter_them() {
     )));
 
     // The lists filter by sector; a demand's page names its descriptors.
-    let list = client
-        .get(format!("/demandas?sector={water}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let list = body_of(&client, format!("/demandas?sector={water}")).await;
     assert!(list.contains("id=\"f-sector\""));
     let map = client
         .get(format!("/reportes/demanda?sector={water}"))

@@ -490,14 +490,11 @@ async fn rosters_are_for_coordinators_instructors_and_reviewers_in_scope() {
         );
     }
     // Filters: by text and by status.
-    let html = app
-        .client
-        .get(format!("/cohortes/{}/inscritos?q=munoz", planning.id))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(
+        &app.client,
+        format!("/cohortes/{}/inscritos?q=munoz", planning.id),
+    )
+    .await;
     assert!(html.contains("María Fernanda Muñoz Peña") && !html.contains("Quintero"));
     // The Caquetá reviewer does not see Meta's cohort; participants see no rosters.
     assert_eq!(

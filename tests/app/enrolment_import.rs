@@ -420,14 +420,11 @@ async fn cohorts_and_sessions_download_as_icalendar() {
             .any(|l| l.contains("Sesión nocturna\\, con coma\\; y punto y coma"))
     );
 
-    let one = app
-        .client
-        .get(format!("/sesiones/{}/calendario.ics", session["id"]))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let one = body_of(
+        &app.client,
+        format!("/sesiones/{}/calendario.ics", session["id"]),
+    )
+    .await;
     assert_eq!(
         unfold(&one).iter().filter(|l| *l == "BEGIN:VEVENT").count(),
         1

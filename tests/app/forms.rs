@@ -5,7 +5,9 @@
 //! routes the app mounts, not from a hand list): a new form without its row fails here.
 
 use crate::common::TestApp;
-use crate::support::{bearer, csrf_from_client, demo_account, form_body, sign_in_client, token};
+use crate::support::{
+    bearer, body_of, csrf_from_client, demo_account, form_body, sign_in_client, token,
+};
 use crate::world::shared_cohort;
 use domain::entities::values::{CohortStatus, DemandStatus, DescriptorKind, Role};
 use domain::entities::{
@@ -1962,13 +1964,7 @@ async fn a_bad_report_filter_shows_the_report_with_the_problem_beside_the_filter
             .contains("<option value=\"18256\" selected>"),
         "a municipality named is chosen by its code"
     );
-    let html = browser
-        .get("/reportes?from=2026-12-31&to=2026-01-01")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&browser, "/reportes?from=2026-12-31&to=2026-01-01").await;
     assert!(
         html.contains("id=\"error-to\"")
             && html.contains("value=\"2026-12-31\"")

@@ -194,14 +194,7 @@ async fn an_email_that_cannot_be_built_never_fails_the_enrolment() {
     // The administrator sees it on the outbox page.
     let (email, password) = demo_account(Role::Admin);
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
-    let html = app
-        .client
-        .get("/admin/correos?estado=failed")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, "/admin/correos?estado=failed").await;
     assert!(
         html.contains("El asunto del correo tiene saltos de línea"),
         "{html}"

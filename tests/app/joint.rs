@@ -8,7 +8,7 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, csrf_from_client,
+    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, body_of, csrf_from_client,
     error_fields, form_body, json_array, json_items, role_token, sign_in_client, token,
 };
 use crate::world::{days, demo_cohort};
@@ -384,13 +384,7 @@ async fn the_cohort_form_chooses_co_providers_and_keeps_them_on_refusal() {
     let browser = app.another_instance(&[]).await;
     let (email, password) = crate::support::demo_account(Role::Coordinator);
     sign_in_client(&browser, email, password).await;
-    let form = browser
-        .get("/coordinacion/cohortes/nueva")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let form = body_of(&browser, "/coordinacion/cohortes/nueva").await;
     assert!(
         form.contains(&format!("name=\"co_provider_ids\" value=\"{dnp_id}\""))
             && !form.contains("name=\"co_provider_ids\" value=\"1\""),

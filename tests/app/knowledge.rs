@@ -13,7 +13,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_delete, api_get, bearer, csrf_from_client,
+    DNP_COORDINATOR, ExpectStatus, api, api_delete, api_get, bearer, body_of, csrf_from_client,
     error_fields, json_array, json_items, page, role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
@@ -108,13 +108,7 @@ async fn stored(app: &TestApp) -> (u64, u64) {
 }
 
 async fn open_json(app: &TestApp) -> String {
-    app.client
-        .get("/open-data/resources.json")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap()
+    body_of(&app.client, "/open-data/resources.json").await
 }
 
 fn pdf(size: usize) -> Vec<u8> {
@@ -305,14 +299,7 @@ async fn a_lesson_without_its_structure_is_422_and_with_it_shows_its_sections() 
     // The page shows the structure as sections.
     let (email, password) = crate::support::demo_account(Role::Coordinator);
     sign_in_client(&app.client, email, password).await;
-    let html = app
-        .client
-        .get(format!("/conocimiento/{id}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, format!("/conocimiento/{id}")).await;
     for heading in [
         "Contexto",
         "Problema",
@@ -372,23 +359,9 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
         .map(|r| r["id_recurso"].as_i64().unwrap())
         .collect();
     assert!(ids.contains(&public) && !ids.contains(&accounts), "{ids:?}");
-    let csv = app
-        .client
-        .get("/open-data/resources.csv")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let csv = body_of(&app.client, "/open-data/resources.csv").await;
     assert!(csv.contains("Guía pública zanahoria") && !csv.contains("Guía interna"));
-    let html = app
-        .client
-        .get("/banco-de-conocimiento?q=zanahoria")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, "/banco-de-conocimiento?q=zanahoria").await;
     assert!(html.contains("Guía pública zanahoria") && !html.contains("Guía interna"));
 
     // Withdrawn: out of the search, open data and the anonymous reader's reach.
@@ -540,14 +513,7 @@ async fn a_visit_product_becomes_a_resource_once_and_the_assistance_lists_it() {
 
     let (email, password) = crate::support::demo_account(Role::Coordinator);
     sign_in_client(&app.client, email, password).await;
-    let html = app
-        .client
-        .get(format!("/asistencias/{assistance}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, format!("/asistencias/{assistance}")).await;
     assert!(html.contains("Productos y materiales en el banco"));
     assert!(html.contains("Matriz de seguimiento del plan"));
 }
@@ -587,14 +553,7 @@ async fn the_page_form_keeps_what_was_typed_and_the_review_publishes_after_confi
 
     let esap = role_token(&app, Role::Coordinator).await;
     let id = link_guide(&app, &esap, "Guía para revisar", "cuentas").await;
-    let review = app
-        .client
-        .get("/conocimiento/revision")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let review = body_of(&app.client, "/conocimiento/revision").await;
     assert!(review.contains("Guía para revisar"));
     let csrf = csrf_from_client(&app.client, "/conocimiento/revision").await;
     let post = async |confirmed: bool| {
@@ -915,14 +874,7 @@ async fn the_page_deletes_after_confirming() {
     let id = published_public_guide(&app, &esap, "Guía para eliminar").await;
     let (email, password) = crate::support::demo_account(Role::Coordinator);
     sign_in_client(&app.client, email, password).await;
-    let html = app
-        .client
-        .get(format!("/conocimiento/{id}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, format!("/conocimiento/{id}")).await;
     assert!(
         html.contains(&format!("action=\"/conocimiento/{id}/eliminar\"")),
         "{html}"
@@ -1091,14 +1043,7 @@ async fn the_banks_use_is_on_the_review_page_and_in_metrics() {
     );
     let (email, password) = crate::support::demo_account(Role::Admin);
     sign_in_client(&app.client, email, password).await;
-    let html = app
-        .client
-        .get("/conocimiento/revision")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, "/conocimiento/revision").await;
     assert!(
         html.contains("Almacenamiento") && html.contains("500 MiB"),
         "{html}"

@@ -5,7 +5,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api_get, demo_account, every_row, json_array, json_items,
+    ExpectStatus, META_REVIEWER, api_get, body_of, demo_account, every_row, json_array, json_items,
     role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
@@ -190,21 +190,9 @@ async fn the_offer_view_downloads_and_reads_on_its_page() {
     let coordinator = app.another_instance(&[]).await;
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_client(&coordinator, email, password).await;
-    let html = coordinator
-        .get("/reportes/oferta")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&coordinator, "/reportes/oferta").await;
     assert!(html.contains("Elija un departamento para ver su oferta"));
-    let html = coordinator
-        .get("/reportes/oferta?departamento=50")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&coordinator, "/reportes/oferta?departamento=50").await;
     assert!(html.contains("Mapiripán"), "Meta's pilots");
 }
 
@@ -270,15 +258,11 @@ async fn a_shared_cohorts_seats_count_once_in_the_total() {
     let browser = app.another_instance(&[]).await;
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_client(&browser, email, password).await;
-    let html = browser
-        .get(format!(
-            "/reportes/oferta?departamento=18&desde={start}&hasta={end}"
-        ))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(
+        &browser,
+        format!("/reportes/oferta?departamento=18&desde={start}&hasta={end}"),
+    )
+    .await;
     assert!(
         html.contains("Cupos ofrecidos: 25 (cada cohorte una vez)"),
         "{html}"

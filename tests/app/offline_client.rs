@@ -67,14 +67,7 @@ async fn the_manifest_the_worker_and_the_hashed_files() {
     assert!(!source.contains("__VERSION__") && !source.contains("__SHELL__"));
 
     // The layout names the hashed files; they are cached a year and compressed.
-    let home = app
-        .client
-        .get("/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let home = body_of(&app.client, "/").await;
     assert!(home.contains(&format!("href=\"{}\"", assets.css)));
     assert!(home.contains(&format!("src=\"{}\"", assets.js)));
     assert!(home.contains("rel=\"manifest\" href=\"/manifest.webmanifest\""));
@@ -148,14 +141,7 @@ async fn the_worker_keeps_each_persons_own_pages_and_nobody_elses() {
     // The sheet's offline copy: names and municipality, never documents; the marks open so
     // the page's script can take them from the session's start.
     let sheet = &sheets[0];
-    let online = app
-        .client
-        .get(sheet.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let online = body_of(&app.client, sheet.clone()).await;
     let copy = app
         .client
         .get(sheet.clone())

@@ -507,14 +507,7 @@ async fn a_person_imported_without_an_account_can_claim_their_record() {
 #[rocket::async_test]
 async fn registering_in_the_browser_and_following_the_link_signs_the_person_in() {
     let app = TestApp::new().await;
-    let page = app
-        .client
-        .get("/registro")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&app.client, "/registro").await;
     assert!(page.contains("Registrarse como participante"));
     assert!(page.contains("Ley 1581 de 2012"));
     let csrf = csrf_from(&app, "/registro").await;
@@ -563,38 +556,17 @@ async fn registering_in_the_browser_and_following_the_link_signs_the_person_in()
 
     let token = confirmation_token(&app, "yurany@example.org").await;
     let link = format!("/registro/confirmar/{token}");
-    let page = app
-        .client
-        .get(link.as_str())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&app.client, link.as_str()).await;
     assert!(page.contains("Confirmar mi registro"));
     let csrf = csrf_from(&app, &link).await;
     let confirmed = post_form(&app, &link, &[("csrf_token", &csrf)]).await;
     assert_eq!(confirmed.status(), Status::SeeOther);
     assert_eq!(confirmed.headers().get_one("Location"), Some("/"));
-    let home = app
-        .client
-        .get("/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let home = body_of(&app.client, "/").await;
     assert!(home.contains("Hola, Yurany Bermúdez"));
     assert!(home.contains("Le damos la bienvenida: su cuenta quedó activa"));
     // A used link shows why it no longer works.
-    let used = app
-        .client
-        .get(link.as_str())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let used = body_of(&app.client, link.as_str()).await;
     assert!(used.contains("ya fue usado o expiró"));
     let person = participant::Entity::find()
         .one(app.db())
@@ -609,14 +581,7 @@ async fn participants_correct_their_profile_and_download_their_data() {
     let app = TestApp::with_demo().await;
     let (email, password) = demo_account(Role::Participant);
     sign_in_page(&app, email, password).await;
-    let page = app
-        .client
-        .get("/perfil")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&app.client, "/perfil").await;
     assert!(page.contains("CC 1117512345"), "document shown read-only");
     let csrf = csrf_from(&app, "/perfil").await;
     let mut fields = vec![

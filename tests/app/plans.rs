@@ -9,8 +9,8 @@
 use crate::common::{TestApp, on_demo_day};
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, META_REVIEWER, api_get, api_patch, api_post,
-    csrf_from, demo_account, error_fields, json_array, json_items, page, post_form, role_token,
-    sign_in_page, token,
+    body_of, csrf_from, demo_account, error_fields, json_array, json_items, page, post_form,
+    role_token, sign_in_page, token,
 };
 use chrono::Datelike;
 use domain::entities::values::Role;
@@ -361,14 +361,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     ] {
         assert!(html.contains(expected), "{expected}");
     }
-    let html = app
-        .client
-        .get(format!("/planes/{id}?version=1"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, format!("/planes/{id}?version=1")).await;
     assert!(html.contains("$\u{a0}150.000.000"), "version 1 as approved");
     assert!(html.contains("Está viendo la versión 1 de 2"));
 }
@@ -711,14 +704,7 @@ async fn plans_are_read_and_written_within_their_scope() {
         app.client.get("/planes").dispatch().await.status(),
         Status::Forbidden
     );
-    let home = app
-        .client
-        .get("/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let home = body_of(&app.client, "/").await;
     assert!(
         !home.contains("href=\"/planes\""),
         "not in the liaison's menu"
@@ -807,14 +793,7 @@ async fn approving_and_amending_through_the_pages() {
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
     // The confirmation says what approving does; posting without confirming does nothing.
     let path = format!("/planes/{}/aprobar", dnp_draft.id);
-    let html = app
-        .client
-        .get(path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, path.clone()).await;
     assert!(html.contains("versión 1"), "{html}");
     assert!(html.contains("$\u{a0}25.000.000"), "{html}");
     assert!(html.contains("name=\"act\""), "{html}");
@@ -851,14 +830,7 @@ async fn approving_and_amending_through_the_pages() {
         .unwrap()
         .unwrap();
     let path = format!("/planes/{}/modificar", row.id);
-    let html = app
-        .client
-        .get(path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, path.clone()).await;
     assert!(
         html.contains("value=\"25.000.000\""),
         "the line as it stands: {html}"

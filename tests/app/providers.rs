@@ -6,7 +6,7 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, csrf_from_client,
+    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, body_of, csrf_from_client,
     demo_account, form_body, json_items, role_token, sign_in_client, token,
 };
 use crate::world::{World, catalogue_course, demo_cohort, shared_cohort};
@@ -454,13 +454,7 @@ async fn a_providers_coordinator_runs_its_own_offer_and_esap_cannot_change_it() 
     let (email, password) = demo_account(Role::Participant);
     let browser = app.another_instance(&[]).await;
     sign_in_client(&browser, email, password).await;
-    let html = browser
-        .get("/cohortes")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&browser, "/cohortes").await;
     assert!(
         html.contains("Ofrece: Escuela Superior de Administración Pública (ESAP)"),
         "{html}"
@@ -502,14 +496,7 @@ async fn a_certificate_names_the_provider_whose_cohort_it_was() {
     assert!(description.contains(&dnp.name), "{description}");
     assert!(!description.contains("ESAP"), "{description}");
     // The public verification page says who issued it.
-    let html = app
-        .client
-        .get(format!("/verificar/{}", cert.code))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&app.client, format!("/verificar/{}", cert.code)).await;
     assert!(html.contains(&dnp.name), "{html}");
 }
 
@@ -580,13 +567,7 @@ async fn the_role_label_names_the_coordinators_provider_and_direction() {
         // The page header.
         let browser = app.another_instance(&[]).await;
         sign_in_client(&browser, email, password).await;
-        let html = browser
-            .get("/")
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap();
+        let html = body_of(&browser, "/").await;
         assert!(
             html.contains(&format!(" · {label}</span>")),
             "{email}: {html}"

@@ -1298,13 +1298,7 @@ async fn every_report_is_listed_atop_informes() {
         let browser = app.another_instance(&[]).await;
         let (email, password) = demo_account(role);
         sign_in_client(&browser, email, password).await;
-        let html = browser
-            .get("/reportes")
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap();
+        let html = body_of(&browser, "/reportes").await;
         let list = &html[html
             .find("class=\"report-list\"")
             .expect("the list of reports")..];

@@ -369,14 +369,11 @@ async fn the_reminder_and_the_calendar_of_a_virtual_session_carry_its_launch_pag
     assert!(lines.contains(&format!("LOCATION:{launch}")), "{lines:?}");
     assert!(lines.contains(&format!("URL:{launch}")), "{lines:?}");
     // The cohort's: the mixta session meets at the venue and connects at the launch page.
-    let all = app
-        .client
-        .get(format!("/cohortes/{}/calendario.ics", cohort.id))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let all = body_of(
+        &app.client,
+        format!("/cohortes/{}/calendario.ics", cohort.id),
+    )
+    .await;
     let lines = unfold(&all);
     assert!(
         lines.contains(&"LOCATION:Casa de la Cultura\\, Puerto Rico".to_string()),

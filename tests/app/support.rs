@@ -327,6 +327,20 @@ pub async fn page(app: &TestApp, path: &str) -> (Status, String) {
     (status, response.into_string().await.unwrap_or_default())
 }
 
+/// The body of the page at `uri` as `client` gets it, whatever its status (see [`page`]).
+pub async fn body_of<'c, 'u: 'c, U>(client: &'c Client, uri: U) -> String
+where
+    U: TryInto<rocket::http::uri::Origin<'u>> + std::fmt::Display,
+{
+    client
+        .get(uri)
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap()
+}
+
 /// The hidden inputs of a page's forms: (name, value), HTML entities of values decoded.
 pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();

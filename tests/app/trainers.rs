@@ -7,8 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, csrf_from_client, error_fields,
-    json_array, json_items, role_token, token,
+    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, body_of, csrf_from_client,
+    error_fields, json_array, json_items, role_token, token,
 };
 use crate::world::{World, catalogue_course, days};
 use domain::db;
@@ -502,13 +502,7 @@ async fn a_replicator_records_a_replica_on_the_page_with_attendee_rows() {
         .await;
     assert_eq!(saved.status(), Status::SeeOther);
     assert_eq!(replicas_stored(&app).await, stored + 1);
-    let html = client
-        .get("/mis-replicas")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&client, "/mis-replicas").await;
     assert!(html.contains("Ana Rojas, Luis Pérez"), "{html}");
 }
 
@@ -726,13 +720,7 @@ async fn replicas_beyond_the_bounds_wait_for_a_coordinators_review_before_counti
     let (email, password) = crate::support::demo_account(Role::Coordinator);
     let client = app.another_instance(&[]).await;
     crate::support::sign_in_client(&client, email, password).await;
-    let html = client
-        .get("/replicadores")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&client, "/replicadores").await;
     assert!(
         html.contains(&format!("Réplicas por revisar ({})", waiting + 38)),
         "{html}"

@@ -6,7 +6,7 @@
 //! rule.
 
 use crate::common::TestApp;
-use crate::support::{DNP_COORDINATOR, sign_in_client};
+use crate::support::{DNP_COORDINATOR, body_of, sign_in_client};
 use domain::entities::values::CohortStatus;
 use domain::entities::{assistance, cohort, provider};
 use rocket::http::Status;
@@ -128,22 +128,10 @@ async fn free_seats_are_banded_where_they_would_reveal_a_suppressed_group() {
     }
     let path = format!("/cohortes/{}", cohort.id);
     let anonymous = app.another_instance(&[]).await;
-    let html = anonymous
-        .get(path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&anonymous, path.clone()).await;
     assert!(html.contains("entre 26 y 29 de 30"), "{html}");
     assert!(!html.contains("27 de 30"), "{html}");
-    let catalogue = anonymous
-        .get("/cohortes?q=cupos+peque%C3%B1os")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let catalogue = body_of(&anonymous, "/cohortes?q=cupos+peque%C3%B1os").await;
     assert!(
         catalogue.contains("cupos libres: entre 26 y 29")
             && !catalogue.contains("cupos libres: 27"),
@@ -154,25 +142,13 @@ async fn free_seats_are_banded_where_they_would_reveal_a_suppressed_group() {
         crate::support::demo_account(domain::entities::values::Role::Participant);
     let participant = app.another_instance(&[]).await;
     sign_in_client(&participant, email, password).await;
-    let html = participant
-        .get(path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&participant, path.clone()).await;
     assert!(html.contains("entre 26 y 29 de 30"), "{html}");
     let (email, password) =
         crate::support::demo_account(domain::entities::values::Role::Coordinator);
     let staff = app.another_instance(&[]).await;
     sign_in_client(&staff, email, password).await;
-    let html = staff
-        .get(path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&staff, path.clone()).await;
     assert!(html.contains("27 de 30"), "{html}");
     // Through the API: a participant reads every count of people floored to a multiple of 5
     // (no 3 enrolled, no 27 free), the staff the exact ones.
@@ -217,12 +193,6 @@ async fn free_seats_are_banded_where_they_would_reveal_a_suppressed_group() {
     for person in &people[3..] {
         world.enrol(cohort.id, person.id).await;
     }
-    let html = participant
-        .get(path)
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&participant, path).await;
     assert!(html.contains("25 de 30"), "{html}");
 }

@@ -4,7 +4,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_get, api_post, csrf_from_client, demo_account,
+    DNP_COORDINATOR, ExpectStatus, api, api_get, api_post, body_of, csrf_from_client, demo_account,
     form_body, json_items, sign_in_client, token,
 };
 use crate::world::World;
@@ -139,13 +139,7 @@ async fn a_correction_never_moves_a_sign_in_email() {
     let record = person(&app, target.id).await;
     let account_id = record.user_id.unwrap();
     let form = format!("/coordinacion/personas/{}/corregir", record.id);
-    let html = coordinator
-        .get(form.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&coordinator, form.clone()).await;
     assert!(html.contains("Solo ella lo cambia"), "{html}");
     assert!(
         !html.contains("name=\"email\""),
@@ -261,13 +255,7 @@ async fn her_own_email_change_waits_for_the_new_address_and_the_old_one_undoes_i
     api_get(&app, "/api/v1/me", Some(&owner.token))
         .await
         .expect_status(Status::Ok);
-    let profile = session
-        .get("/perfil")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let profile = body_of(&session, "/perfil").await;
     assert!(
         profile.contains("Cambio de correo pendiente") && profile.contains(new),
         "{profile}"
@@ -314,13 +302,7 @@ async fn her_own_email_change_waits_for_the_new_address_and_the_old_one_undoes_i
 
     // The old address undoes it, a week long, even after the confirmation.
     let owner_browser = app.another_instance(&[]).await;
-    let page = owner_browser
-        .get(undo.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = body_of(&owner_browser, undo.clone()).await;
     assert!(page.contains("p***@example.org"), "{page}");
     let (status, _) = post(&owner_browser, &undo, &undo, &[]).await;
     assert_eq!(status, Status::SeeOther);
@@ -489,13 +471,7 @@ async fn a_provider_corrects_only_what_is_its_own() {
 
     let dnp = browser(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let form = format!("/coordinacion/personas/{}/corregir", holder.id);
-    let html = dnp
-        .get(form.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&dnp, form.clone()).await;
     assert!(
         html.contains("también está inscrita en cohortes de ESAP"),
         "{html}"
@@ -645,13 +621,7 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
     let holder = person(&app, holder.id).await;
     let email = account(&app, account_id).await.email;
     let session = browser(&app, &email, PASSWORD).await;
-    let html = session
-        .get("/perfil")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&session, "/perfil").await;
     let municipality = holder.municipality_code.clone();
     let department = municipality[..2].to_string();
     let profile = |first: &'static str| {
@@ -676,13 +646,7 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
         holder.first_names,
         "her record keeps the approved name"
     );
-    let html = session
-        .get("/perfil")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&session, "/perfil").await;
     assert!(
         html.contains("en revisión") && html.contains("Otra Persona"),
         "{html}"
@@ -745,30 +709,12 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
     // The coordinator's home leads to the list; the page approves, after its confirmation.
     let (coordinator_email, coordinator_password) = demo_account(Role::Coordinator);
     let coordinator = browser(&app, coordinator_email, coordinator_password).await;
-    let home = coordinator
-        .get("/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let home = body_of(&coordinator, "/").await;
     assert!(home.contains("/coordinacion/cambios-de-nombre"), "{home}");
-    let list = coordinator
-        .get("/coordinacion/cambios-de-nombre")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let list = body_of(&coordinator, "/coordinacion/cambios-de-nombre").await;
     assert!(list.contains("Otra Persona"), "{list}");
     let path = format!("/coordinacion/cambios-de-nombre/{}", pending.id);
-    let confirmation = coordinator
-        .get(path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let confirmation = body_of(&coordinator, path.clone()).await;
     assert!(confirmation.contains(&meanwhile.code), "{confirmation}");
     let (status, html) = post(
         &coordinator,

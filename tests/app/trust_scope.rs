@@ -4,8 +4,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_COORDINATOR, api, api_get, api_patch, api_post, api_put, csrf_from_client,
-    download, form_body, leaked, leaked_in, sign_in_client, token,
+    ExpectStatus, META_COORDINATOR, api, api_get, api_patch, api_post, api_put, body_of,
+    csrf_from_client, download, form_body, leaked, leaked_in, sign_in_client, token,
 };
 use crate::world::{World, shared_cohort};
 use domain::entities::values::CohortStatus;
@@ -253,30 +253,20 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
     // Its pages say so instead of offering a form that would be refused.
     let pages = browser(&app, META_COORDINATOR.0, META_COORDINATOR.1).await;
     // Its workspace lists Meta's person and counts the other department's.
-    let html = pages
-        .get(format!(
-            "/coordinacion/cohortes/{}/inscripciones",
-            shared.cohort_id
-        ))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(
+        &pages,
+        format!("/coordinacion/cohortes/{}/inscripciones", shared.cohort_id),
+    )
+    .await;
     assert!(html.contains(&shared.meta_last_names), "{html}");
     assert!(!html.contains(&shared.caqueta_last_names), "{html}");
     assert!(html.contains("fuera de su dirección territorial"), "{html}");
     // The reports' pages and workbook hold nobody of Caquetá either.
-    let html = pages
-        .get(format!(
-            "/reportes/participantes?cohort={}",
-            shared.cohort_id
-        ))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(
+        &pages,
+        format!("/reportes/participantes?cohort={}", shared.cohort_id),
+    )
+    .await;
     assert!(
         html.contains(&shared.meta_last_names),
         "the page lists Meta's person"
@@ -297,13 +287,7 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
         "/coordinacion/cursos".to_string(),
         format!("/coordinacion/cursos/{course_id}"),
     ] {
-        let html = pages
-            .get(path.clone())
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap();
+        let html = body_of(&pages, path.clone()).await;
         assert!(html.contains("El catálogo de cursos es nacional"), "{path}");
         assert!(!html.contains("action=\"/coordinacion/cursos"), "{path}");
     }

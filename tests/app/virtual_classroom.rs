@@ -261,13 +261,7 @@ async fn a_launch_is_signed_for_the_enrolled_person_and_a_replay_writes_nothing(
     // The waitlisted person (in her own browser) sees no classroom and is told why.
     let browser = app.another_instance(&[]).await;
     sign_in_client(&browser, "lti-beto0@example.org", "Clave-segura-2026").await;
-    let page_html = browser
-        .get(format!("/cohortes/{cohort}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page_html = body_of(&browser, format!("/cohortes/{cohort}")).await;
     assert!(!page_html.contains("Aula virtual: Foros y lecturas"));
     let refused = browser
         .get(format!("/cohortes/{cohort}/aula-virtual/{link}"))
@@ -1052,13 +1046,7 @@ async fn the_instructor_launches_as_instructor_and_names_travel_only_when_shared
     .map(|(k, v)| format!("{k}={}", encoded(v)))
     .collect::<Vec<_>>()
     .join("&");
-    let html = browser
-        .get(format!("/lti/authorize?{query}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&browser, format!("/lti/authorize?{query}")).await;
     let claims = verified(
         &app,
         &hidden(&html, "id_token").unwrap(),

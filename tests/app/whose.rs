@@ -5,7 +5,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, api_post, demo_account, role_token,
+    DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, api_post, body_of, demo_account, role_token,
     sign_in_client, token,
 };
 use crate::world::World;
@@ -116,13 +116,7 @@ async fn a_dnp_coordinators_home_separates_its_offer_from_the_territorys() {
 
     let browser = app.another_instance(&[]).await;
     sign_in_client(&browser, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    let html = browser
-        .get("/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&browser, "/").await;
     assert!(!html.contains("Panorama nacional"), "{html}");
     let own = section(&html, "su-oferta");
     assert!(own.starts_with("Su oferta (DNP)"), "{own}");
@@ -233,13 +227,7 @@ async fn another_providers_assistance_opens_read_only_saying_whose_it_is() {
     // DNP's coordinator manages it: its forms, no note.
     let own = app.another_instance(&[]).await;
     sign_in_client(&own, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    let html = own
-        .get(path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&own, path.clone()).await;
     assert!(
         html.contains(&format!("action=\"/asistencias/{id}/hitos\"")),
         "{html}"
@@ -276,13 +264,7 @@ async fn a_demand_referred_to_dnp_is_answered_by_dnps_assistance_from_its_page()
     // The demand's page tells DNP's coordinator how its offer answers it.
     let dnp = app.another_instance(&[]).await;
     sign_in_client(&dnp, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    let html = dnp
-        .get(format!("/demandas/{}", wanted.id))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = body_of(&dnp, format!("/demandas/{}", wanted.id)).await;
     let answer = section(&html, "atender");
     assert!(
         answer.contains("Esta demanda se remitió a Departamento Nacional de Planeación (DNP)"),
@@ -293,13 +275,7 @@ async fn a_demand_referred_to_dnp_is_answered_by_dnps_assistance_from_its_page()
     assert!(html.contains("href=\"/coordinacion/cohortes/nueva?municipios=18256\""));
 
     // The new assistance opens with the demand's municipality, capacity and the demand ticked.
-    let form = dnp
-        .get(new_path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let form = body_of(&dnp, new_path.clone()).await;
     let ticked = format!("name=\"demand_ids\" value=\"{}\" checked", wanted.id);
     assert!(form.contains("name=\"municipality_code\" inputmode=\"numeric\" maxlength=\"5\" pattern=\"[0-9]{5}\" value=\"18256\""), "{form}");
     assert!(form.contains(&ticked), "{form}");
@@ -425,13 +401,7 @@ async fn overlap_links_lead_to_pages_the_reader_may_open() {
     ] {
         let browser = app.another_instance(&[]).await;
         sign_in_client(&browser, account.0, account.1).await;
-        let report = browser
-            .get("/reportes/traslapes")
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap();
+        let report = body_of(&browser, "/reportes/traslapes").await;
         // DNP's draft is named to everyone (duplication is best caught before it happens), and
         // linked for DNP only: nobody else may open it.
         if name != "Meta" {
@@ -458,13 +428,7 @@ async fn overlap_links_lead_to_pages_the_reader_may_open() {
     let esap = app.another_instance(&[]).await;
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_client(&esap, email, password).await;
-    let workspace = esap
-        .get(format!("/coordinacion/cohortes/{}", esap_cohort.id))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let workspace = body_of(&esap, format!("/coordinacion/cohortes/{}", esap_cohort.id)).await;
     assert!(
         workspace.contains(
             "MGA · Caquetá borrador DNP <small>(borrador de otro oferente, aún no publicado)</small>"
