@@ -284,7 +284,7 @@ async fn waits_double_with_every_further_failure() {
         assert_eq!(status, Status::Unauthorized);
     }
     assert_eq!(waits, [30, 60, 120]);
-    let rows = login_throttle::Entity::find().all(app.db()).await.unwrap();
+    let rows = login_throttle::Entity::find().fetch_all(app.db()).await;
     assert!(
         rows.iter()
             .any(|r| r.key.starts_with("cuenta:") && r.failures == 8)
@@ -337,7 +337,7 @@ async fn signing_out_ends_the_session_on_the_server() {
 #[rocket::async_test]
 async fn a_password_reset_ends_every_session_and_token_of_the_person() {
     use domain::entities::{outbox, session};
-    use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
+    use sea_orm::{EntityTrait, QueryOrder};
     let app = TestApp::with_demo().await;
     let (email, password) = demo_account(Role::Participant);
     sign_in_page(&app, email, password).await;
@@ -361,10 +361,8 @@ async fn a_password_reset_ends_every_session_and_token_of_the_person() {
     .await;
     let mail = outbox::Entity::find()
         .order_by_desc(outbox::Column::Id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let start = mail.body_text.find("/contrasena/restablecer/").unwrap();
     let link = mail.body_text[start..]
         .split_whitespace()
@@ -393,7 +391,7 @@ async fn a_password_reset_ends_every_session_and_token_of_the_person() {
         api_get(&app, "/api/v1/me", Some(&admin_token)).await.0,
         Status::Ok
     );
-    assert_eq!(session::Entity::find().count(app.db()).await.unwrap(), 0);
+    assert_eq!(session::Entity::find().fetch_count(app.db()).await, 0);
     // The new password opens a new session.
     assert_eq!(
         sign_in_page(&app, email, "Nueva-clave-2026").await,
@@ -410,7 +408,7 @@ async fn sessions_are_stored_hashed_and_expire() {
     let (email, password) = demo_account(Role::Participant);
     sign_in_page(&app, email, password).await;
     let cookie = session_cookie(&app);
-    let rows = session::Entity::find().all(app.db()).await.unwrap();
+    let rows = session::Entity::find().fetch_all(app.db()).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].token_hash.len(), 64);
     assert!(!cookie.value().contains(&rows[0].token_hash));
@@ -474,7 +472,7 @@ fn shape(body: &serde_json::Value) -> Vec<String> {
 #[rocket::async_test]
 async fn registration_answers_the_same_whoever_exists() {
     use domain::entities::{outbox, participant, user};
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let app = TestApp::with_demo().await;
     let (existing_email, existing_password) = demo_account(Role::Participant);
     let owner = participant::Entity::find()
@@ -483,7 +481,7 @@ async fn registration_answers_the_same_whoever_exists() {
         .await
         .unwrap()
         .expect("the demo participant's record");
-    let users_before = user::Entity::find().count(app.db()).await.unwrap();
+    let users_before = user::Entity::find().fetch_count(app.db()).await;
     let last_mail = |to: &'static str| {
         let db = app.db().clone();
         async move {
@@ -534,7 +532,7 @@ async fn registration_answers_the_same_whoever_exists() {
     );
     // No account was created or changed; the existing one still signs in with its password.
     assert_eq!(
-        user::Entity::find().count(app.db()).await.unwrap(),
+        user::Entity::find().fetch_count(app.db()).await,
         users_before
     );
     token(&app, existing_email, existing_password).await;
@@ -545,9 +543,8 @@ async fn registration_answers_the_same_whoever_exists() {
     let notices = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq(existing_email))
         .order_by_asc(outbox::Column::Id)
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(notices.len(), 2, "one per attempt on this person");
     for notice in &notices {
         assert_eq!(notice.subject, "Intento de registro en Aula Territorial");
@@ -567,9 +564,8 @@ async fn registration_answers_the_same_whoever_exists() {
     assert_eq!(
         outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq("otra.persona@example.org"))
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         0,
         "nothing tells the other address that the document is known"
     );
@@ -632,7 +628,7 @@ async fn registrations_are_throttled_per_address() {
 #[rocket::async_test]
 async fn registration_with_hostile_next_values_goes_home_after_confirming() {
     use domain::entities::{outbox, user};
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let app = TestApp::new().await;
     for (n, next) in HOSTILE_NEXT.iter().enumerate() {
         let csrf = csrf_from(&app, "/registro").await;
@@ -696,7 +692,7 @@ async fn registration_with_hostile_next_values_goes_home_after_confirming() {
         post_form(&app, "/salir", &[("csrf_token", &csrf)]).await;
     }
     assert_eq!(
-        user::Entity::find().count(app.db()).await.unwrap(),
+        user::Entity::find().fetch_count(app.db()).await,
         HOSTILE_NEXT.len() as u64
     );
 }

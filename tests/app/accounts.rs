@@ -6,7 +6,7 @@ use crate::support::*;
 use domain::entities::values::Role;
 use domain::entities::{api_token, audit_log, outbox, user};
 use rocket::http::{Header, Status};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 const ROLES: [Role; 5] = [
@@ -35,10 +35,8 @@ async fn every_api_route_answers_each_role_as_specified() {
     }
     let participant_id = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Participant))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let any = [401, 200, 200, 200, 200, 200];
     let admin_only = [401, 200, 403, 403, 403, 403];
@@ -242,7 +240,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
 
     // Signed in, a state-changing admin form still needs the token.
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
-    let users_before = user::Entity::find().count(app.db()).await.unwrap();
+    let users_before = user::Entity::find().fetch_count(app.db()).await;
     let fields = [
         ("email", "otro@example.org"),
         ("full_name", "Otro"),
@@ -254,7 +252,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         Status::Forbidden
     );
     assert_eq!(
-        user::Entity::find().count(app.db()).await.unwrap(),
+        user::Entity::find().fetch_count(app.db()).await,
         users_before
     );
     let csrf = csrf_from(&app, "/admin/usuarios").await;
@@ -267,7 +265,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         Status::SeeOther
     );
     assert_eq!(
-        user::Entity::find().count(app.db()).await.unwrap(),
+        user::Entity::find().fetch_count(app.db()).await,
         users_before + 1
     );
 
@@ -414,7 +412,7 @@ async fn tokens_are_stored_hashed_expire_and_can_be_revoked() {
     assert_eq!(body["user"]["role"], "reviewer");
     assert_eq!(body["user"]["department_code"], "18");
     assert!(body["expires_at"].as_str().unwrap().ends_with("-05:00"));
-    let stored = api_token::Entity::find().all(app.db()).await.unwrap();
+    let stored = api_token::Entity::find().fetch_all(app.db()).await;
     assert!(
         stored
             .iter()
@@ -498,7 +496,7 @@ async fn password_reset_links_work_once() {
             .unwrap()
             .contains("Si el correo corresponde a una cuenta activa")
     );
-    assert_eq!(outbox::Entity::find().count(app.db()).await.unwrap(), 0);
+    assert_eq!(outbox::Entity::find().fetch_count(app.db()).await, 0);
 
     let response = post_form(
         &app,
@@ -587,10 +585,8 @@ async fn password_reset_links_work_once() {
     assert_eq!(response.status(), Status::Ok);
     let mail = outbox::Entity::find()
         .order_by_desc(outbox::Column::Id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let link = reset_link(&mail.body_text);
     sea_orm::ConnectionTrait::execute_unprepared(
         app.db(),
@@ -616,7 +612,7 @@ async fn admins_manage_users_and_every_change_is_audited() {
     let admin = token(&app, admin_email, admin_password).await;
 
     // Validation, with Spanish messages, and nothing written.
-    let before = user::Entity::find().count(app.db()).await.unwrap();
+    let before = user::Entity::find().fetch_count(app.db()).await;
     let body = api_post(
         &app,
         "/api/v1/users",
@@ -637,7 +633,7 @@ async fn admins_manage_users_and_every_change_is_audited() {
             .contains("No existe el departamento")
     );
     api_post(&app, "/api/v1/users", Some(&admin), json!({"email": "x@example.org", "password": "Clave-segura-2026", "full_name": "X", "role": "rector"})).await.expect_status(Status::UnprocessableEntity);
-    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), before);
+    assert_eq!(user::Entity::find().fetch_count(app.db()).await, before);
 
     let created = api_post(&app, "/api/v1/users", Some(&admin), json!({"email": "Instructora@Example.org", "password": "Clave-segura-2026", "full_name": "Instructora Nueva", "role": "instructor"})).await.expect_status(Status::Created);
     assert_eq!(created["email"], "instructora@example.org");
@@ -698,10 +694,8 @@ async fn admins_manage_users_and_every_change_is_audited() {
     // An admin cannot lock themself out.
     let admin_id = user::Entity::find()
         .filter(user::Column::Email.eq(admin_email))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     api_patch(
         &app,

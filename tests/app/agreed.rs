@@ -13,15 +13,15 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, META_REVIEWER, acceptance_link, api_get, api_patch, api_post,
-    api_put, body_of, csrf_from, error_fields, json_array, json_items, post_form, role_token,
-    sign_in_page, token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, META_REVIEWER, acceptance_link, api_get, api_patch,
+    api_post, api_put, body_of, csrf_from, error_fields, json_array, json_items, post_form,
+    role_token, sign_in_page, token,
 };
 use crate::world::days;
 use domain::entities::values::Role;
 use domain::entities::{audit_log, visit_agreement};
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const CONTACT: &str = "planeacion.acuerdo@elpaujil-caqueta.gov.co";
@@ -29,10 +29,8 @@ const CONTACT: &str = "planeacion.acuerdo@elpaujil-caqueta.gov.co";
 /// A planned assistance of `provider_token`'s provider to the alcaldía of `place`.
 async fn planned(app: &TestApp, provider_token: &str, place: &str, contact: Option<&str>) -> i64 {
     let capacity = domain::entities::capacity::Entity::find()
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let body = api_post(
         app,
@@ -94,9 +92,8 @@ async fn links_to(app: &TestApp, contact: &str) -> u64 {
     outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq(contact))
         .filter(outbox::Column::BodyText.contains("/aceptar-plan/"))
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 #[rocket::async_test]
@@ -248,9 +245,8 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("assistance.work_plan_accepted"))
         .filter(audit_log::Column::SubjectId.eq(id.to_string()))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(audited.len(), 1, "audited once");
     assert!(
         audited[0]
@@ -463,10 +459,7 @@ async fn agreements(app: &TestApp, who: &str, query: &str) -> Value {
 #[rocket::async_test]
 async fn the_agreements_are_listed_within_the_reader_s_scope() {
     let app = TestApp::with_demo().await;
-    let all = visit_agreement::Entity::find()
-        .count(app.db())
-        .await
-        .unwrap();
+    let all = visit_agreement::Entity::find().fetch_count(app.db()).await;
     assert!(all > 3, "the demo's agreements");
 
     // ESAP's national coordinator: every one, paged.
@@ -868,15 +861,12 @@ async fn a_plan_changed_while_waiting_is_a_new_version_and_voids_its_link() {
     let v1 = assistance_work_plan::Entity::find()
         .filter(assistance_work_plan::Column::AssistanceId.eq(id as i32))
         .filter(assistance_work_plan::Column::Version.eq(1))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let texts: Vec<String> = work_plan_activity::Entity::find()
         .filter(work_plan_activity::Column::WorkPlanId.eq(v1.id))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|a| a.text)
         .collect();
@@ -1087,9 +1077,8 @@ async fn the_evaluation_link_goes_only_to_a_confirmed_contact() {
             outbox::Entity::find()
                 .filter(outbox::Column::Recipient.eq(to))
                 .filter(outbox::Column::BodyText.contains("/evaluar-asistencia/"))
-                .count(app.db())
+                .fetch_count(app.db())
                 .await
-                .unwrap()
         }
     };
     for (contact, confirmed) in [(own, false), (CONTACT, true)] {

@@ -4,12 +4,12 @@
 //! line.
 
 use crate::common::TestApp;
-use crate::support::{ExpectStatus, api_post, error_fields, json_array, role_token};
+use crate::support::{ExpectStatus, Fetch, api_post, error_fields, json_array, role_token};
 use chrono::Datelike;
 use domain::entities::values::Role;
 use domain::entities::{capacity, plan_line_version};
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const GOALS: [&str; 5] = [
@@ -42,10 +42,8 @@ async fn approved_plan(app: &TestApp) -> (i64, i64, String) {
     let esap = role_token(app, Role::Coordinator).await;
     let planning = capacity::Entity::find()
         .filter(capacity::Column::Code.eq("planeacion_territorial"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let year = domain::time::today().year();
     let plan = api_post(
@@ -174,9 +172,8 @@ async fn an_unknown_key_in_a_line_is_refused_by_its_name() {
     let versions = || async {
         plan_line_version::Entity::find()
             .filter(plan_line_version::Column::PlanId.eq(plan as i32))
-            .count(app.db())
+            .fetch_count(app.db())
             .await
-            .unwrap()
     };
     let before = versions().await;
     for (line, field) in [

@@ -7,7 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api_get, api_post, error_fields, json_items, role_token, token,
+    ExpectStatus, Fetch, META_REVIEWER, api_get, api_post, error_fields, json_items, role_token,
+    token,
 };
 use crate::world::days;
 use domain::entities::values::{DeliverySource, Role};
@@ -31,9 +32,8 @@ async fn a_capacity(app: &TestApp, staff: &str) -> i64 {
 async fn assisted_at(app: &TestApp, place: &str) -> i32 {
     assistance_figure::Entity::find()
         .filter(assistance_figure::Column::MunicipalityCode.eq(place))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .iter()
         .map(|f| f.assistances)
         .sum()
@@ -189,9 +189,8 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     let facts = delivery_fact::Entity::find()
         .filter(delivery_fact::Column::Source.eq(DeliverySource::Assistance))
         .filter(delivery_fact::Column::SourceId.eq(id as i32))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(!facts.is_empty());
     assert!(
         facts

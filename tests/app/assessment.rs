@@ -9,7 +9,7 @@ use chrono::Duration;
 use domain::entities::values::Role;
 use domain::entities::{audit_log, score};
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 async fn results(app: &TestApp, staff: &str, cohort: i64) -> Vec<Value> {
@@ -27,10 +27,8 @@ async fn results(app: &TestApp, staff: &str, cohort: i64) -> Vec<Value> {
 /// scheduled; the results read no verdict while the cohort runs).
 async fn at_closing(app: &TestApp, cohort: i64, enrolment: i64) -> domain::results::Closing {
     let cohort = domain::entities::cohort::Entity::find_by_id(cohort as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     domain::results::at_closing(
         app.db(),
         &cohort,
@@ -197,9 +195,8 @@ async fn weights_scores_and_the_final_grade_are_exact() {
                 informe as i32,
                 examen as i32,
             ]))
-            .count(app.db())
+            .fetch_count(app.db())
             .await
-            .unwrap()
     };
     assert_eq!(scores_so_far().await, 0);
 
@@ -659,8 +656,7 @@ async fn an_instructor_enters_scores_in_the_grid_page() {
     .await;
     let deleted = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("score.deleted"))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(deleted, 1);
 }

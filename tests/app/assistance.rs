@@ -7,7 +7,7 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, body_of, json_array,
+    DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_patch, api_post, body_of, json_array,
     json_items, role_token, token,
 };
 use crate::world::days;
@@ -88,10 +88,8 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     );
     let id = created["id"].as_i64().unwrap();
     let planned = demand::Entity::find_by_id(wanted.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         planned.status,
         DemandStatus::Planned,
@@ -99,17 +97,14 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     );
     // Its author is told which provider answers it, once; later, that it was met.
     let author = domain::entities::user::Entity::find_by_id(wanted.created_by)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .email;
     let told = async |state: &str| {
         outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq(author.as_str()))
-            .all(app.db())
+            .fetch_all(app.db())
             .await
-            .unwrap()
             .into_iter()
             .filter(|m| {
                 m.subject.contains(state)
@@ -245,10 +240,8 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     api_post(&app, &format!("/api/v1/assistances/{id}/status"), Some(&dnp), json!({"status": "closed", "objective_reached": true,
                     "summary": "La secretaría reporta el avance trimestral con la matriz entregada."})).await.expect_status(Status::Ok);
     let met = demand::Entity::find_by_id(wanted.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         met.status,
         DemandStatus::Met,
@@ -301,9 +294,8 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     let mail = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq("planeacion@elpaujil-caqueta.gov.co"))
         .filter(outbox::Column::BodyText.contains("/evaluar-asistencia/"))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(mail.len(), 1);
     let body = &mail[0].body_text;
     let token = body
@@ -401,10 +393,8 @@ async fn cancelling_gives_the_demands_back_and_lists_filter() {
         "La alcaldía pidió aplazarla."
     );
     let reopened = demand::Entity::find_by_id(wanted.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(reopened.status, DemandStatus::Open);
 
     let listed = api_get(
@@ -709,10 +699,8 @@ async fn the_impact_comparison_counts_closed_assistances_by_unit() {
     let capacity = 2; // movilización de recursos, which the IDF measures
     let idf = indicator::Entity::find()
         .filter(indicator::Column::Code.eq("idf_puntaje"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let compare = async |unit: &str| {
         api_get(&app, &format!(
@@ -773,10 +761,8 @@ async fn the_impact_comparison_counts_closed_assistances_by_unit() {
             .filter(indicator_observation::Column::IndicatorId.eq(idf))
             .filter(indicator_observation::Column::MunicipalityCode.eq("18001"))
             .filter(indicator_observation::Column::Year.eq(year))
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .value
     };
     let change = value(2023).await - value(2022).await;
@@ -832,10 +818,8 @@ async fn the_esap_study_preset_sums_closed_assistances_over_every_capacity() {
     let (mobilising, executing) = (2, 3);
     let idf = indicator::Entity::find()
         .filter(indicator::Column::Code.eq("idf_puntaje"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let compare = async |extra: &str| {
         api_get(&app, &format!(
@@ -1111,7 +1095,7 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
 #[rocket::async_test]
 async fn a_visit_names_only_attendees_the_recorder_reaches() {
     use domain::entities::{assistance_visit, visit_attendee};
-    use sea_orm::PaginatorTrait;
+
     let app = TestApp::with_demo().await;
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let world = crate::world::World::new(&app).await;
@@ -1138,14 +1122,8 @@ async fn a_visit_names_only_attendees_the_recorder_reaches() {
     };
     let written = async || {
         (
-            assistance_visit::Entity::find()
-                .count(app.db())
-                .await
-                .unwrap(),
-            visit_attendee::Entity::find()
-                .count(app.db())
-                .await
-                .unwrap(),
+            assistance_visit::Entity::find().fetch_count(app.db()).await,
+            visit_attendee::Entity::find().fetch_count(app.db()).await,
         )
     };
     let before = written().await;

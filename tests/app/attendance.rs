@@ -501,9 +501,8 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
 
     let marks = attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.is_in(s.iter().map(|s| *s as i32)))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(marks.len(), 4);
     assert!(marks.iter().all(|m| m.source == MarkSource::CheckIn));
 }
@@ -597,10 +596,8 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
     );
     // What closing would record: attendance alone decides.
     let cohort = domain::entities::cohort::Entity::find_by_id(cohort_id as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let closing = domain::results::at_closing(
         app.db(),
         &cohort,
@@ -700,10 +697,8 @@ async fn people_read_the_sessions_held_and_closing_judges_the_sessions_scheduled
     assert_eq!(row["at_risk"], false);
     // Closing now would judge over the 10 scheduled.
     let cohort = domain::entities::cohort::Entity::find_by_id(cohort_id as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let closing = domain::results::at_closing(
         app.db(),
         &cohort,
@@ -872,9 +867,8 @@ async fn the_at_risk_warning_is_sent_once_to_the_participant_and_the_coordinator
     let at_risk_mail = || async {
         outbox::Entity::find()
             .filter(outbox::Column::DedupeKey.like("asistencia_en_riesgo%"))
-            .count(app.db())
+            .fetch_count(app.db())
             .await
-            .unwrap()
     };
     let absent = |e: i64| json!([{"enrolment_id": e, "status": "ausente"}]);
     // One absence of five: 80 % is still reachable.
@@ -1105,9 +1099,8 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     let from_sheet = attendance_mark::Entity::find()
         .filter(attendance_mark::Column::Source.eq(MarkSource::Sheet))
         .filter(attendance_mark::Column::SessionId.is_in(s.iter().map(|s| *s as i32)))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(from_sheet, 3);
     assert_eq!(audit_entries(app.db(), "attendance.marked").await.len(), 4);
 
@@ -1168,10 +1161,8 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     let unchanged = attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.eq(s[0] as i32))
         .filter(attendance_mark::Column::EnrolmentId.eq(e[0] as i32))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(unchanged.status, Mark::Presente, "all or nothing");
     assert_eq!(mark_count(app.db(), &s).await, 4);
 
@@ -1477,10 +1468,8 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
     let mark = attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.eq(now_session as i32))
         .filter(attendance_mark::Column::EnrolmentId.eq(e1 as i32))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         (mark.status, mark.source),
         (Mark::Presente, MarkSource::CheckIn)
@@ -1539,9 +1528,8 @@ async fn the_demo_cohorts_pages_render_for_each_role() {
     let cohorts = cohort::Entity::find()
         .filter(cohort::Column::Status.is_in([CohortStatus::InProgress, CohortStatus::Closed]))
         .order_by_asc(cohort::Column::Id)
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(
         cohorts.len(),
         12,
@@ -1563,10 +1551,8 @@ async fn the_demo_cohorts_pages_render_for_each_role() {
         let first = cohort_session::Entity::find()
             .filter(cohort_session::Column::CohortId.eq(c.id))
             .order_by_asc(cohort_session::Column::StartsAt)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+            .expect_one(app.db())
+            .await;
         let (status, session) = page(&app, &format!("/seguimiento/sesiones/{}", first.id)).await;
         assert_eq!(status, Status::Ok, "{session}");
         assert_eq!(session.contains("Guardar la asistencia"), !closed);
@@ -1586,10 +1572,8 @@ async fn the_demo_cohorts_pages_render_for_each_role() {
     assert_eq!(rows.len(), 9);
     for row in &rows {
         let stored = enrolment::Entity::find_by_id(row.enrolment_id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+            .expect_one(app.db())
+            .await;
         assert_eq!(row.final_grade_milli, stored.final_grade_milli);
         assert_eq!(
             row.completed,

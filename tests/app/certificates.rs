@@ -8,7 +8,7 @@ use crate::world::demo_cohort;
 use domain::entities::values::{CertificateStatus, CohortStatus, EnrolmentStatus, Role};
 use domain::entities::{certificate, cohort, course, enrolment, outbox, participant};
 use rocket::http::{ContentType, Status};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 /// The demo's closed cohort and its enrolments that completed.
@@ -17,9 +17,8 @@ async fn closed_cohort(app: &TestApp) -> (cohort::Model, Vec<enrolment::Model>) 
     let completed = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(closed.id))
         .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(!completed.is_empty(), "the demo has completers");
     (closed, completed)
 }
@@ -42,17 +41,14 @@ async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new()
     let (closed, completed) = closed_cohort(&app).await;
     let total = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(closed.id))
-        .count(app.db())
-        .await
-        .unwrap() as usize;
+        .fetch_count(app.db())
+        .await as usize;
 
     // A cohort still running cannot issue.
     let running = cohort::Entity::find()
         .filter(cohort::Column::Status.eq(CohortStatus::InProgress))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let (status, problem) = issue(&app, &staff, running.id).await;
     assert_eq!(status, Status::Conflict);
     assert!(
@@ -88,9 +84,8 @@ async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new()
     // Each holder got an email with the PDF and the verification link.
     let mails = outbox::Entity::find()
         .filter(outbox::Column::Subject.starts_with("Su certificado"))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(mails.len(), completed.len());
     assert!(mails.iter().all(|m| {
         m.attachments_json
@@ -120,10 +115,8 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
     let staff = role_token(&app, Role::Coordinator).await;
     let (closed, completed) = closed_cohort(&app).await;
     let holder = participant::Entity::find_by_id(completed[0].participant_id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let (_, issued) = issue(&app, &staff, closed.id).await;
     let mine = json_array(&issued["issued"])
         .iter()
@@ -138,10 +131,8 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
     person.last_names = Set("Güiza Peña".into());
     person.update(app.db()).await.unwrap();
     let course_row = course::Entity::find_by_id(closed.course_id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let mut renamed: course::ActiveModel = course_row.into();
     renamed.name = Set("Otro nombre del curso".into());
     renamed.hours = Set(99);
@@ -277,10 +268,8 @@ async fn the_pdf_states_every_spanish_character_and_only_its_holder_and_staff_ge
     let (closed, completed) = closed_cohort(&app).await;
     // Give one completer an account and a name with every special letter, before issuing.
     let holder = participant::Entity::find_by_id(completed[0].participant_id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let mut person: participant::ActiveModel = holder.clone().into();
     person.first_names = Set("Ñuño Ángel Éufrates".into());
     person.last_names = Set("Güiza Íñiguez Óscar Úrsula".into());
@@ -320,10 +309,8 @@ async fn the_pdf_states_every_spanish_character_and_only_its_holder_and_staff_ge
     // midnight UTC, the day before in Bogotá).
     let saved = certificate::Entity::find()
         .filter(certificate::Column::Code.eq(&code))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let info = document
         .trailer
         .get(b"Info")
@@ -439,10 +426,8 @@ async fn participants_list_their_certificates() {
     .unwrap();
     let mut person: participant::ActiveModel =
         participant::Entity::find_by_id(completed[0].participant_id)
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .into();
     person.user_id = Set(Some(account.id));
     person.update(app.db()).await.unwrap();
@@ -456,9 +441,8 @@ async fn participants_list_their_certificates() {
         .filter(
             domain::entities::certificate::Column::ParticipantId.eq(completed[0].participant_id),
         )
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert!(hers >= 1);
     assert_eq!(list["total"], hers);
     let code = json_items(&list)
@@ -500,9 +484,8 @@ async fn emailed_pdfs(app: &TestApp) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for mail in outbox::Entity::find()
         .filter(outbox::Column::Subject.starts_with("Su certificado"))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
     {
         let attachments: Value =
             serde_json::from_str(mail.attachments_json.as_deref().unwrap()).unwrap();
@@ -539,9 +522,8 @@ async fn issuing_twice_at_once_writes_each_certificate_once_with_its_own_pdf() {
     let valid = certificate::Entity::find()
         .filter(certificate::Column::CohortId.eq(closed.id))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(valid.len(), completed.len());
 
     let emailed = emailed_pdfs(&app).await;
@@ -582,9 +564,8 @@ async fn issuing_twice_at_once_writes_each_certificate_once_with_its_own_pdf() {
     );
     let of_holder = certificate::Entity::find()
         .filter(certificate::Column::EnrolmentId.eq(valid[0].enrolment_id))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(of_holder.len(), 2, "the old one and one new one");
     assert_eq!(emailed_pdfs(&app).await.len(), completed.len() + 1);
 }
@@ -602,15 +583,11 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
     let (status, _) = issue(&app, &staff, closed.id).await;
     assert_eq!(status, Status::Ok);
     let person = participant::Entity::find_by_id(completed[0].participant_id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let other = participant::Entity::find_by_id(completed[1].participant_id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let old = certificate::Entity::find()
         .filter(certificate::Column::ParticipantId.eq(person.id))
         .one(app.db())
@@ -618,7 +595,7 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
         .unwrap()
         .expect("the completer holds a certificate");
     let old_email = person.email.clone();
-    let mails_before = outbox::Entity::find().count(app.db()).await.unwrap();
+    let mails_before = outbox::Entity::find().fetch_count(app.db()).await;
 
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_page(&app, email, password).await;
@@ -682,13 +659,11 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
     let html = response.into_string().await.unwrap();
     assert!(html.contains("Otra persona ya está registrada"), "{html}");
     let unchanged = participant::Entity::find_by_id(person.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(unchanged, person);
     assert_eq!(
-        outbox::Entity::find().count(app.db()).await.unwrap(),
+        outbox::Entity::find().fetch_count(app.db()).await,
         mails_before
     );
 
@@ -709,25 +684,19 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
         "{answer}"
     );
     let corrected = participant::Entity::find_by_id(person.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(corrected.document_number, "1117999555");
     assert_eq!(corrected.first_names, "Édgar Iván");
     assert_eq!(corrected.email.as_deref(), Some("nuevo.correo@example.org"));
     let old_now = certificate::Entity::find_by_id(old.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(old_now.status, CertificateStatus::Superseded);
     let new =
         certificate::Entity::find_by_id(old_now.superseded_by_id.expect("points to the new one"))
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+            .expect_one(app.db())
+            .await;
     assert_eq!(new.status, CertificateStatus::Valid);
     assert_eq!(new.document_number, "1117999555");
     assert_eq!(new.full_name, format!("Édgar Iván {}", person.last_names));
@@ -752,9 +721,8 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
 
     let told: Vec<String> = outbox::Entity::find()
         .filter(outbox::Column::Subject.eq("Corregimos sus datos en Aula Territorial"))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|m| {
             assert!(
@@ -807,9 +775,8 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
     assert_eq!(response.status(), Status::SeeOther);
     let enrolments = enrolment::Entity::find()
         .filter(enrolment::Column::ParticipantId.eq(other.id))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(
         enrolments.iter().all(|e| e.municipality_code == moved_to),
         "the enrolments carried the mistaken municipality"

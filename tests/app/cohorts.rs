@@ -9,7 +9,7 @@ use crate::world::{
 use domain::entities::values::{CohortStatus, EnrolmentStatus, Role};
 use domain::entities::{audit_log, cohort, course, enrolment, outbox, user};
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 /// The cohorts these tests create: drafts for the four Caquetá pilots, Feb–Mar 2028 (clear of
@@ -50,7 +50,7 @@ async fn courses_are_validated_created_edited_and_retired() {
     let good = json!({"code": "gt-2", "name": "Gestión Tributaria municipal", "description": "Predial e ICA.", "hours": 40,
                       "capacity_ids": [mobilisation], "default_modality": "presencial", "management_stage": "Financiación",
                       "min_attendance_pct": 75, "pass_mark": 3.5});
-    let before = course::Entity::find().count(app.db()).await.unwrap();
+    let before = course::Entity::find().fetch_count(app.db()).await;
     let cases = [
         ("code", json!({"code": "PT"}), "Ya existe un curso"),
         ("code", json!({"code": "con espacios"}), "mayúsculas"),
@@ -97,10 +97,7 @@ async fn courses_are_validated_created_edited_and_retired() {
             "{field}: {error}"
         );
     }
-    assert_eq!(
-        course::Entity::find().count(app.db()).await.unwrap(),
-        before
-    );
+    assert_eq!(course::Entity::find().fetch_count(app.db()).await, before);
 
     let created = api_post(&app, "/api/v1/courses", Some(staff), good)
         .await
@@ -170,12 +167,10 @@ async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
     let good = in_2028(&world, "GT").body().await;
     let coordinator = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Coordinator))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
-    let before = cohort::Entity::find().count(app.db()).await.unwrap();
+    let before = cohort::Entity::find().fetch_count(app.db()).await;
     let cases = [
         ("course_id", json!({"course_id": 9999}), "no existe"),
         ("name", json!({"name": ""}), "nombre de la cohorte"),
@@ -251,10 +246,7 @@ async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
             "{field}: {error}"
         );
     }
-    assert_eq!(
-        cohort::Entity::find().count(app.db()).await.unwrap(),
-        before
-    );
+    assert_eq!(cohort::Entity::find().fetch_count(app.db()).await, before);
 
     let created = api_post(
         &app,
@@ -357,9 +349,8 @@ async fn the_lifecycle_allows_only_its_transitions() {
     assert_eq!(status, Status::UnprocessableEntity);
     let transitions = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("cohort.status_changed"))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(transitions, 3 + 6);
 }
 
@@ -382,16 +373,15 @@ async fn cancelling_a_cohort_cancels_and_notifies_its_people() {
     );
     let people = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(open.id))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(people.len(), 3);
     assert!(
         people
             .iter()
             .all(|e| e.status == EnrolmentStatus::Cancelled)
     );
-    let mails = outbox::Entity::find().all(app.db()).await.unwrap();
+    let mails = outbox::Entity::find().fetch_all(app.db()).await;
     assert_eq!(mails.len(), 3);
     assert!(
         mails
@@ -642,10 +632,8 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         Status::NoContent
     );
     let attended = domain::entities::attendance_mark::Entity::find()
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let problem = api_delete(
         &app,
         &format!("/api/v1/sessions/{}", attended.session_id),
@@ -672,7 +660,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
 #[rocket::async_test]
 async fn every_role_sees_only_the_cohorts_in_its_scope() {
     let app = TestApp::with_demo().await;
-    let cohorts = cohort::Entity::find().all(app.db()).await.unwrap();
+    let cohorts = cohort::Entity::find().fetch_all(app.db()).await;
     let id_of = |prefix: &str| {
         cohorts
             .iter()
@@ -916,10 +904,8 @@ async fn a_coordinator_schedules_in_the_browser_and_a_visitor_finds_it() {
     let location = created.headers().get_one("Location").unwrap().to_string();
     let cohort_id: i32 = location.rsplit('/').next().unwrap().parse().unwrap();
     let stored = cohort::Entity::find_by_id(cohort_id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(stored.name, "Tributaria Caquetá 2027");
 
     // Ten sessions: Tuesdays and Thursdays over five weeks.
@@ -1015,9 +1001,8 @@ async fn a_closed_cohort_counts_the_people_it_trained() {
             enrolment::Column::Status
                 .is_in([EnrolmentStatus::Completed, EnrolmentStatus::NotCompleted]),
         )
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert!(trained > 0, "the demo's closed cohort has people");
     let body = api_get(
         &app,
@@ -1120,10 +1105,8 @@ async fn destructive_actions_are_confirmed_on_their_own_page() {
     assert!(confirm.contains("value=\"cancelled\""));
     // Nothing changed by looking.
     let still = cohort::Entity::find_by_id(open.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(still.status, CohortStatus::Open);
 }
 

@@ -7,7 +7,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, META_REVIEWER, api_get, api_patch, csrf_from_client,
+    DNP_COORDINATOR, ExpectStatus, Fetch, META_REVIEWER, api_get, api_patch, csrf_from_client,
     demo_account, error_fields, form_body, json_array, json_items, role_token, sign_in_client,
     token,
 };
@@ -17,7 +17,7 @@ use domain::entities::{assistance, assistance_visit, audit_log, user};
 use migrations::{Migrator, MigratorTrait};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 /// The demo's overdue agreement (El Paujíl's alcaldía, ESAP's assistance).
@@ -62,9 +62,8 @@ async fn audited(app: &TestApp, id: i64) -> Vec<audit_log::Model> {
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("assistance.agreement_status_changed"))
         .filter(audit_log::Column::SubjectId.eq(id.to_string()))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
 }
 
 async fn signed_in(app: &TestApp, (email, password): (&str, &str)) -> Client {
@@ -97,10 +96,8 @@ async fn an_agreement_goes_done_dropped_and_pending_again_each_change_audited() 
     let (email, _) = demo_account(Role::Coordinator);
     let me = user::Entity::find()
         .filter(user::Column::Email.eq(email))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let yesterday = days(-1).to_string();
     let (status, done) = patch(
         &app,
@@ -352,9 +349,8 @@ async fn the_visit_form_takes_rows_adds_one_and_keeps_them_when_refused() {
     let visits = async || {
         assistance_visit::Entity::find()
             .filter(assistance_visit::Column::AssistanceId.eq(id))
-            .count(app.db())
+            .fetch_count(app.db())
             .await
-            .unwrap()
     };
     let before = visits().await;
     let date = days(-1).to_string();

@@ -12,32 +12,26 @@ use domain::entities::{
     audit_log, capacity, cohort, cohort_figure, cohort_session, demand, enrolment,
 };
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 async fn cohort_row(app: &TestApp, id: i64) -> cohort::Model {
     cohort::Entity::find_by_id(id as i32)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
 }
 
 async fn enrolment_status(app: &TestApp, id: i64) -> EnrolmentStatus {
     enrolment::Entity::find_by_id(id as i32)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .status
 }
 
 async fn demand_row(app: &TestApp, id: i64) -> demand::Model {
     demand::Entity::find_by_id(id as i32)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
 }
 
 async fn sign_in_coordinator(app: &TestApp) {
@@ -92,10 +86,8 @@ async fn closing_lists_the_sessions_ahead_the_missing_scores_and_who_fails_and_a
     let workshop = world.assessment(cohort.id, "Taller final", 100).await;
     world.scores(workshop, &[(passes, 4.0)]).await;
     let ahead = cohort_session::Entity::find_by_id(cohort.sessions[2] as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
 
     sign_in_coordinator(&app).await;
     // The workspace no longer closes in one click: «Cerrar la cohorte» is a link to its
@@ -194,10 +186,8 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
     let caqueta = role_token(&app, Role::Reviewer).await;
     let planning = capacity::Entity::find()
         .filter(capacity::Column::Code.eq("planeacion_territorial"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let mut raised = Vec::new();
     for place in ["18592", "18001"] {
@@ -266,10 +256,8 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
         cohort_figure::Entity::find()
             .filter(cohort_figure::Column::CohortId.eq(cohort.id as i32))
             .filter(cohort_figure::Column::MunicipalityCode.eq("18592"))
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
     };
     let closed = figures().await;
     assert_eq!((closed.closed, closed.completed), (true, 1));
@@ -308,10 +296,8 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
     assert_eq!(reopened.closed_at, None);
     for id in [passes, fails] {
         let row = enrolment::Entity::find_by_id(id as i32)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+            .expect_one(app.db())
+            .await;
         assert_eq!(row.status, EnrolmentStatus::Enrolled);
         assert_eq!((row.sessions_total, row.final_grade_milli), (None, None));
     }
@@ -326,9 +312,8 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("cohort.reopened"))
         .filter(audit_log::Column::SubjectId.eq(cohort.id.to_string()))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(audited, 1);
     // The API keeps its contract: PATCH does not reopen.
     world.move_cohort(cohort.id, "closed").await;
@@ -593,10 +578,8 @@ async fn revoking_says_the_reason_is_public_and_reissuing_says_what_replaces_it(
         async move {
             domain::entities::certificate::Entity::find()
                 .filter(domain::entities::certificate::Column::Code.eq(code))
-                .one(app.db())
+                .expect_one(app.db())
                 .await
-                .unwrap()
-                .unwrap()
                 .status
         }
     };
@@ -649,10 +632,8 @@ async fn revoking_says_the_reason_is_public_and_reissuing_says_what_replaces_it(
     let new_code = domain::entities::certificate::Entity::find()
         .filter(domain::entities::certificate::Column::CohortId.eq(cohort.id as i32))
         .filter(domain::entities::certificate::Column::Code.ne(code.clone()))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .code;
     let revoke = format!("/coordinacion/certificados/{new_code}/revocar");
     let (status, _) = post_with_csrf(
@@ -688,10 +669,8 @@ async fn declining_a_nomination_and_cancelling_an_assistance_confirm_with_their_
     let nomination = nominated["id"].as_i64().unwrap();
     let nomination_status = || async {
         domain::entities::nomination::Entity::find_by_id(nomination as i32)
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .status
     };
     sign_in_coordinator(&app).await;
@@ -759,10 +738,8 @@ async fn declining_a_nomination_and_cancelling_an_assistance_confirm_with_their_
     let state = format!("/asistencias/{id}/estado");
     let assistance_status = || async {
         domain::entities::assistance::Entity::find_by_id(id as i32)
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .status
     };
     let cancel = [("status", "cancelled"), ("reason", "La alcaldía la aplazó")];

@@ -5,8 +5,8 @@
 use crate::assistance::assisted;
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api_get, api_post, download, json_array, read_table, role_token,
-    token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, api_get, api_post, download, json_array, read_table,
+    role_token, token,
 };
 use domain::entities::values::Role;
 use domain::entities::{indicator, indicator_capacity, indicator_observation};
@@ -453,10 +453,8 @@ async fn the_demo_shows_a_cost_per_point_of_change_in_caqueta_and_meta() {
     let staff = role_token(&app, Role::Coordinator).await;
     let idf = indicator::Entity::find()
         .filter(indicator::Column::Code.eq("idf_puntaje"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     for department in ["18", "50"] {
         let query = format!(

@@ -6,7 +6,7 @@
 
 use crate::common::{TestApp, on_demo_day};
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, META_REVIEWER, api_delete, api_get, api_patch, api_post,
+    DNP_COORDINATOR, ExpectStatus, Fetch, META_REVIEWER, api_delete, api_get, api_patch, api_post,
     csrf_from, demo_account, download, error_fields, json_array, json_items, page, post_form,
     role_token, sign_in_page, token, upload, write_table,
 };
@@ -14,7 +14,7 @@ use crate::world::{World, days};
 use domain::entities::values::Role;
 use domain::entities::{assistance, audit_log, cohort, cost_item, provider};
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 /// Valparaíso (Caquetá): no demo cohort or assistance reaches it.
@@ -24,15 +24,14 @@ const VALPARAISO: &str = "18860";
 const DEMO_COSTS: u64 = 7 + domain::costs::demo::EARLIER_ACCOMPANIMENTS.len() as u64;
 
 async fn cost_count(app: &TestApp) -> u64 {
-    cost_item::Entity::find().count(app.db()).await.unwrap()
+    cost_item::Entity::find().fetch_count(app.db()).await
 }
 
 async fn audited(app: &TestApp, action: &str) -> u64 {
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq(action))
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 async fn add(app: &TestApp, token: &str, path: &str, body: Value) -> (Status, Value) {
@@ -55,10 +54,8 @@ pub(crate) async fn approved_plan(app: &TestApp, world: &World<'_>) -> (i64, i64
     let plan = plan["id"].as_i64().unwrap();
     let capacity = domain::entities::capacity::Entity::find()
         .filter(domain::entities::capacity::Column::Code.eq("planeacion_territorial"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let course = crate::world::catalogue_course(app.db(), "PT").await.id;
     let (status, line) = add(
@@ -169,10 +166,8 @@ async fn costs_are_added_listed_with_their_value_changed_and_deleted() {
     let el_paujil = assistance::Entity::find()
         .filter(assistance::Column::MunicipalityCode.eq("18256"))
         .filter(assistance::Column::ProviderId.eq(domain::providers::ESAP))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let (status, trips) = add(
         &app,
         &world.staff,
@@ -241,10 +236,8 @@ async fn bad_costs_are_refused_in_spanish_and_nothing_is_written() {
     let (_, line) = approved_plan(&app, &world).await;
     let dnp = provider::Entity::find()
         .filter(provider::Column::Name.contains("(DNP)"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let dnp_cohort = cohort::Entity::find()
         .filter(cohort::Column::ProviderId.eq(dnp.id))
         .one(app.db())
@@ -281,10 +274,8 @@ async fn bad_costs_are_refused_in_spanish_and_nothing_is_written() {
     .await
     .expect_status(Status::UnprocessableEntity);
     let kept = cost_item::Entity::find_by_id(answered["id"].as_i64().unwrap() as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(kept.amount, 1_000_000);
     assert_eq!(kept.stage.as_str(), "planeado");
 }
@@ -354,10 +345,8 @@ async fn costs_are_read_and_written_only_within_scope() {
     let el_paujil = assistance::Entity::find()
         .filter(assistance::Column::MunicipalityCode.eq("18256"))
         .filter(assistance::Column::ProviderId.eq(domain::providers::ESAP))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let assistance_path = format!("/api/v1/assistances/{}/costs", el_paujil.id);
     assert_eq!(
         api_get(&app, &assistance_path, Some(&reviewer)).await.0,
@@ -466,10 +455,8 @@ async fn executed_costs_import_all_or_nothing_and_a_second_time_changes_nothing(
     let assistance = assistance::Entity::find()
         .filter(assistance::Column::MunicipalityCode.eq("18256"))
         .filter(assistance::Column::ProviderId.eq(domain::providers::ESAP))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let assistance_id = assistance.id.to_string();
     let fixed = write_table(&[
         header.clone(),
@@ -679,10 +666,8 @@ async fn the_cohorts_costs_page_adds_keeps_what_was_typed_and_deletes_after_conf
     assert!(html.contains("Salón comunal"));
     let id = cost_item::Entity::find()
         .filter(cost_item::Column::CohortId.eq(cohort.id as i32))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
 
     // Its stage changes on its card; deleting goes through the confirmation.
@@ -723,21 +708,16 @@ async fn meta_plan_budget_execution(app: &TestApp) {
     assert_eq!(cost_count(app).await, DEMO_COSTS, "the demo's cost items");
     let meta_plan = domain::entities::plan::Entity::find()
         .filter(domain::entities::plan::Column::Name.contains("Dirección Territorial Meta"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let meta_cohort = cohort::Entity::find()
         .filter(cohort::Column::Name.eq("Planeación Territorial · Meta PDET 2026-I"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let answering = cost_item::Entity::find()
         .filter(cost_item::Column::PlanLineId.is_not_null())
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(
         meta_cohort.start_date.year(),
         meta_plan.year,
@@ -780,10 +760,8 @@ async fn the_assistance_page_shows_its_costs_to_staff_and_reviewers_not_liaisons
     let el_paujil = assistance::Entity::find()
         .filter(assistance::Column::MunicipalityCode.eq("18256"))
         .filter(assistance::Column::ProviderId.eq(domain::providers::ESAP))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let path = format!("/asistencias/{}", el_paujil.id);
 
     // The liaison of El Paujíl reads the assistance, not its costs.

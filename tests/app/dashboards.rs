@@ -200,10 +200,8 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
     // The liaison of El Paujíl raises a demand: the reviewer's next visit counts it.
     let liaison = role_token(&app, Role::Liaison).await;
     let capacity = domain::entities::capacity::Entity::find()
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let (status, body) = api_post(
         &app,

@@ -4,24 +4,22 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api, api_get, api_patch, api_post, demo_account, error_fields,
-    every_row, json_array, json_items, role_token, token,
+    ExpectStatus, Fetch, META_REVIEWER, api, api_get, api_patch, api_post, demo_account,
+    error_fields, every_row, json_array, json_items, role_token, token,
 };
 use crate::world::{World, days};
 use domain::entities::values::{Mark, Role};
 use domain::entities::{audit_log, capacity, outbox, user};
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 async fn capacity_id(app: &TestApp, code: &str) -> i64 {
     i64::from(
         capacity::Entity::find()
             .filter(capacity::Column::Code.eq(code))
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .id,
     )
 }
@@ -56,9 +54,8 @@ async fn raise(app: &TestApp, token: &str, place: &str, capacity: i64) -> Value 
 async fn mails(app: &TestApp, key: &str) -> Vec<outbox::Model> {
     outbox::Entity::find()
         .filter(outbox::Column::DedupeKey.eq(key))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
 }
 
 /// `place`'s row of «¿Dónde formar?» for `capacity` in Caquetá.
@@ -129,9 +126,8 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("demand.created"))
         .filter(audit_log::Column::SubjectId.eq(id.to_string()))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(audited, 1);
 
     // Bad input: every problem at once, nothing written.
@@ -1007,10 +1003,8 @@ async fn a_gobernacion_proposes_a_liaison_that_an_admin_activates() {
     // is found by its email.
     let account = user::Entity::find()
         .filter(user::Column::Email.eq("enlace.18592@example.org"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         (
             account.role,
@@ -1022,18 +1016,16 @@ async fn a_gobernacion_proposes_a_liaison_that_an_admin_activates() {
     let proposed = json!({"id": account.id});
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("user.liaison_proposed"))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(audited, 1);
     // The administrators are told, through the outbox.
     let told = outbox::Entity::find()
         .filter(
             outbox::Column::DedupeKey.starts_with(format!("liaison_proposed:{}:", proposed["id"])),
         )
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(
         told.iter()
             .any(|m| m.recipient == demo_account(Role::Admin).0),

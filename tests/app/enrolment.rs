@@ -95,10 +95,8 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     api_post(&app, &path, Some(staff), json!({"participant_id": meta[0].id, "override_eligibility": true, "override_reason": "Traslado a Caquetá en curso"})).await.expect_status(Status::Created);
     let entry = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("enrolment.created_with_override"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(
         entry
             .after_json
@@ -109,10 +107,8 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     // By document, as coordinators usually do; dots as typed.
     let other = world.people("paujil").of("18256").create().await;
     let document = participant::Entity::find_by_id(other[0].id)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .document_number;
     let dotted = format!("{}.{}", &document[..3], &document[3..]);
     api_post(
@@ -296,10 +292,8 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
     .await
     .expect_status(Status::Ok);
     let row = enrolment::Entity::find_by_id(ids[1] as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         row.cancellation_reason.as_deref(),
         Some("Cambió de entidad")
@@ -372,9 +366,8 @@ fn concurrent_requests_never_overbook_nor_share_a_waitlist_position() {
         );
         let mut tickets: Vec<i32> = enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.eq(cohort as i32))
-            .all(app.db())
+            .fetch_all(app.db())
             .await
-            .unwrap()
             .into_iter()
             .filter_map(|e| e.waitlist_seq)
             .collect();
@@ -462,7 +455,7 @@ async fn each_notification_arrives_over_smtp_exactly_once() {
     // Delivering again sends nothing new.
     domain::mail::deliver_due(app.db(), &config).await.unwrap();
     assert_eq!(smtp.received().len(), 4);
-    assert_eq!(outbox::Entity::find().count(app.db()).await.unwrap(), 4);
+    assert_eq!(outbox::Entity::find().fetch_count(app.db()).await, 4);
 }
 
 #[rocket::async_test]
@@ -648,15 +641,13 @@ fn people_at_the_same_moment_are_decided_together_each_with_her_own_answer() {
             let audited = audit_log::Entity::find()
                 .filter(audit_log::Column::SubjectType.eq("enrolment"))
                 .filter(audit_log::Column::SubjectId.eq(id.to_string()))
-                .count(app.db())
-                .await
-                .unwrap();
+                .fetch_count(app.db())
+                .await;
             assert_eq!(audited, 1, "enrolment {id}");
             let emails = outbox::Entity::find()
                 .filter(outbox::Column::DedupeKey.starts_with(format!("inscripcion:{id}:")))
-                .count(app.db())
-                .await
-                .unwrap();
+                .fetch_count(app.db())
+                .await;
             assert_eq!(emails, 1, "enrolment {id}");
         }
         // Decided together: far fewer statements than one transaction each.

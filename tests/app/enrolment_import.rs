@@ -9,7 +9,7 @@ use domain::entities::values::Role;
 use domain::entities::{enrolment, outbox, participant};
 use domain::templates::Templates;
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 /// What a municipality's office really sends: `;`, a BOM, shouting headers with and without
@@ -29,7 +29,7 @@ async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
     let staff = &world.staff;
     let cohort = world.cohort().seats(2).national().create().await.id;
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
-    let people_before = participant::Entity::find().count(app.db()).await.unwrap();
+    let people_before = participant::Entity::find().fetch_count(app.db()).await;
 
     let (status, preview) = upload(
         &app,
@@ -45,7 +45,7 @@ async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
     assert_eq!(preview["waitlisted"], 1);
     assert_eq!(preview["rows"][2]["waitlist_position"], 1);
     assert_eq!(
-        participant::Entity::find().count(app.db()).await.unwrap(),
+        participant::Entity::find().fetch_count(app.db()).await,
         people_before,
         "a dry run writes nothing"
     );
@@ -62,17 +62,13 @@ async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
     );
     let edgar = participant::Entity::find()
         .filter(participant::Column::DocumentNumber.eq("71234567"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(edgar.municipality_code, "05001");
     let ana = participant::Entity::find()
         .filter(participant::Column::DocumentNumber.eq("1117000001"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         (
             ana.first_names.as_str(),
@@ -94,9 +90,8 @@ async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
     );
     let rows = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort as i32))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(rows, 3);
 }
 
@@ -197,7 +192,7 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
             "Escriba sus nombres",
         ),
     ];
-    let people_before = participant::Entity::find().count(app.db()).await.unwrap();
+    let people_before = participant::Entity::find().fetch_count(app.db()).await;
     for (bad, row, column, message) in cases {
         let file = format!("{header}{good}{bad}");
         let (status, problem) = upload(&app, &path, staff, "lista.csv", file.as_bytes()).await;
@@ -210,7 +205,7 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
             "{bad}: {error}"
         );
         assert_eq!(
-            participant::Entity::find().count(app.db()).await.unwrap(),
+            participant::Entity::find().fetch_count(app.db()).await,
             people_before,
             "{bad}: nothing written"
         );
@@ -313,7 +308,7 @@ async fn session_reminders_are_queued_once_per_person_and_session_even_after_a_r
         MESSY_CSV.as_bytes(),
     )
     .await;
-    let before = outbox::Entity::find().count(app.db()).await.unwrap();
+    let before = outbox::Entity::find().fetch_count(app.db()).await;
     let (templates, config) = (
         app.client.rocket().state::<Templates>().unwrap(),
         app.client.rocket().state::<AppConfig>().unwrap(),
@@ -343,12 +338,11 @@ async fn session_reminders_are_queued_once_per_person_and_session_even_after_a_r
     );
     let reminders = outbox::Entity::find()
         .filter(outbox::Column::Subject.starts_with("Mañana:"))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(reminders.len(), 2);
     assert_eq!(
-        outbox::Entity::find().count(app.db()).await.unwrap(),
+        outbox::Entity::find().fetch_count(app.db()).await,
         before + 2
     );
     assert!(
@@ -594,9 +588,8 @@ async fn the_enrolment_file_previewed_imports_from_its_draft() {
     let enrolled = async || {
         enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.eq(open.id))
-            .count(app.db())
+            .fetch_count(app.db())
             .await
-            .unwrap()
     };
     let before = enrolled().await;
     let (status, html) = post_file(

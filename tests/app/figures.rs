@@ -9,7 +9,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, api, api_get, api_patch, api_post, json_array, json_items, threaded,
+    ExpectStatus, Fetch, api, api_get, api_patch, api_post, json_array, json_items, threaded,
 };
 use crate::world::{Session, World, catalogue_course, put_marks, set_status};
 use chrono::Duration;
@@ -70,10 +70,8 @@ async fn assert_maintained_is_rebuilt(app: &TestApp, step: &str) {
 /// figures rebuilt from scratch (in a transaction that is rolled back).
 async fn assert_progress_is_rebuilt(app: &TestApp, plan_id: i64, step: &str) {
     let row = plan::Entity::find_by_id(plan_id as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let kept = progress::progress(app.db(), &PlanScope::All, &row, None)
         .await
         .unwrap();
@@ -105,10 +103,8 @@ async fn plan_reading(app: &TestApp, world: &World<'_>, courses: &[&str], cohort
         let course = catalogue_course(app.db(), code).await;
         let capacity = domain::entities::course_capacity::Entity::find()
             .filter(domain::entities::course_capacity::Column::CourseId.eq(course.id))
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .capacity_id;
         let line = api_post(app, &format!("/api/v1/plans/{plan}/lines"), Some(&world.staff), json!({
                 "capacity_id": capacity,
@@ -210,9 +206,8 @@ async fn certificates(app: &TestApp, cohort: i64) -> Vec<String> {
     certificate::Entity::find()
         .filter(certificate::Column::CohortId.eq(cohort as i32))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|c| c.code)
         .collect()
@@ -480,10 +475,8 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
                 // A person moves (as a correction of their record does: one transaction).
                 let person = dice.pick(&people).unwrap();
                 let found = participant::Entity::find_by_id(person.id)
-                    .one(app.db())
-                    .await
-                    .unwrap()
-                    .unwrap();
+                    .expect_one(app.db())
+                    .await;
                 let to = if found.municipality_code == "18001" {
                     "18592"
                 } else {
@@ -739,10 +732,8 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
     assert!(delivered.iter().any(|r| r.trained > 0), "{delivered:?}");
     // And the plan read them: people trained, and the per-participant cost executed.
     let row = plan::Entity::find_by_id(plan as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let read = progress::progress(app.db(), &PlanScope::All, &row, None)
         .await
         .unwrap();
@@ -934,35 +925,31 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
     }
     let imported = domain::entities::imported_record::Entity::find()
         .filter(domain::entities::imported_record::Column::Reference.starts_with("FIG-"))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(!imported.is_empty(), "the sequence imported some");
     let snapshot = figures::snapshot(app.db()).await.unwrap();
     let kept = snapshot.assistances;
     // A joint assistance counts once (issue 49): the figures hold one per assistance and
     // capacity, never one per provider delivering it.
     let joint = domain::entities::assistance_co_provider::Entity::find()
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(!joint.is_empty(), "the sequence left some joint");
     let live: Vec<i32> = domain::entities::assistance::Entity::find()
         .filter(
             domain::entities::assistance::Column::Status
                 .ne(domain::entities::values::AssistanceStatus::Cancelled),
         )
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|a| a.id)
         .collect();
     let links = domain::entities::assistance_capacity::Entity::find()
         .filter(domain::entities::assistance_capacity::Column::AssistanceId.is_in(live))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .len() as i64;
     assert_eq!(
         kept.iter().map(|f| i64::from(f.assistances)).sum::<i64>(),
@@ -1005,11 +992,9 @@ async fn reported_enrolled(app: &TestApp, token: &str, cohort: i64) -> i64 {
 
 /// Rows waiting in `figures_dirty`.
 async fn named(app: &TestApp) -> u64 {
-    use sea_orm::PaginatorTrait;
     domain::entities::figures_dirty::Entity::find()
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 /// The figures worker's promise (issue 50, DECISIONS «Figures off the write path»): a write
@@ -1310,10 +1295,8 @@ async fn figures_follow_random_writes_while_the_worker_flushes() {
                     for mark in marks {
                         let enrolment = mark["enrolment_id"].as_i64().unwrap();
                         let row = domain::entities::enrolment::Entity::find_by_id(enrolment as i32)
-                            .one(app.db())
-                            .await
-                            .unwrap()
-                            .unwrap();
+                            .expect_one(app.db())
+                            .await;
                         if i64::from(row.cohort_id) == cohort_id {
                             mine.push(mark);
                         }
@@ -1326,10 +1309,8 @@ async fn figures_follow_random_writes_while_the_worker_flushes() {
             9 => {
                 // A session added to a cohort that has not ended.
                 let row = domain::entities::cohort::Entity::find_by_id(cohort_id as i32)
-                    .one(app.db())
-                    .await
-                    .unwrap()
-                    .unwrap();
+                    .expect_one(app.db())
+                    .await;
                 if matches!(row.status, CohortStatus::Open | CohortStatus::InProgress) {
                     let session = Session::from_now(Duration::days(8 + (step % 20) as i64), 60);
                     world.add_session(cohort_id, &session).await;
@@ -1368,10 +1349,8 @@ async fn figures_follow_random_writes_while_the_worker_flushes() {
                 // A person moves to the other municipality.
                 let person = dice.pick(&people).unwrap();
                 let found = participant::Entity::find_by_id(person.id)
-                    .one(app.db())
-                    .await
-                    .unwrap()
-                    .unwrap();
+                    .expect_one(app.db())
+                    .await;
                 let to = if found.municipality_code == "18001" {
                     "18592"
                 } else {

@@ -7,13 +7,14 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, api_get, api_post, demo_account, json_array, json_items, page, sign_in_page,
+    ExpectStatus, Fetch, api_get, api_post, demo_account, json_array, json_items, page,
+    sign_in_page,
 };
 use crate::world::{Session, World, days, put_marks, set_status};
 use chrono::Duration;
 use domain::entities::values::Role;
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 /// Production's settings for what these tests read: the figures worker, kept pages, and a
@@ -130,9 +131,8 @@ async fn a_cohort_closed_shows_in_the_impact_and_the_attendance_report_on_the_ne
     let course = crate::world::catalogue_course(app.db(), "PT").await;
     let capacities = domain::entities::course_capacity::Entity::find()
         .filter(domain::entities::course_capacity::Column::CourseId.eq(course.id))
-        .count(app.db())
-        .await
-        .unwrap() as i64;
+        .fetch_count(app.db())
+        .await as i64;
     assert!(capacities > 0);
     assert_eq!(
         completed_in_puerto_rico(&app, &world.staff).await,

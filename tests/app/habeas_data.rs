@@ -11,9 +11,7 @@ use domain::entities::{
     audit_log, certificate, consent, data_request, enrolment, outbox, participant, user,
 };
 use rocket::http::Status;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 const PASSWORD: &str = "Clave-segura-2026";
@@ -46,10 +44,8 @@ async fn completer_with_account(app: &TestApp, email: &str) -> (participant::Mod
     .unwrap();
     let mut person: participant::ActiveModel =
         participant::Entity::find_by_id(completed.participant_id)
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .into();
     person.user_id = Set(Some(account.id));
     person.email = Set(Some(email.into()));
@@ -78,7 +74,7 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
         .await
         .unwrap()
         .expect("her certificate was issued");
-    let enrolments_before = enrolment::Entity::find().count(app.db()).await.unwrap();
+    let enrolments_before = enrolment::Entity::find().fetch_count(app.db()).await;
 
     let request = api_post(
         &app,
@@ -151,10 +147,8 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
 
     // Her record holds nothing that names her; her account is closed.
     let after = participant::Entity::find_by_id(person.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(after.anonymised_at.is_some());
     assert_ne!(after.full_name(), name);
     assert_ne!(after.document_number, person.document_number);
@@ -162,10 +156,8 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
     assert_eq!(after.phone, None);
     assert_eq!(after.sex, None);
     let account = user::Entity::find_by_id(person.user_id.unwrap())
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(!account.active);
     assert_ne!(account.email, "suprimir@example.org");
     let (status, _) = api_get(&app, "/api/v1/me", Some(&mine)).await;
@@ -174,13 +166,12 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
     assert!(
         consent::Entity::find()
             .filter(consent::Column::ParticipantId.eq(person.id))
-            .count(app.db())
+            .fetch_count(app.db())
             .await
-            .unwrap()
             > 0
     );
     assert_eq!(
-        enrolment::Entity::find().count(app.db()).await.unwrap(),
+        enrolment::Entity::find().fetch_count(app.db()).await,
         enrolments_before
     );
     // The certificate already issued keeps the name it carries, verifiable.
@@ -201,9 +192,8 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
     let mails = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq("suprimir@example.org"))
         .filter(outbox::Column::Subject.contains("solicitud sobre sus datos personales"))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(mails, 2);
     for action in [
         "data_request.created",
@@ -213,9 +203,8 @@ async fn an_accepted_supresion_anonymises_the_record_and_her_certificates_stay_v
         assert!(
             audit_log::Entity::find()
                 .filter(audit_log::Column::Action.eq(action))
-                .count(app.db())
+                .fetch_count(app.db())
                 .await
-                .unwrap()
                 >= 1,
             "{action}"
         );
@@ -237,10 +226,8 @@ async fn the_admin_page_lists_pending_requests_first_flagging_late_ones() {
     // Asked weeks ago: its term has passed.
     let mut row: data_request::ActiveModel =
         data_request::Entity::find_by_id(request["id"].as_i64().unwrap() as i32)
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .into();
     let asked = crate::world::days(-60);
     row.requested_on = Set(asked);
@@ -293,10 +280,8 @@ async fn a_staff_view_of_her_record_is_shown_to_her() {
     assert_eq!(items[0]["by_role"], "coordinator");
     let coordinator = user::Entity::find()
         .filter(user::Column::Email.eq(email))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(items[0]["by_name"], coordinator.full_name);
     assert!(items[0]["at"].as_str().unwrap().ends_with("-05:00"));
     assert!(!items[0]["what"].as_str().unwrap().is_empty());
@@ -332,7 +317,7 @@ async fn she_asks_from_her_data_page_and_a_refused_form_keeps_what_she_typed() {
     assert!(html.contains("Motivo escrito"));
     let hers =
         || data_request::Entity::find().filter(data_request::Column::ParticipantId.eq(person.id));
-    assert_eq!(hers().count(app.db()).await.unwrap(), 0, "nothing written");
+    assert_eq!(hers().fetch_count(app.db()).await, 0, "nothing written");
     let saved = post_form(
         &app,
         "/perfil/datos/solicitudes",
@@ -344,7 +329,7 @@ async fn she_asks_from_her_data_page_and_a_refused_form_keeps_what_she_typed() {
     )
     .await;
     assert_eq!(saved.status(), Status::SeeOther);
-    let row = hers().one(app.db()).await.unwrap().unwrap();
+    let row = hers().expect_one(app.db()).await;
     assert_eq!(row.kind, "revocacion");
 
     // Accepted, her consents are withdrawn (kept as proof).
@@ -359,9 +344,8 @@ async fn she_asks_from_her_data_page_and_a_refused_form_keeps_what_she_typed() {
     .expect_status(Status::Ok);
     let consents = consent::Entity::find()
         .filter(consent::Column::ParticipantId.eq(person.id))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(!consents.is_empty());
     assert!(consents.iter().all(|c| c.withdrawn_at.is_some()));
 }
@@ -509,9 +493,8 @@ async fn consents_of_document(app: &TestApp, number: &str) -> Vec<consent::Model
     };
     consent::Entity::find()
         .filter(consent::Column::ParticipantId.eq(person.id))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
 }
 
 const IMPORT_HEADER: &str =
@@ -528,15 +511,13 @@ async fn a_page_import_without_the_declaration_writes_nothing() {
     sign_in_page(&app, email, password).await;
     let coordinator = user::Entity::find()
         .filter(user::Column::Email.eq(email))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let base = format!("/coordinacion/cohortes/{}", open.id);
     let csrf = csrf_from(&app, &format!("{base}/inscripciones")).await;
     let csv = format!("{IMPORT_HEADER}CC,1117000931,Luz Dary,Quintero,18256,alcaldia,tecnico\n");
-    let people = participant::Entity::find().count(app.db()).await.unwrap();
-    let enrolments = enrolment::Entity::find().count(app.db()).await.unwrap();
+    let people = participant::Entity::find().fetch_count(app.db()).await;
+    let enrolments = enrolment::Entity::find().fetch_count(app.db()).await;
     let path = format!("{base}/importar");
 
     // The file itself, imported at once without the box: refused.
@@ -556,11 +537,11 @@ async fn a_page_import_without_the_declaration_writes_nothing() {
     assert!(html.contains("falta declarar la autorización"), "{html}");
     assert!(html.contains("autorizó el tratamiento de"), "{html}");
     assert_eq!(
-        participant::Entity::find().count(app.db()).await.unwrap(),
+        participant::Entity::find().fetch_count(app.db()).await,
         people
     );
     assert_eq!(
-        enrolment::Entity::find().count(app.db()).await.unwrap(),
+        enrolment::Entity::find().fetch_count(app.db()).await,
         enrolments
     );
 
@@ -593,11 +574,11 @@ async fn a_page_import_without_the_declaration_writes_nothing() {
     assert!(html.contains("de dónde consta la autorización"), "{html}");
     assert!(html.contains(&draft), "the previewed file stays ready");
     assert_eq!(
-        participant::Entity::find().count(app.db()).await.unwrap(),
+        participant::Entity::find().fetch_count(app.db()).await,
         people
     );
     assert_eq!(
-        enrolment::Entity::find().count(app.db()).await.unwrap(),
+        enrolment::Entity::find().fetch_count(app.db()).await,
         enrolments
     );
 
@@ -620,7 +601,7 @@ async fn a_page_import_without_the_declaration_writes_nothing() {
     assert_eq!(status, Status::Ok, "{html}");
     assert!(html.contains("Importación realizada"), "{html}");
     assert_eq!(
-        enrolment::Entity::find().count(app.db()).await.unwrap(),
+        enrolment::Entity::find().fetch_count(app.db()).await,
         enrolments + 1
     );
     let consents = consents_of_document(&app, "1117000931").await;
@@ -727,17 +708,13 @@ async fn she_sees_in_her_data_where_her_authorization_comes_from() {
     .await;
     assert_eq!(status, Status::Ok, "{body}");
     let coordinator = user::Entity::find_by_id(world.staff_id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     // She gets an account for the record the import created.
     let person = participant::Entity::find()
         .filter(participant::Column::DocumentNumber.eq("1117000951"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let hash = domain::accounts::passwords::hash(PASSWORD).await.unwrap();
     let at = domain::time::now();
     let account = user::ActiveModel {
@@ -854,18 +831,15 @@ async fn the_demo_holds_a_pending_supresion_in_the_admin_queue() {
     let app = TestApp::with_demo().await;
     let pending = data_request::Entity::find()
         .filter(data_request::Column::Status.eq("pending"))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(pending.len(), 1, "{pending:?}");
     let request = &pending[0];
     assert_eq!(request.kind, "supresion");
     assert!(request.requested_on < domain::time::today());
     let person = participant::Entity::find_by_id(request.participant_id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let (email, password) = demo_account(Role::Admin);
     sign_in_page(&app, email, password).await;
     let (status, html) = page(&app, "/admin/solicitudes-de-datos").await;
@@ -880,10 +854,8 @@ async fn the_demo_holds_a_pending_supresion_in_the_admin_queue() {
     // participant gave hers herself.
     let declared = consent::Entity::find()
         .filter(consent::Column::ParticipantId.eq(person.id))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(declared.source.as_deref(), Some("import"));
     assert!(declared.declared_by.is_some() && declared.source_detail.is_some());
 }

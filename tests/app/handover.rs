@@ -7,8 +7,9 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, csrf_from_client,
-    demo_account, form_body, json_array, json_items, role_token, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, META_REVIEWER, api_get, api_patch, api_post,
+    csrf_from_client, demo_account, form_body, json_array, json_items, role_token, sign_in_client,
+    token,
 };
 use crate::world::days;
 use chrono::NaiveDate;
@@ -373,10 +374,8 @@ async fn a_liaisons_first_sign_in_of_an_administration_opens_the_handover_once()
     assert_eq!(landing(&app, email, password).await, "/", "only once");
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(email))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let period = domain::handover::administration_start(domain::time::today());
     assert_eq!(account.handover_seen_for, Some(period));
 
@@ -389,10 +388,8 @@ async fn a_liaisons_first_sign_in_of_an_administration_opens_the_handover_once()
 
     // With the clock set to the next administration's first day, and its last day before.
     let account = user::Entity::find_by_id(account.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let next = NaiveDate::from_ymd_opt(period + 4, 1, 1).unwrap();
     let eve = next.pred_opt().unwrap();
     assert_eq!(
@@ -410,10 +407,8 @@ async fn a_liaisons_first_sign_in_of_an_administration_opens_the_handover_once()
         "1 January of the next one"
     );
     let account = user::Entity::find_by_id(account.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         domain::handover::landing(app.db(), &account, next)
             .await
@@ -516,10 +511,8 @@ async fn the_liaison_role_passes_to_the_next_official_with_the_history() {
     assert!(html.contains("El Paujíl"), "{html}");
     let old_name = user::Entity::find()
         .filter(user::Column::Email.eq(old_email))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .full_name;
     assert!(html.contains(&old_name), "whose account ends, named");
 
@@ -546,10 +539,8 @@ async fn the_liaison_role_passes_to_the_next_official_with_the_history() {
             .contains("id=\"error-password\"")
     );
     let still = user::Entity::find_by_id(account.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(!still.active, "nothing changed");
 
     let password = "Enlace-Nuevo-Paujil-2028";
@@ -557,10 +548,8 @@ async fn the_liaison_role_passes_to_the_next_official_with_the_history() {
     assert_eq!(taken_over.status(), Status::SeeOther);
     let old = user::Entity::find()
         .filter(user::Column::Email.eq(old_email))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(!old.active, "the previous liaison's account ends");
     let (status, _) = api_get(&app, "/api/v1/me", Some(&old_token)).await;
     assert_eq!(status, Status::Unauthorized, "and its token with it");

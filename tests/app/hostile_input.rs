@@ -15,21 +15,17 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use rocket::http::{ContentType, Status};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::{Value, json};
 
 async fn cohort_row(app: &TestApp, id: i64) -> cohort::Model {
     cohort::Entity::find_by_id(id as i32)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
 }
 
 async fn participant_count(app: &TestApp) -> u64 {
-    participant::Entity::find().count(app.db()).await.unwrap()
+    participant::Entity::find().fetch_count(app.db()).await
 }
 
 const ONE_PERSON_CSV: &str = "tipo de documento;numero de documento;nombres;apellidos;correo electronico;codigo dane del municipio;tipo de entidad;nivel\r\n\
@@ -166,11 +162,7 @@ async fn an_email_that_cannot_be_built_never_fails_the_enrolment() {
         .exec(app.db())
         .await
         .unwrap();
-    let person = participant::Entity::find()
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let person = participant::Entity::find().expect_one(app.db()).await;
     let path = format!("/api/v1/cohorts/{cohort}/enrolments");
     let body = api_post(
         &app,
@@ -184,9 +176,8 @@ async fn an_email_that_cannot_be_built_never_fails_the_enrolment() {
 
     let failed = outbox::Entity::find()
         .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(failed.len(), 1, "{failed:?}");
     let reason = failed[0].last_error.clone().unwrap_or_default();
     assert!(reason.contains("asunto"), "{reason}");
@@ -382,7 +373,7 @@ async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_p
     let staff = &world.staff;
     let (_, capacities) = api_get(&app, "/api/v1/capacities", Some(staff)).await;
     let capacity = capacities["items"][0]["id"].clone();
-    let courses_before = course::Entity::find().count(app.db()).await.unwrap();
+    let courses_before = course::Entity::find().fetch_count(app.db()).await;
     let body = api_post(&app, "/api/v1/courses", Some(staff), json!({
         "code": "EMOJI-1", "name": "Gestión 📈 pública", "description": "x", "hours": 20, "capacity_ids": [capacity]
     })).await.expect_status(Status::UnprocessableEntity);
@@ -394,7 +385,7 @@ async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_p
         "{body}"
     );
     assert_eq!(
-        course::Entity::find().count(app.db()).await.unwrap(),
+        course::Entity::find().fetch_count(app.db()).await,
         courses_before
     );
 
@@ -419,10 +410,8 @@ async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_p
     assert_eq!(status, Status::Ok, "{body}");
     let person = participant::Entity::find()
         .filter(participant::Column::DocumentNumber.eq("1117000999"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(person.first_names, "José");
     assert_eq!(person.last_names, "Peña");
 }
@@ -452,7 +441,7 @@ async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
     assert_eq!(cohort_row(&app, cohort).await, before);
 
     // A new cohort with a status is not silently made a draft.
-    let cohorts_before = cohort::Entity::find().count(app.db()).await.unwrap();
+    let cohorts_before = cohort::Entity::find().fetch_count(app.db()).await;
     let mut body = json!({
         "course_id": before.course_id, "name": "Otra", "modality": "virtual",
         "meeting_url": "https://sala.example.org/otra", "start_date": "2030-01-10",
@@ -469,7 +458,7 @@ async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
         Status::UnprocessableEntity
     );
     assert_eq!(
-        cohort::Entity::find().count(app.db()).await.unwrap(),
+        cohort::Entity::find().fetch_count(app.db()).await,
         cohorts_before
     );
 }
@@ -479,7 +468,7 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let staff = &world.staff;
-    let courses_before = course::Entity::find().count(app.db()).await.unwrap();
+    let courses_before = course::Entity::find().fetch_count(app.db()).await;
     let body = json!({"code": "CT-1", "name": "Curso", "description": "x", "hours": 10, "capacity_ids": [1]}).to_string();
     for content_type in [Some(ContentType::Plain), Some(ContentType::Form), None] {
         let mut request = app
@@ -510,7 +499,7 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
         );
     }
     assert_eq!(
-        course::Entity::find().count(app.db()).await.unwrap(),
+        course::Entity::find().fetch_count(app.db()).await,
         courses_before
     );
 
@@ -874,10 +863,10 @@ async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
                 .entry(key.clone())
                 .or_insert(value.clone());
         }
-        let count = course::Entity::find().count(app.db()).await.unwrap();
+        let count = course::Entity::find().fetch_count(app.db()).await;
         let (status, answer) = api_post(&app, "/api/v1/courses", Some(staff), body.clone()).await;
         assert!(status.code < 500, "{} → {status} {answer}", brief(&body));
-        let after = course::Entity::find().count(app.db()).await.unwrap();
+        let after = course::Entity::find().fetch_count(app.db()).await;
         if status.code >= 400 {
             assert_eq!(after, count, "{} → {status}", brief(&body));
         } else {
@@ -956,17 +945,13 @@ async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_write
     use sea_orm::QueryFilter;
     let esap_plan = domain::entities::plan::Entity::find()
         .filter(domain::entities::plan::Column::ProviderId.eq(1))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let dnp_plan = domain::entities::plan::Entity::find()
         .filter(domain::entities::plan::Column::ProviderId.ne(1))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let year = chrono::Datelike::year(&domain::time::today());
     // (method, path, caller, fields the endpoint reads, a valid base the hostile fields cover)

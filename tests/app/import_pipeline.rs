@@ -9,9 +9,7 @@ use chrono::Duration;
 use domain::entities::values::Role;
 use domain::entities::{attendance_mark, score};
 use rocket::http::Status;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
 /// Scores recorded for this assessment item.
@@ -19,17 +17,15 @@ use serde_json::json;
 async fn marks(app: &TestApp, sessions: &[i64]) -> u64 {
     attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| *s as i32)))
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 async fn scores(app: &TestApp, item: i64) -> u64 {
     score::Entity::find()
         .filter(score::Column::AssessmentId.eq(item as i32))
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 /// Posts a preview's confirmation from the scores grid: saved, back to the grid, whose page

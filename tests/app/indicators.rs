@@ -4,8 +4,9 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, demo_account, download, every_row,
-    json_array, json_items, page, read_table, role_token, sign_in_page, token, upload, write_table,
+    ExpectStatus, Fetch, META_REVIEWER, api_get, api_patch, api_post, demo_account, download,
+    every_row, json_array, json_items, page, read_table, role_token, sign_in_page, token, upload,
+    write_table,
 };
 use domain::entities::values::Role;
 use domain::entities::{audit_log, indicator, indicator_observation};
@@ -18,10 +19,8 @@ const IMPORT: &str = "/api/v1/indicators/observations/import";
 async fn indicator_id(app: &TestApp, code: &str) -> i32 {
     indicator::Entity::find()
         .filter(indicator::Column::Code.eq(code))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id
 }
 
@@ -43,9 +42,8 @@ async fn observation(
 
 async fn count(app: &TestApp) -> u64 {
     indicator_observation::Entity::find()
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 #[rocket::async_test]
@@ -148,9 +146,8 @@ async fn new_years_load_in_long_or_wide_form_all_or_nothing_and_idempotent() {
     assert_eq!(paujil.value, 62.0);
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("indicator_observations.imported"))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(
         audited.iter().any(
             |a| a.before_json.as_deref().is_some_and(|b| b.contains("61.5"))

@@ -161,11 +161,7 @@ async fn a_key_file_is_imported_once_and_the_database_key_wins_afterwards() {
     // The key of the Data Integrity specification's test vectors.
     std::fs::write(&file, "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq\n").unwrap();
     let app = TestApp::with_config(&[("credentials_key_file", json!(file))]).await;
-    let stored = credentials_key::Entity::find()
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = credentials_key::Entity::find().expect_one(app.db()).await;
     assert_eq!(
         (stored.origin.as_str(), stored.public_key.as_str()),
         (
@@ -217,10 +213,8 @@ async fn a_key_file_is_imported_once_and_the_database_key_wins_afterwards() {
     );
     let current = credentials_key::Entity::find()
         .filter(credentials_key::Column::RetiredAt.is_null())
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         current.origin, "generated",
         "the file is never imported again"
@@ -521,7 +515,7 @@ async fn every_email_goes_out_once_with_both_instances_sending() {
     recipients.sort();
     recipients.dedup();
     assert_eq!(recipients.len(), COUNT, "nobody got an email twice");
-    let rows = outbox::Entity::find().all(app.db()).await.unwrap();
+    let rows = outbox::Entity::find().fetch_all(app.db()).await;
     assert!(
         rows.iter()
             .all(|r| r.status == OutboxStatus::Sent && r.attempts == 1),
@@ -740,9 +734,8 @@ fn two_instances_enrol_one_cohort_together_without_overbooking() {
         assert_eq!(positions, (1..=31).collect::<Vec<_>>());
         let mut rows = domain::entities::enrolment::Entity::find()
             .filter(domain::entities::enrolment::Column::CohortId.eq(cohort as i32))
-            .all(app.db())
-            .await
-            .unwrap();
+            .fetch_all(app.db())
+            .await;
         rows.sort_by_key(|row| row.id);
         let enrolled = rows
             .iter()
@@ -758,9 +751,8 @@ fn two_instances_enrol_one_cohort_together_without_overbooking() {
         // Either worker flushes; the figures end exactly the rebuilt ones.
         let started = std::time::Instant::now();
         while domain::entities::figures_dirty::Entity::find()
-            .count(app.db())
+            .fetch_count(app.db())
             .await
-            .unwrap()
             > 0
         {
             assert!(started.elapsed() < std::time::Duration::from_secs(5));

@@ -8,8 +8,9 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, body_of, csrf_from_client,
-    error_fields, form_body, json_array, json_items, role_token, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_patch, api_post, body_of,
+    csrf_from_client, error_fields, form_body, json_array, json_items, role_token, sign_in_client,
+    token,
 };
 use crate::world::{days, demo_cohort};
 use domain::entities::values::{CohortStatus, Role};
@@ -21,20 +22,16 @@ use serde_json::{Value, json};
 async fn provider_id(app: &TestApp, part: &str) -> i64 {
     provider::Entity::find()
         .filter(provider::Column::Name.contains(part))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id as i64
 }
 
 async fn cohort_named(app: &TestApp, name: &str) -> i64 {
     cohort::Entity::find()
         .filter(cohort::Column::Name.eq(name))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id as i64
 }
 
@@ -151,9 +148,8 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     let csrf = csrf_from_client(&browser, "/").await;
     let assistances_before = assistance::Entity::find()
         .into_json()
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     let before = everything(&app).await;
     for (method, path, body) in [
         (
@@ -227,9 +223,8 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     assert_eq!(
         assistance::Entity::find()
             .into_json()
-            .all(app.db())
-            .await
-            .unwrap(),
+            .fetch_all(app.db())
+            .await,
         assistances_before,
         "no assistance changed"
     );

@@ -13,13 +13,14 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_delete, api_get, bearer, body_of, csrf_from_client,
-    error_fields, json_array, json_items, page, role_token, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, api, api_delete, api_get, bearer, body_of,
+    csrf_from_client, error_fields, json_array, json_items, page, role_token, sign_in_client,
+    token,
 };
 use domain::entities::values::Role;
 use domain::entities::{audit_log, resource, resource_file};
 use rocket::http::{ContentType, Header, Status};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 
@@ -102,8 +103,8 @@ async fn link_guide(app: &TestApp, token: &str, title: &str, visibility: &str) -
 
 async fn stored(app: &TestApp) -> (u64, u64) {
     (
-        resource::Entity::find().count(app.db()).await.unwrap(),
-        resource_file::Entity::find().count(app.db()).await.unwrap(),
+        resource::Entity::find().fetch_count(app.db()).await,
+        resource_file::Entity::find().fetch_count(app.db()).await,
     )
 }
 
@@ -839,9 +840,8 @@ async fn a_deleted_resource_is_gone_and_its_page_says_retirado() {
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("resource.deleted"))
         .filter(audit_log::Column::SubjectId.eq(id.to_string()))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(audited, 1);
     // Nothing more is done with it.
     api_delete(&app, &path, Some(&esap))

@@ -3,6 +3,7 @@
 
 use crate::common::TestApp;
 use crate::smtp::{SmtpServer, header, mime_parts, part, split_head, subject, unused_port};
+use crate::support::Fetch;
 use chrono::{Duration, Utc};
 use domain::config::AppConfig;
 use domain::entities::values::OutboxStatus;
@@ -193,10 +194,8 @@ async fn a_mail_server_that_is_down_delays_mail_and_loses_none_across_a_restart(
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].to, ["ana@example.org"]);
     let ana = outbox::Entity::find_by_id(ana.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(ana.status, OutboxStatus::Sent);
     assert_eq!(ana.attempts, 2);
 
@@ -451,17 +450,13 @@ async fn a_permanent_rejection_fails_the_email_and_a_temporary_one_retries() {
     assert!(mail::retry(app.db(), permanent.id).await.unwrap());
     assert!(!mail::retry(app.db(), ana.id).await.unwrap());
     let again = outbox::Entity::find_by_id(permanent.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(again.status, OutboxStatus::Pending);
     assert_eq!(deliver(&app.client).await, 0);
     let again = outbox::Entity::find_by_id(permanent.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!((again.status, again.attempts), (OutboxStatus::Failed, 2));
 }
 

@@ -142,10 +142,8 @@ async fn quotas_keep_seats_until_released_and_the_release_moves_the_waiting_list
     let reminder = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq(demo_account(Role::Liaison).0))
         .order_by_desc(outbox::Column::Id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(
         reminder.subject.contains("1 cupo sin usar"),
         "{}",
@@ -155,10 +153,8 @@ async fn quotas_keep_seats_until_released_and_the_release_moves_the_waiting_list
     // The release date passes: the periodic job gives the unused quota seat to the first
     // person waiting, once.
     let row = cohort::Entity::find_by_id(cohort as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let mut model: cohort::ActiveModel = row.into();
     model.quota_release_on = Set(Some(days(-1)));
     model.update(app.db()).await.unwrap();
@@ -176,9 +172,8 @@ async fn quotas_keep_seats_until_released_and_the_release_moves_the_waiting_list
     let waiting: Vec<enrolment::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort as i32))
         .order_by_asc(enrolment::Column::Id)
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     let by_person = |id: i32| {
         waiting
             .iter()
@@ -193,10 +188,8 @@ async fn quotas_keep_seats_until_released_and_the_release_moves_the_waiting_list
     );
     assert_eq!(by_person(florencia[3].id), EnrolmentStatus::Waitlisted);
     let released = cohort::Entity::find_by_id(cohort as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(released.quotas_released_at.is_some());
 }
 
@@ -302,10 +295,8 @@ async fn a_nominees_registration_starts_from_the_nomination() {
     let link = link_token(app.db(), "yessica.cuellar@example.org").await;
     let mail = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq("yessica.cuellar@example.org"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let registration = format!("/registro?postulacion={link}");
     assert!(mail.body_text.contains(&registration), "{}", mail.body_text);
     assert!(mail.body_html.contains(&registration));
@@ -390,9 +381,8 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
     assert_eq!(
         nomination::Entity::find()
             .filter(nomination::Column::CohortId.eq(cohort as i32))
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         1
     );
 
@@ -473,9 +463,8 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
     assert!(
         outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq(liaison_email))
-            .all(app.db())
+            .fetch_all(app.db())
             .await
-            .unwrap()
             .iter()
             .any(|m| m.subject.contains("confirmó"))
     );
@@ -579,10 +568,8 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
     let told = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq("deisy.losada@example.org"))
         .order_by_desc(outbox::Column::Id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(
         told.body_text.contains("El cargo no corresponde al curso"),
         "{}",
@@ -673,17 +660,14 @@ async fn a_nomination_cannot_bypass_eligibility() {
     .await
     .expect_status(Status::Conflict);
     let row = nomination::Entity::find_by_id(made["id"].as_i64().unwrap() as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(row.status, NominationStatus::Confirmed);
     assert_eq!(
         enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.eq(cohort as i32))
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         0
     );
 }
@@ -719,7 +703,7 @@ async fn a_liaison_names_only_the_people_it_reaches() {
     let nominations = format!("/api/v1/cohorts/{cohort}/nominations");
     let meta = world.people("lejana").of("50325").create().await;
     let caqueta = world.people("vecina").of("18592").create().await;
-    let before = nomination::Entity::find().count(app.db()).await.unwrap();
+    let before = nomination::Entity::find().fetch_count(app.db()).await;
 
     let unknown = api_post(
         &app,
@@ -780,7 +764,7 @@ async fn a_liaison_names_only_the_people_it_reaches() {
         Status::Conflict
     );
     assert_eq!(
-        nomination::Entity::find().count(app.db()).await.unwrap(),
+        nomination::Entity::find().fetch_count(app.db()).await,
         before + 1
     );
 }
@@ -860,9 +844,8 @@ async fn an_unregistered_nominee_is_confirmed_only_by_her_own_account() {
     let liaison_told = async || {
         outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq(liaison_email))
-            .all(app.db())
+            .fetch_all(app.db())
             .await
-            .unwrap()
             .iter()
             .filter(|m| m.subject.contains("confirmó"))
             .count()
@@ -976,10 +959,8 @@ async fn an_unregistered_nominee_is_confirmed_only_by_her_own_account() {
     .await
     .expect_status(Status::Ok);
     let enrolled = enrolment::Entity::find_by_id(accepted["enrolment_id"].as_i64().unwrap() as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(enrolled.participant_id, her.id);
 }
 
@@ -992,8 +973,8 @@ async fn a_nomination_refuses_an_email_the_mailer_would_refuse() {
     let liaison = role_token(&app, Role::Liaison).await;
     let cohort = world.cohort().seats(5).create().await.id;
     let (nominations, mails) = (
-        nomination::Entity::find().count(app.db()).await.unwrap(),
-        outbox::Entity::find().count(app.db()).await.unwrap(),
+        nomination::Entity::find().fetch_count(app.db()).await,
+        outbox::Entity::find().fetch_count(app.db()).await,
     );
     // Each one passed the old check (something@domain.tld without spaces) and the outbox's
     // mailer refused it when the email was due.
@@ -1014,10 +995,10 @@ async fn a_nomination_refuses_an_email_the_mailer_would_refuse() {
         assert_eq!(error_fields(&answer), ["email"]);
     }
     assert_eq!(
-        nomination::Entity::find().count(app.db()).await.unwrap(),
+        nomination::Entity::find().fetch_count(app.db()).await,
         nominations
     );
-    assert_eq!(outbox::Entity::find().count(app.db()).await.unwrap(), mails);
+    assert_eq!(outbox::Entity::find().fetch_count(app.db()).await, mails);
 }
 
 /// Issue 61 item 7: a nominee who registers after being nominated (not through the link)

@@ -6,7 +6,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api_get, api_post, csrf_from, demo_account, download,
+    DNP_COORDINATOR, ExpectStatus, Fetch, api_get, api_post, csrf_from, demo_account, download,
     json_array, page, post_file, read_table, sign_in_page, token, upload, write_table,
 };
 use crate::world::{World, days};
@@ -184,16 +184,13 @@ async fn cohorts_imported_twice_change_nothing_and_a_corrected_file_updates() {
     assert_eq!(updated["changes"][0]["parts_changed"], 1, "{updated}");
     assert_eq!(counts(&app).await, after, "a correction adds nothing");
     let changed = cohort::Entity::find_by_id(imported.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(changed.seats, 35);
     let topics: Vec<String> = cohort_session::Entity::find()
         .filter(cohort_session::Column::CohortId.eq(imported.id))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|s| s.topic)
         .collect();
@@ -304,9 +301,8 @@ async fn a_coordinator_cannot_import_for_another_provider() {
     assert_eq!(tally(&theirs), (1, 0, 0), "{theirs}");
     let providers: Vec<i32> = imported_record::Entity::find()
         .filter(imported_record::Column::Reference.eq("SHARED-A"))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|r| r.provider_id)
         .collect();
@@ -404,9 +400,8 @@ async fn assistances_imported_twice_change_nothing_and_a_corrected_file_updates(
     assert_eq!(counts(&app).await, after);
     let marked = assistance_milestone::Entity::find()
         .filter(assistance_milestone::Column::Title.eq("Diagnóstico concertado"))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(
         marked.iter().any(|m| m.done_on == Some(days(-3))),
         "{marked:?}"
@@ -700,9 +695,8 @@ async fn a_previewed_file_imports_from_its_draft_once_and_only_for_whoever_previ
     assert_eq!(status, Status::Ok);
     let kept = import_draft::Entity::find()
         .filter(import_draft::Column::Token.eq(stale.as_str()))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(
         kept, 0,
         "expired drafts are deleted when a new one is written"

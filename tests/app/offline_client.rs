@@ -131,10 +131,8 @@ async fn the_worker_keeps_each_persons_own_pages_and_nobody_elses() {
     for sheet in &sheets {
         let id: i32 = sheet.rsplit('/').next().unwrap().parse().unwrap();
         let session = domain::entities::cohort_session::Entity::find_by_id(id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+            .expect_one(app.db())
+            .await;
         assert!(session.starts_at >= today, "{sheet} is a past session");
     }
 

@@ -9,7 +9,7 @@
 //! of its header.
 
 use crate::common::TestApp;
-use crate::support::json_array;
+use crate::support::{Fetch, json_array};
 use crate::world::{World, days};
 use chrono::{Datelike, Duration};
 use domain::entities::values::{CohortStatus, Mark, Role};
@@ -273,9 +273,8 @@ async fn the_offer_holds_every_providers_published_cohorts_and_no_draft_or_cance
             CohortStatus::InProgress,
             CohortStatus::Closed,
         ]))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|c| i64::from(c.id))
         .collect();
@@ -317,17 +316,15 @@ async fn the_offer_holds_every_providers_published_cohorts_and_no_draft_or_cance
     // Every provider with a published cohort, by name.
     let with_cohorts: BTreeSet<i32> = cohort::Entity::find()
         .filter(cohort::Column::Id.is_in(published.iter().map(|&id| id as i32)))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|c| c.provider_id)
         .collect();
     let names: BTreeSet<String> = provider::Entity::find()
         .filter(provider::Column::Id.is_in(with_cohorts))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|p| p.name)
         .collect();
@@ -382,9 +379,8 @@ async fn the_offer_lists_the_assistances_too_without_anything_personal() {
     let app = TestApp::with_demo().await;
     let published: Vec<assistance::Model> = assistance::Entity::find()
         .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert!(!published.is_empty(), "the demo has assistances");
     let (_, _, _, json) = get(&app, "/open-data/offer.json").await;
     let items: Vec<Value> = serde_json::from_str(&json).unwrap();
@@ -622,7 +618,7 @@ async fn no_file_holds_anything_of_a_person() {
         assert_eq!(status, Status::Ok, "{path}");
         bodies.push((path, body));
     }
-    let people = participant::Entity::find().all(app.db()).await.unwrap();
+    let people = participant::Entity::find().fetch_all(app.db()).await;
     assert!(people.len() >= 21, "the demo's participants");
     for person in &people {
         let mut traces = vec![
@@ -637,7 +633,7 @@ async fn no_file_holds_anything_of_a_person() {
         }
     }
     // Nor any account: instructors, coordinators, reviewers.
-    for account in user::Entity::find().all(app.db()).await.unwrap() {
+    for account in user::Entity::find().fetch_all(app.db()).await {
         for (path, body) in &bodies {
             assert!(
                 !body.contains(&account.email),

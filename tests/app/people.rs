@@ -6,9 +6,7 @@ use crate::support::*;
 use domain::entities::values::{ConsentKind, Role};
 use domain::entities::{consent, outbox, participant, user};
 use rocket::http::Status;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 
 fn valid_registration() -> Value {
@@ -30,9 +28,9 @@ fn valid_registration() -> Value {
 
 async fn counts(app: &TestApp) -> (u64, u64, u64) {
     (
-        user::Entity::find().count(app.db()).await.unwrap(),
-        participant::Entity::find().count(app.db()).await.unwrap(),
-        outbox::Entity::find().count(app.db()).await.unwrap(),
+        user::Entity::find().fetch_count(app.db()).await,
+        participant::Entity::find().fetch_count(app.db()).await,
+        outbox::Entity::find().fetch_count(app.db()).await,
     )
 }
 
@@ -83,11 +81,8 @@ async fn a_participant_registers_through_the_api() {
     assert_eq!(received["status"], "pending_confirmation");
     assert_eq!(received["email"], "ana.nanez@example.org");
     // Nothing exists until the emailed link is followed.
-    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 0);
-    assert_eq!(
-        participant::Entity::find().count(app.db()).await.unwrap(),
-        0
-    );
+    assert_eq!(user::Entity::find().fetch_count(app.db()).await, 0);
+    assert_eq!(participant::Entity::find().fetch_count(app.db()).await, 0);
     let link_token = confirmation_token(&app, "ana.nanez@example.org").await;
     let body = api_post(
         &app,
@@ -110,9 +105,8 @@ async fn a_participant_registers_through_the_api() {
     let id = person["id"].as_i64().unwrap() as i32;
     let consents = consent::Entity::find()
         .filter(consent::Column::ParticipantId.eq(id))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(consents.len(), 1);
     assert_eq!(consents[0].kind, ConsentKind::DataProcessing);
     assert_eq!(
@@ -141,7 +135,7 @@ async fn a_participant_registers_through_the_api() {
     .await
     .expect_status(Status::Conflict);
     assert!(again["detail"].as_str().unwrap().contains("ya fue usado"));
-    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 1);
+    assert_eq!(user::Entity::find().fetch_count(app.db()).await, 1);
 
     // They can sign in and see themselves.
     let token = token(&app, "ana.nanez@example.org", "Caqueta-2026").await;
@@ -299,9 +293,8 @@ async fn spreadsheet_habits_are_accepted_and_sensitive_data_needs_its_own_consen
     assert_eq!(person["sensitive_data_consent"], true);
     assert_eq!(person["ethnic_group"], "afrocolombiano");
     let kinds: Vec<ConsentKind> = consent::Entity::find()
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|c| c.kind)
         .collect();
@@ -325,9 +318,8 @@ async fn signing_in_before_confirming_says_so_and_sends_the_link_again() {
     let mails_to = async |to: &str| {
         outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq(to))
-            .count(app.db())
+            .fetch_count(app.db())
             .await
-            .unwrap()
     };
 
     // A wrong password: the usual words, nothing about the registration.
@@ -400,10 +392,8 @@ async fn signing_in_before_confirming_says_so_and_sends_the_link_again() {
     let newest = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq(email))
         .order_by_desc(outbox::Column::Id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(newest.subject, "Confirme su registro en Aula Territorial");
     let (_, old_page) = page(&app, &format!("/registro/confirmar/{first}")).await;
     assert!(old_page.contains("ya fue usado o expiró"));
@@ -488,7 +478,7 @@ async fn a_person_imported_without_an_account_can_claim_their_record() {
     assert_eq!(notice.recipient, "ana.nanez@example.org");
     assert!(notice.body_text.contains("un correo distinto"));
     assert!(!notice.body_text.contains("/registro/confirmar/"));
-    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 0);
+    assert_eq!(user::Entity::find().fetch_count(app.db()).await, 0);
 
     // With the email on file: a link to it, which attaches the account to the record.
     let (status, body) = register_and_confirm(&app, valid_registration()).await;
@@ -498,10 +488,7 @@ async fn a_person_imported_without_an_account_can_claim_their_record() {
         "the same person, now with an account"
     );
     assert_eq!(body["participant"]["first_names"], "Ana Lucía");
-    assert_eq!(
-        participant::Entity::find().count(app.db()).await.unwrap(),
-        1
-    );
+    assert_eq!(participant::Entity::find().fetch_count(app.db()).await, 1);
 }
 
 #[rocket::async_test]
@@ -530,7 +517,7 @@ async fn registering_in_the_browser_and_following_the_link_signs_the_person_in()
     let html = refused.into_string().await.unwrap();
     assert!(html.contains("Debe autorizar el tratamiento de sus datos personales"));
     assert!(html.contains("value=\"Bermúdez\""));
-    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 0);
+    assert_eq!(user::Entity::find().fetch_count(app.db()).await, 0);
 
     // An ambiguous municipality is explained.
     fields.push(("data_consent", "true"));
@@ -552,7 +539,7 @@ async fn registering_in_the_browser_and_following_the_link_signs_the_person_in()
     let html = done.into_string().await.unwrap();
     assert!(html.contains("Revise su correo"), "{html}");
     assert!(html.contains("yurany@example.org"));
-    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 0);
+    assert_eq!(user::Entity::find().fetch_count(app.db()).await, 0);
 
     let token = confirmation_token(&app, "yurany@example.org").await;
     let link = format!("/registro/confirmar/{token}");
@@ -568,11 +555,7 @@ async fn registering_in_the_browser_and_following_the_link_signs_the_person_in()
     // A used link shows why it no longer works.
     let used = body_of(&app.client, link.as_str()).await;
     assert!(used.contains("ya fue usado o expiró"));
-    let person = participant::Entity::find()
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let person = participant::Entity::find().expect_one(app.db()).await;
     assert_eq!(person.municipality_code, "18256");
 }
 
@@ -603,10 +586,8 @@ async fn participants_correct_their_profile_and_download_their_data() {
     assert_eq!(saved.status(), Status::SeeOther);
     let person = participant::Entity::find()
         .filter(participant::Column::Email.eq(email))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(person.document_number, "1117512345");
     assert_eq!(person.municipality_code, "50325");
     assert_eq!(person.level, "asesor");
@@ -619,18 +600,14 @@ async fn participants_correct_their_profile_and_download_their_data() {
         Status::SeeOther
     );
     let person = participant::Entity::find_by_id(person.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(person.sex, None);
     let withdrawn = consent::Entity::find()
         .filter(consent::Column::ParticipantId.eq(person.id))
         .filter(consent::Column::Kind.eq(ConsentKind::SensitiveData))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(withdrawn.withdrawn_at.is_some());
 
     // Bad input: the form comes back with a Spanish message, nothing changes.

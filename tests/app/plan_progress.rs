@@ -5,7 +5,7 @@
 //! behind.
 
 use crate::common::TestApp;
-use crate::support::{ExpectStatus, api, api_get, api_post, json_array, page, sign_in_page};
+use crate::support::{ExpectStatus, Fetch, api, api_get, api_post, json_array, page, sign_in_page};
 use crate::world::{Session, World, days};
 use chrono::{Datelike, NaiveDate};
 use domain::entities::cost_item;
@@ -86,10 +86,8 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
 
     let capacity = domain::entities::capacity::Entity::find()
         .filter(domain::entities::capacity::Column::Code.eq("planeacion_territorial"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let course = crate::world::catalogue_course(app.db(), "PT").await.id;
     // Last year's plan, its line in Solita: its December is closed, and read before anything
@@ -130,10 +128,8 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     .expect_status(Status::Ok);
     let mut moved: domain::entities::plan::ActiveModel =
         domain::entities::plan::Entity::find_by_id(past as i32)
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .into();
     moved.year = Set(year - 1);
     moved.update(app.db()).await.unwrap();

@@ -5,8 +5,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, api, api_get, api_post, download, json_array, page, read_table, role_token,
-    sign_in_page, token,
+    ExpectStatus, Fetch, api, api_get, api_post, download, json_array, page, read_table,
+    role_token, sign_in_page, token,
 };
 use crate::world::{Session, World, days};
 use chrono::{Datelike, NaiveDate};
@@ -52,10 +52,8 @@ async fn hand_built(app: &TestApp, world: &World<'_>) -> Case {
     let plan = plan["id"].as_i64().unwrap();
     let capacity = domain::entities::capacity::Entity::find()
         .filter(domain::entities::capacity::Column::Code.eq("planeacion_territorial"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let course = crate::world::catalogue_course(app.db(), "PT").await.id;
     let line = api_post(

@@ -8,15 +8,15 @@
 
 use crate::common::{TestApp, on_demo_day};
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, META_REVIEWER, api_get, api_patch, api_post,
-    body_of, csrf_from, demo_account, error_fields, json_array, json_items, page, post_form,
-    role_token, sign_in_page, token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, META_COORDINATOR, META_REVIEWER, api_get, api_patch,
+    api_post, body_of, csrf_from, demo_account, error_fields, json_array, json_items, page,
+    post_form, role_token, sign_in_page, token,
 };
 use chrono::Datelike;
 use domain::entities::values::Role;
 use domain::entities::{audit_log, capacity, course, plan, plan_line, plan_line_version};
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const GOBCAQUETA: (&str, &str) = (
@@ -31,29 +31,24 @@ fn year() -> i32 {
 async fn capacity_id(app: &TestApp, code: &str) -> i32 {
     capacity::Entity::find()
         .filter(capacity::Column::Code.eq(code))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id
 }
 
 async fn course_id(app: &TestApp, code: &str) -> i32 {
     course::Entity::find()
         .filter(course::Column::Code.eq(code))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id
 }
 
 async fn line_rows(app: &TestApp, plan_id: i64) -> u64 {
     plan_line_version::Entity::find()
         .filter(plan_line_version::Column::PlanId.eq(plan_id as i32))
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 async fn audited(app: &TestApp, plan_id: i64, action: &str) -> u64 {
@@ -61,9 +56,8 @@ async fn audited(app: &TestApp, plan_id: i64, action: &str) -> u64 {
         .filter(audit_log::Column::SubjectType.eq("plan"))
         .filter(audit_log::Column::SubjectId.eq(plan_id.to_string()))
         .filter(audit_log::Column::Action.eq(action))
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 fn message(body: &Value, field: &str) -> String {
@@ -502,9 +496,8 @@ async fn absurd_figures_are_refused_in_spanish_and_nothing_is_written() {
     assert_eq!(
         plan_line::Entity::find()
             .filter(plan_line::Column::PlanId.eq(id as i32))
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         0
     );
     // A plan for a year long gone, without a name: every problem at once.
@@ -540,10 +533,8 @@ async fn plans_are_read_and_written_within_their_scope() {
     // The demo: ESAP's plan for the Dirección Territorial Meta, approved and amended.
     let demo = plan::Entity::find()
         .filter(plan::Column::ProviderId.eq(1))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let demo_path = format!("/api/v1/plans/{}", demo.id);
 
     // Liaisons, instructors and participants read no plans.
@@ -785,10 +776,8 @@ async fn approving_and_amending_through_the_pages() {
     let app = TestApp::with_demo().await;
     let dnp_draft = plan::Entity::find()
         .filter(plan::Column::ProviderId.ne(1))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let (email, password) = DNP_COORDINATOR;
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
     // The confirmation says what approving does; posting without confirming does nothing.
@@ -813,10 +802,8 @@ async fn approving_and_amending_through_the_pages() {
     .await;
     assert_eq!(done.status(), Status::SeeOther);
     let row = plan::Entity::find_by_id(dnp_draft.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         row.approval_act.as_deref(),
         Some("Acta 7 del comité directivo del DNP")
@@ -825,10 +812,8 @@ async fn approving_and_amending_through_the_pages() {
     // Amend: change the line's goal, add one; the reason goes into the history.
     let line = plan_line::Entity::find()
         .filter(plan_line::Column::PlanId.eq(row.id))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let path = format!("/planes/{}/modificar", row.id);
     let html = body_of(&app.client, path.clone()).await;
     assert!(
@@ -900,10 +885,8 @@ async fn a_plan_whose_year_ended_reads_closed_and_changes_no_more() {
     let meta = token(&app, META_COORDINATOR.0, META_COORDINATOR.1).await;
     let demo = plan::Entity::find()
         .filter(plan::Column::ProviderId.eq(1))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     app.db()
         .execute_unprepared(&format!(
             "UPDATE plans SET year = year - 1 WHERE id = {}",

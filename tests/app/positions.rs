@@ -6,7 +6,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, demo_account, json_array,
+    ExpectStatus, Fetch, META_REVIEWER, api_get, api_patch, api_post, demo_account, json_array,
     json_items, page, role_token, sign_in_page, token, upload,
 };
 use domain::entities::values::{CertificateStatus, Role};
@@ -99,7 +99,7 @@ async fn liaison_of(app: &TestApp, admin: &str, place: &str) -> (String, String)
 }
 
 async fn rows(app: &TestApp) -> u64 {
-    key_position::Entity::find().count(app.db()).await.unwrap()
+    key_position::Entity::find().fetch_count(app.db()).await
 }
 
 #[rocket::async_test]
@@ -484,16 +484,15 @@ async fn bad_input_is_a_spanish_422_and_writes_nothing() {
     }
     assert_eq!(
         key_position_departure::Entity::find()
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         1,
         "only the demo's"
     );
     let (_, list) = positions_of(&app, &reviewer, BELEN).await;
     assert_eq!(list["items"][0]["holder"]["full_name"], json!("Ana Ríos"));
     // A change that names nothing to change: 422, no audit row, nothing moved.
-    let audits = audit_log::Entity::find().count(app.db()).await.unwrap();
+    let audits = audit_log::Entity::find().fetch_count(app.db()).await;
     let body = api_patch(
         &app,
         &format!("/api/v1/positions/{}", position["id"]),
@@ -507,7 +506,7 @@ async fn bad_input_is_a_spanish_422_and_writes_nothing() {
         "{body}"
     );
     assert_eq!(
-        audit_log::Entity::find().count(app.db()).await.unwrap(),
+        audit_log::Entity::find().fetch_count(app.db()).await,
         audits
     );
     // A vacant position has nobody to leave: 409.
@@ -545,10 +544,8 @@ async fn the_import_is_all_or_nothing_previews_and_links_people_by_document() {
     let reviewer = role_token(&app, Role::Reviewer).await;
     let (person, _, _) = certified_person(&app, BELEN).await;
     let document = participant::Entity::find_by_id(person)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .document_number;
     let path = format!("/api/v1/municipalities/{BELEN}/positions/import");
     let good = [
@@ -719,10 +716,8 @@ async fn the_import_links_only_people_registered_in_the_municipality() {
     // María Fernanda is registered in Puerto Rico, not in Belén.
     let elsewhere = participant::Entity::find()
         .filter(participant::Column::MunicipalityCode.eq("18592"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let path = format!("/api/v1/municipalities/{BELEN}/positions/import");
     let row = format!(
         "Tesorero(a),,{},provisional,2024-01-02,",
@@ -753,9 +748,8 @@ async fn the_pages_keep_a_holder_saved_unchanged_and_record_a_departure() {
     // control (a name only), from the demo.
     let positions = key_position::Entity::find()
         .filter(key_position::Column::MunicipalityCode.eq("18592"))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     let planning = positions
         .iter()
         .find(|p| p.holder_participant_id.is_some())
@@ -793,10 +787,8 @@ async fn the_pages_keep_a_holder_saved_unchanged_and_record_a_departure() {
         .await;
         assert_eq!(response.status(), Status::SeeOther);
         let saved = key_position::Entity::find_by_id(position.id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+            .expect_one(app.db())
+            .await;
         assert_eq!(saved.title, format!("{} (E)", position.title));
         assert_eq!(saved.holder_participant_id, position.holder_participant_id);
         assert_eq!(saved.holder_name, position.holder_name);
@@ -804,9 +796,8 @@ async fn the_pages_keep_a_holder_saved_unchanged_and_record_a_departure() {
     }
     assert_eq!(
         key_position_departure::Entity::find()
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         1,
         "saving a holder unchanged records no departure"
     );

@@ -39,10 +39,8 @@ async fn staff_actor(app: &TestApp) -> Actor {
     let (email, _) = demo_account(Role::Coordinator);
     let model = user::Entity::find()
         .filter(user::Column::Email.eq(email))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     Actor::load(app.db(), model, None).await.unwrap()
 }
 
@@ -139,10 +137,8 @@ async fn diplomado(app: &TestApp, marks: &[[Mark; 4]]) -> Diplomado {
     let notifier = domain::mail::Notifier { templates, config };
     for person in &people {
         let person = participant::Entity::find_by_id(person.id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+            .expect_one(app.db())
+            .await;
         let requester = domain::enrolment::Requester::Staff {
             user: &actor,
             override_reason: None,
@@ -162,18 +158,15 @@ async fn diplomado(app: &TestApp, marks: &[[Mark; 4]]) -> Diplomado {
         .unwrap();
     for (n, cohort_id) in cohorts.iter().enumerate() {
         let row = cohort::Entity::find_by_id(*cohort_id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+            .expect_one(app.db())
+            .await;
         let mut row: cohort::ActiveModel = row.into();
         row.start_date = Set(days(-30));
         row.update(app.db()).await.unwrap();
         let sessions = cohort_session::Entity::find()
             .filter(cohort_session::Column::CohortId.eq(*cohort_id))
-            .all(app.db())
-            .await
-            .unwrap();
+            .fetch_all(app.db())
+            .await;
         let mut ids = Vec::new();
         for session in sessions {
             ids.push(i64::from(session.id));
@@ -212,9 +205,8 @@ async fn diplomado(app: &TestApp, marks: &[[Mark; 4]]) -> Diplomado {
     let mut codes = Vec::new();
     for cert in domain::entities::certificate::Entity::find()
         .filter(domain::entities::certificate::Column::CohortId.is_in(cohorts.clone()))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
     {
         codes.push((cert.participant_id, cert.course_name, cert.code));
     }
@@ -321,9 +313,8 @@ async fn issued_only_when_the_rule_is_met_and_only_once() {
     // The holder was emailed the PDF.
     let mails = outbox::Entity::find()
         .filter(outbox::Column::Subject.eq(format!("Certificado: {}", d.name)))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(mails.len(), 1);
     assert!(
         mails[0]

@@ -520,10 +520,8 @@ async fn a_participant_enrols_once_follows_her_programme_and_cancels_with_the_fa
     assert_eq!(location.as_deref(), Some("/mi-programa"));
     let row = programme_enrolment::Entity::find()
         .filter(programme_enrolment::Column::ParticipantId.eq(people[0].id))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(row.status, ProgrammeEnrolmentStatus::Cancelled);
     let (_, page) = get(&me, "/mi-programa").await;
     assert!(text(&page).contains("salió de todos sus módulos"));

@@ -124,9 +124,8 @@ async fn the_demo_has_the_diplomado_running_and_finished() {
 
     let editions = programme_edition::Entity::find()
         .filter(programme_edition::Column::ProgrammeId.eq(programme_id))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(editions.len(), 2);
     let id_of = |name: &str| {
         editions

@@ -320,10 +320,8 @@ async fn a_person_is_in_every_module_or_on_the_editions_list_and_leaves_them_all
     let module = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohorts[0] as i32))
         .filter(enrolment::Column::ParticipantId.eq(people[0].id))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     api_delete(
         &app,
         &format!("/api/v1/enrolments/{}", module.id),
@@ -350,10 +348,8 @@ async fn a_person_is_in_every_module_or_on_the_editions_list_and_leaves_them_all
         );
     }
     let promoted = programme_enrolment::Entity::find_by_id(second["id"].as_i64().unwrap() as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         promoted.status,
         domain::entities::values::ProgrammeEnrolmentStatus::Enrolled
@@ -398,9 +394,8 @@ async fn every_module_holds(app: &TestApp, cohorts: &[i64], enrolled: &[i32]) {
     for cohort in cohorts {
         let rows = enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.eq(*cohort as i32))
-            .all(app.db())
-            .await
-            .unwrap();
+            .fetch_all(app.db())
+            .await;
         assert!(rows.iter().all(|r| r.status == EnrolmentStatus::Enrolled));
         let mut in_cohort: Vec<i32> = rows.iter().map(|r| r.participant_id).collect();
         in_cohort.sort_unstable();
@@ -471,9 +466,8 @@ fn people_at_the_same_moment_at_an_editions_desk_each_get_their_own_answer() {
         // The edition's roster, in the order it was decided: the ten first, then the list.
         let roster = programme_enrolment::Entity::find()
             .filter(programme_enrolment::Column::EditionId.eq(id as i32))
-            .all(app.db())
-            .await
-            .unwrap();
+            .fetch_all(app.db())
+            .await;
         assert_eq!(roster.len(), 30);
         let mut in_order = roster.clone();
         in_order.sort_by_key(|row| row.id);
@@ -590,9 +584,8 @@ async fn a_valid_certificate_recognises_its_module_and_a_revoked_or_old_one_does
     let in_planeacion = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohorts[0] as i32))
         .filter(enrolment::Column::ParticipantId.eq(people[0].id))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(in_planeacion, 0);
 
     // By hand: a reason is required; then audited, and she leaves the module's cohort.
@@ -604,9 +597,8 @@ async fn a_valid_certificate_recognises_its_module_and_a_revoked_or_old_one_does
     );
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("programme_recognition.created"))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(audited, 1);
     let (_, progress) = api_get(
         &app,

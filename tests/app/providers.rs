@@ -6,8 +6,8 @@
 use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_get, api_patch, api_post, body_of, csrf_from_client,
-    demo_account, form_body, json_items, role_token, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_patch, api_post, body_of,
+    csrf_from_client, demo_account, form_body, json_items, role_token, sign_in_client, token,
 };
 use crate::world::{World, catalogue_course, demo_cohort, shared_cohort};
 use domain::entities::values::{CohortStatus, Role};
@@ -150,12 +150,7 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     )
     .await
     .expect_status(Status::Ok);
-    let code = certificate::Entity::find()
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap()
-        .code;
+    let code = certificate::Entity::find().expect_one(app.db()).await.code;
     let draft = demo_cohort(app.db(), CohortStatus::Draft).await;
     let esap_course = catalogue_course(app.db(), "PT").await;
     let enrolment_id = shared.meta_enrolment_id;
@@ -205,15 +200,11 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     // Every write on ESAP's objects: 404, and nothing written.
     let session = cohort_session::Entity::find()
         .filter(cohort_session::Column::CohortId.eq(shared.cohort_id))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let participant = enrolment::Entity::find_by_id(enrolment_id)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .participant_id;
     // Signing in records the time: done before the snapshot.
     let world = World::new(&app).await;
@@ -380,10 +371,8 @@ async fn a_providers_coordinator_runs_its_own_offer_and_esap_cannot_change_it() 
     let cohort_id = created["id"].as_i64().unwrap();
     assert_eq!(created["provider"]["id"], course["provider"]["id"]);
     let row = cohort::Entity::find_by_id(cohort_id as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         Some(row.provider_id as i64),
         course["provider"]["id"].as_i64()

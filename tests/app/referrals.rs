@@ -6,17 +6,15 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, META_REVIEWER, api_get, api_patch, api_post,
-    demo_account, error_fields, form_body, json_array, json_items, role_token, sign_in_client,
-    token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, META_COORDINATOR, META_REVIEWER, api_get, api_patch,
+    api_post, demo_account, error_fields, form_body, json_array, json_items, role_token,
+    sign_in_client, token,
 };
 use domain::entities::values::{DemandStatus, Role};
 use domain::entities::{audit_log, demand, demand_referral, outbox, provider};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::{Value, json};
 
 /// The demo's coordinator of Función Pública (email, password).
@@ -39,9 +37,8 @@ async fn demo_demand(app: &TestApp, place: &str, status: DemandStatus) -> demand
 /// A demo provider's id by the start of its name.
 async fn provider_id(app: &TestApp, name: &str) -> i64 {
     let found = provider::Entity::find()
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .find(|p| p.name.starts_with(name))
         .unwrap_or_else(|| panic!("provider {name}"));
@@ -54,9 +51,8 @@ async fn referral_mails(app: &TestApp, demand: i32, provider: i64) -> Vec<outbox
         .filter(
             outbox::Column::DedupeKey.starts_with(format!("demand_referred:{demand}:{provider}:")),
         )
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
 }
 
 async fn refer(app: &TestApp, token: &str, demand: i32, body: Value) -> (Status, Value) {
@@ -72,10 +68,8 @@ async fn refer(app: &TestApp, token: &str, demand: i32, body: Value) -> (Status,
 /// Moves a demand's `created_at` back `days` days from now: the clock moved.
 async fn raised_days_ago(app: &TestApp, id: i32, days: i64) {
     let mut row = demand::Entity::find_by_id(id)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .into_active_model();
     row.created_at = Set(domain::time::now() - chrono::Duration::days(days));
     row.update(app.db()).await.unwrap();
@@ -191,9 +185,8 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("demand.referred"))
         .filter(audit_log::Column::SubjectId.eq(open.id.to_string()))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(audited, 1);
 
     // The same provider again: 409 and no second email.
@@ -270,11 +263,8 @@ async fn only_open_demands_are_pointed_and_only_to_an_active_provider_with_a_not
     let caqueta = role_token(&app, Role::Reviewer).await;
     let staff = role_token(&app, Role::Coordinator).await;
     let dnp = provider_id(&app, "Departamento Nacional de Planeación").await;
-    let referrals_before = demand_referral::Entity::find()
-        .count(app.db())
-        .await
-        .unwrap();
-    let outbox_before = outbox::Entity::find().count(app.db()).await.unwrap();
+    let referrals_before = demand_referral::Entity::find().fetch_count(app.db()).await;
+    let outbox_before = outbox::Entity::find().fetch_count(app.db()).await;
     let body = json!({"provider_id": dnp, "note": "Puede atenderla."});
 
     // Planned, met and declined demands: 409, whoever asks.
@@ -294,10 +284,8 @@ async fn only_open_demands_are_pointed_and_only_to_an_active_provider_with_a_not
     }
     let met = demand::Entity::find()
         .filter(demand::Column::Status.eq(DemandStatus::Met))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(
         refer(&app, &staff, met.id, body.clone()).await.0,
         Status::Conflict
@@ -342,14 +330,11 @@ async fn only_open_demands_are_pointed_and_only_to_an_active_provider_with_a_not
 
     // Nothing was written.
     assert_eq!(
-        demand_referral::Entity::find()
-            .count(app.db())
-            .await
-            .unwrap(),
+        demand_referral::Entity::find().fetch_count(app.db()).await,
         referrals_before
     );
     assert_eq!(
-        outbox::Entity::find().count(app.db()).await.unwrap(),
+        outbox::Entity::find().fetch_count(app.db()).await,
         outbox_before
     );
 }
@@ -572,9 +557,8 @@ async fn two_referrals_at_once_to_the_same_provider_make_one_and_one_email() {
     );
     let rows = demand_referral::Entity::find()
         .filter(demand_referral::Column::DemandId.eq(mapiripan.id))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(rows, 1);
     let told: Vec<String> = referral_mails(&app, mapiripan.id, funcion_publica)
         .await

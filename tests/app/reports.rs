@@ -118,9 +118,8 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     let course = catalogue_course(app.db(), "PT").await;
     let targeted: Vec<i32> = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course.id))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|c| c.capacity_id)
         .collect();
@@ -513,10 +512,8 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         );
         let person =
             participant::Entity::find_by_id(row["participant_id"].as_i64().unwrap() as i32)
-                .one(app.db())
-                .await
-                .unwrap()
-                .unwrap();
+                .expect_one(app.db())
+                .await;
         assert_eq!(row["document_type"], "CC");
         assert_eq!(row["document_number"], person.document_number);
     }
@@ -693,9 +690,8 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
         .order_by_asc(municipality::Column::Code)
         .limit(51)
         .into_tuple()
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     let now = domain::time::now();
     // Like every write, in a transaction ended by `db::commit` (which keeps the figures).
     let txn = domain::db::begin(app.db()).await.unwrap();
@@ -803,10 +799,8 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
     let course = catalogue_course(app.db(), "PT").await;
     let capacity = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course.id))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .capacity_id;
     let query = format!("capacity={capacity}");
     let before = coverage_of(&app, &reviewer, &query).await;
@@ -815,10 +809,8 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
     // Florencia, but they are no longer in its entities.
     let moved = participant::Entity::find()
         .filter(participant::Column::LastNames.eq("florencia 0"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let mut moved: participant::ActiveModel = moved.into();
     moved.municipality_code = Set("18592".into());
     // Like every write, in a transaction ended by `db::commit` (which keeps the figures).
@@ -916,9 +908,8 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
                 .add(participant::Column::LastNames.starts_with("florencia"))
                 .add(participant::Column::LastNames.starts_with("puerto")),
         )
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(people.len(), 5);
     let now = domain::time::now();
     for (n, person) in people.iter().enumerate() {

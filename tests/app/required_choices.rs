@@ -6,13 +6,13 @@
 //! same rule over the pages the browser journeys visit (`.ci/browser`).
 
 use crate::common::TestApp;
-use crate::support::{csrf_from_client, demo_account, form_body, sign_in_client};
+use crate::support::{Fetch, csrf_from_client, demo_account, form_body, sign_in_client};
 use crate::world::demo_cohort;
 use domain::entities::values::{CohortStatus, Role};
 use domain::entities::{replica, user};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// A required single choice of a page: its `id` and the opening tag of its first option.
 struct RequiredSelect {
@@ -143,7 +143,7 @@ async fn a_form_sent_without_choosing_comes_back_with_a_spanish_message_and_noth
     // A replica with the capacity and the audience left on «Elija…».
     let participant = signed_in(&app, demo_account(Role::Participant)).await;
     let csrf = csrf_from_client(&participant, "/mis-replicas").await;
-    let replicas = replica::Entity::find().count(app.db()).await.unwrap();
+    let replicas = replica::Entity::find().fetch_count(app.db()).await;
     let today = crate::world::days(0).to_string();
     let refused = participant
         .post("/mis-replicas")
@@ -172,7 +172,7 @@ async fn a_form_sent_without_choosing_comes_back_with_a_spanish_message_and_noth
     assert!(html.contains("value=\"Ana Rojas\""), "{html}");
     assert_choices_start_empty("/mis-replicas (refused)", &html, &["r-cap", "r-aud"]);
     assert_eq!(
-        replica::Entity::find().count(app.db()).await.unwrap(),
+        replica::Entity::find().fetch_count(app.db()).await,
         replicas
     );
 
@@ -200,8 +200,7 @@ async fn a_form_sent_without_choosing_comes_back_with_a_spanish_message_and_noth
     assert!(html.contains("value=\"Marta Lucía Díaz\""), "{html}");
     let accounts = user::Entity::find()
         .filter(user::Column::Email.eq(email))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(accounts, 0, "no account written for the refused proposal");
 }

@@ -14,7 +14,7 @@ use domain::entities::{
     self_assessment_level,
 };
 use rocket::http::Status;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 const EL_PAUJIL: &str = "18256";
@@ -67,14 +67,10 @@ async fn a_self_assessment_needs_its_evidence_and_one_per_quarter() {
         10,
         "two questions for each of the five capacities"
     );
-    let before = self_assessment::Entity::find()
-        .count(app.db())
-        .await
-        .unwrap();
+    let before = self_assessment::Entity::find().fetch_count(app.db()).await;
     let answers_before = self_assessment_answer::Entity::find()
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
 
     // The third answer without evidence (blank is none): 422 in Spanish, nothing written.
     let mut missing = answers(&questions, |_| 3);
@@ -100,17 +96,13 @@ async fn a_self_assessment_needs_its_evidence_and_one_per_quarter() {
         vec!["answers[0].level".to_string(), "answers".to_string()]
     );
     assert_eq!(
-        self_assessment::Entity::find()
-            .count(app.db())
-            .await
-            .unwrap(),
+        self_assessment::Entity::find().fetch_count(app.db()).await,
         before
     );
     assert_eq!(
         self_assessment_answer::Entity::find()
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         answers_before
     );
 
@@ -197,10 +189,8 @@ async fn only_the_departments_reviewer_validates() {
     let (status, _) = submit(&app, &reviewer, answers(&questions, |_| 3)).await;
     assert_eq!(status, Status::Forbidden);
     let stored = self_assessment::Entity::find_by_id(created["id"].as_i64().unwrap() as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(stored.status, "submitted", "nobody above changed it");
 
     // Returning it needs a note.
@@ -228,17 +218,15 @@ async fn only_the_departments_reviewer_validates() {
 async fn self_assessed_values(app: &TestApp) -> Vec<(i32, String, i32, String)> {
     let ids: Vec<i32> = indicator::Entity::find()
         .filter(indicator::Column::Code.starts_with("autodiagnostico_"))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|i| i.id)
         .collect();
     let mut values: Vec<(i32, String, i32, String)> = indicator_observation::Entity::find()
         .filter(indicator_observation::Column::IndicatorId.is_in(ids))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|o| {
             (
@@ -350,10 +338,8 @@ async fn the_series_shows_on_the_municipality_page_and_validated_levels_are_a_se
                 department_code: Set(department.to_string()),
                 entity_type: Set("alcaldia".into()),
                 instrument_id: Set(self_assessment::Entity::find()
-                    .one(app.db())
+                    .expect_one(app.db())
                     .await
-                    .unwrap()
-                    .unwrap()
                     .instrument_id),
                 year: Set(y),
                 quarter: Set(2),
@@ -547,10 +533,8 @@ async fn the_liaison_fills_the_form_and_the_reviewer_validates_it_on_the_pages()
     .await;
     assert_eq!(done.status(), Status::SeeOther);
     let stored = self_assessment::Entity::find_by_id(id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(stored.status, "validated");
 }
 

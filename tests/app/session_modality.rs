@@ -11,7 +11,7 @@ use domain::entities::values::Role;
 use domain::entities::{audit_log, cohort_session, lti_link, lti_tool, outbox};
 use domain::templates::Templates;
 use rocket::http::Status;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 /// A tool and a link of `cohort` to it, written directly (the links' API is the lead's).
@@ -157,10 +157,8 @@ async fn a_session_follows_its_cohorts_modality_unless_it_has_its_own() {
     assert_eq!(back["own_modality"], false);
     assert_eq!(back["launch_url"], Value::Null);
     let row = cohort_session::Entity::find_by_id(back["id"].as_i64().unwrap() as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!((row.modality, row.lti_link_id), (None, None));
 
     // A virtual session with nowhere to connect, a presencial one opening the classroom and
@@ -226,11 +224,8 @@ async fn a_link_of_another_cohort_is_refused_and_nothing_is_written() {
         .await
         .id;
     let theirs = link_of(&app, other, "Aula de la otra cohorte").await;
-    let sessions_before = cohort_session::Entity::find()
-        .count(app.db())
-        .await
-        .unwrap();
-    let audit_before = audit_log::Entity::find().count(app.db()).await.unwrap();
+    let sessions_before = cohort_session::Entity::find().fetch_count(app.db()).await;
+    let audit_before = audit_log::Entity::find().fetch_count(app.db()).await;
 
     for link in [json!(theirs), json!(987_654)] {
         let problem = api_post(
@@ -273,21 +268,16 @@ async fn a_link_of_another_cohort_is_refused_and_nothing_is_written() {
     assert_eq!(error_fields(&problem), ["lti_link_id"], "{problem}");
 
     assert_eq!(
-        cohort_session::Entity::find()
-            .count(app.db())
-            .await
-            .unwrap(),
+        cohort_session::Entity::find().fetch_count(app.db()).await,
         sessions_before
     );
     assert_eq!(
-        audit_log::Entity::find().count(app.db()).await.unwrap(),
+        audit_log::Entity::find().fetch_count(app.db()).await,
         audit_before
     );
     let untouched = cohort_session::Entity::find_by_id(mine.sessions[0] as i32)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(untouched.topic, "Apertura");
     assert_eq!((untouched.modality, untouched.lti_link_id), (None, None));
 }

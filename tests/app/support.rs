@@ -21,6 +21,52 @@ pub fn json_items(body: &Value) -> &Vec<Value> {
     json_array(&body["items"])
 }
 
+/// A query's answer in a test, a database error failing the test.
+#[allow(async_fn_in_trait)]
+pub trait Fetch: Sized {
+    type Row;
+    /// The one row the query finds; none fails the test.
+    async fn expect_one(self, db: &sea_orm::DatabaseConnection) -> Self::Row;
+    /// Every row the query finds.
+    async fn fetch_all(self, db: &sea_orm::DatabaseConnection) -> Vec<Self::Row>;
+    /// How many rows the query finds.
+    async fn fetch_count(self, db: &sea_orm::DatabaseConnection) -> u64;
+}
+
+impl<E> Fetch for sea_orm::Select<E>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Send + Sync,
+{
+    type Row = E::Model;
+    async fn expect_one(self, db: &sea_orm::DatabaseConnection) -> E::Model {
+        self.one(db).await.unwrap().expect("the query finds a row")
+    }
+    async fn fetch_all(self, db: &sea_orm::DatabaseConnection) -> Vec<E::Model> {
+        self.all(db).await.unwrap()
+    }
+    async fn fetch_count(self, db: &sea_orm::DatabaseConnection) -> u64 {
+        sea_orm::PaginatorTrait::count(self, db).await.unwrap()
+    }
+}
+
+impl<S> Fetch for sea_orm::Selector<S>
+where
+    S: sea_orm::SelectorTrait + Send + Sync,
+    S::Item: Send + Sync,
+{
+    type Row = S::Item;
+    async fn expect_one(self, db: &sea_orm::DatabaseConnection) -> S::Item {
+        self.one(db).await.unwrap().expect("the query finds a row")
+    }
+    async fn fetch_all(self, db: &sea_orm::DatabaseConnection) -> Vec<S::Item> {
+        self.all(db).await.unwrap()
+    }
+    async fn fetch_count(self, db: &sea_orm::DatabaseConnection) -> u64 {
+        sea_orm::PaginatorTrait::count(self, db).await.unwrap()
+    }
+}
+
 /// Email and password of the demo account with `role`.
 pub fn demo_account(role: Role) -> (&'static str, &'static str) {
     let account = ACCOUNTS

@@ -5,7 +5,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api, api_get, api_post, demo_account, download, every_row,
+    ExpectStatus, Fetch, META_REVIEWER, api, api_get, api_post, demo_account, download, every_row,
     json_array, json_items, read_table, role_token, token,
 };
 use crate::world::{Person, World};
@@ -17,7 +17,7 @@ use domain::entities::{
 use domain::templates::Templates;
 use rocket::http::Status;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 /// A closed cohort of Planeación Territorial offered to Caquetá and Meta, where each of
@@ -123,9 +123,8 @@ fn notifier_of(app: &TestApp) -> domain::mail::Notifier<'_> {
 async fn outbox_with(app: &TestApp, prefix: &str) -> u64 {
     outbox::Entity::find()
         .filter(outbox::Column::DedupeKey.starts_with(prefix))
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 #[rocket::async_test]
@@ -140,9 +139,8 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     // One invitation per person, through the outbox, and one pending survey each.
     let invitations = survey::Entity::find()
         .filter(survey::Column::CohortId.eq(cohort as i32))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(invitations.len(), 3);
     assert!(
         invitations
@@ -152,10 +150,8 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     assert_eq!(outbox_with(&app, "survey_invitation:").await - before, 3);
     let mail = outbox::Entity::find()
         .filter(outbox::Column::DedupeKey.eq(format!("survey_invitation:{}", invitations[0].id)))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(
         mail.subject.contains("Encuesta de satisfacción"),
         "{}",
@@ -211,9 +207,8 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     assert_eq!(
         survey_response::Entity::find()
             .filter(survey_response::Column::CohortId.eq(cohort as i32))
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         0
     );
 
@@ -245,9 +240,8 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     // The answer is stored apart: its row names the cohort and department, nothing else.
     let stored = survey_response::Entity::find()
         .filter(survey_response::Column::CohortId.eq(cohort as i32))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].calidad, Some(4));
     assert_eq!(stored[0].department_code, "18");
@@ -389,7 +383,7 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
     // «No longer in the entity»: the coverage's "still in the entity" drops by one; nothing
     // tells when the person answered (issue 30): no audit entry, and the departure carries the
     // survey's opening time, not the answer's.
-    let audit_before = audit_log::Entity::find().count(app.db()).await.unwrap();
+    let audit_before = audit_log::Entity::find().fetch_count(app.db()).await;
     let (status, body) = answer(
         &app,
         &people[0].token,
@@ -403,27 +397,22 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
     assert_eq!(
         entity_departure::Entity::find()
             .filter(entity_departure::Column::ParticipantId.eq(people[0].id))
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         1
     );
     assert_eq!(
-        audit_log::Entity::find().count(app.db()).await.unwrap(),
+        audit_log::Entity::find().fetch_count(app.db()).await,
         audit_before,
         "answering a survey writes nothing to the audit log"
     );
     let departure = entity_departure::Entity::find()
         .filter(entity_departure::Column::ParticipantId.eq(people[0].id))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let opened = domain::entities::survey::Entity::find_by_id(follow_up as i32)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .opens_at;
     assert_eq!(departure.reported_at, opened);
     // The other person is still there: nothing changes.
@@ -448,10 +437,8 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
 async fn still_in_puerto_rico(app: &TestApp, staff: &str) -> i64 {
     let planning = capacity::Entity::find()
         .filter(capacity::Column::Code.eq("planeacion_territorial"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
     let body = api_get(
         app,
@@ -694,7 +681,7 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
 
     // The tallies the report reads, kept on every answer, equal the ones rebuilt from scratch.
     let tallies = || async {
-        let mut rows = survey_tally::Entity::find().all(app.db()).await.unwrap();
+        let mut rows = survey_tally::Entity::find().fetch_all(app.db()).await;
         rows.sort_by_key(|t| (t.cohort_id, t.department_code.clone(), t.kind.as_str()));
         rows
     };
@@ -703,10 +690,7 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
     let txn = domain::db::begin(app.db()).await.unwrap();
     domain::surveys::tallies::rebuild(&txn).await.unwrap();
     domain::db::commit(txn).await.unwrap();
-    assert_eq!(
-        survey_tally::Entity::find().all(app.db()).await.unwrap(),
-        kept
-    );
+    assert_eq!(survey_tally::Entity::find().fetch_all(app.db()).await, kept);
 
     // Who may read it: not instructors, participants or liaisons.
     for role in [Role::Instructor, Role::Participant, Role::Liaison] {

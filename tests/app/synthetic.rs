@@ -2,7 +2,7 @@
 //! twice on the same database.
 
 use crate::common::TestApp;
-use crate::support::bearer;
+use crate::support::{Fetch, bearer};
 use domain::entities::values::EnrolmentStatus;
 use domain::entities::{
     attendance_mark, certificate, cohort, cohort_session, enrolment, participant, user,
@@ -15,9 +15,8 @@ async fn fingerprint(app: &TestApp) -> Vec<(String, String, String)> {
     participant::Entity::find()
         .filter(participant::Column::DocumentNumber.starts_with(PREFIX))
         .order_by_asc(participant::Column::DocumentNumber)
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|p| {
             (
@@ -128,8 +127,8 @@ async fn synthetic_accounts_act_as_their_own_people() {
     people.dedup();
     assert_eq!(people.len(), 12, "nobody gets two accounts");
 
-    let users = user::Entity::find().count(app.db()).await.unwrap();
+    let users = user::Entity::find().fetch_count(app.db()).await;
     assert!(accounts::create(app.db(), 40, 1_000).await.is_err());
     assert!(accounts::create(app.db(), 0, 3).await.is_err());
-    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), users);
+    assert_eq!(user::Entity::find().fetch_count(app.db()).await, users);
 }

@@ -7,7 +7,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_REVIEWER, api_get, api_patch, api_post, body_of, csrf_from_client,
+    ExpectStatus, Fetch, META_REVIEWER, api_get, api_patch, api_post, body_of, csrf_from_client,
     error_fields, json_array, json_items, role_token, token,
 };
 use crate::world::{World, catalogue_course, days};
@@ -16,7 +16,7 @@ use domain::entities::values::{Mark, Role};
 use domain::entities::{course_capacity, replica, replicator};
 use domain::figures;
 use rocket::http::{ContentType, Status};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 /// Cartagena del Chairá and San Vicente del Caguán (Caquetá): no demo replica there.
@@ -65,10 +65,8 @@ async fn trainers_cohort(
     let course = catalogue_course(app.db(), "PT").await;
     let capacity = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course.id))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .capacity_id;
     (cohort.id, people, capacity)
 }
@@ -94,7 +92,7 @@ async fn record(app: &TestApp, token: &str, body: Value) -> (Status, Value) {
 }
 
 async fn replicas_stored(app: &TestApp) -> u64 {
-    replica::Entity::find().count(app.db()).await.unwrap()
+    replica::Entity::find().fetch_count(app.db()).await
 }
 
 /// Compares what was maintained with a rebuild (made in a transaction that is rolled back).
@@ -140,7 +138,7 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
     let (cohort, people, capacity) = trainers_cohort(&app, &world, "aval").await;
 
     // Who did not complete it is not endorsed: 422, nothing stored.
-    let before = replicator::Entity::find().count(app.db()).await.unwrap();
+    let before = replicator::Entity::find().fetch_count(app.db()).await;
     let (status, body) = endorse(&app, &world.staff, cohort, people[2].id, "").await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert_eq!(error_fields(&body), ["participant_id"]);
@@ -151,7 +149,7 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
             .contains("no completó")
     );
     assert_eq!(
-        replicator::Entity::find().count(app.db()).await.unwrap(),
+        replicator::Entity::find().fetch_count(app.db()).await,
         before
     );
 
@@ -407,10 +405,8 @@ async fn the_cascade_is_counted_beside_direct_training_rebuilt_equal_and_open_wi
     assert_eq!(response.status(), Status::Ok);
     let items: Vec<Value> = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
     let capacity_code = domain::entities::capacity::Entity::find_by_id(capacity)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .code;
     let year = chrono::Datelike::year(&days(-1));
     let row = |code: &str| {
@@ -513,10 +509,8 @@ async fn open_reach(app: &TestApp, code: &str, capacity: i32) -> Option<i64> {
     assert_eq!(response.status(), Status::Ok);
     let items: Vec<Value> = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
     let capacity_code = domain::entities::capacity::Entity::find_by_id(capacity)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .code;
     let year = chrono::Datelike::year(&days(-1));
     items
@@ -667,10 +661,8 @@ async fn replicas_beyond_the_bounds_wait_for_a_coordinators_review_before_counti
     own["replicator_id"] = json!(
         replicator::Entity::find()
             .filter(replicator::Column::ParticipantId.eq(people[0].id))
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .id
     );
     let (status, body) = record(&app, &world.staff, own).await;
@@ -711,9 +703,8 @@ async fn replicas_beyond_the_bounds_wait_for_a_coordinators_review_before_counti
             domain::entities::audit_log::Column::Action
                 .is_in(["replica.approved", "replica.rejected"]),
         )
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert_eq!(audited, 4);
 
     // The coordinators' page lists what waits, with approve and reject.

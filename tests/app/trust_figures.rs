@@ -6,7 +6,7 @@
 //! rule.
 
 use crate::common::TestApp;
-use crate::support::{DNP_COORDINATOR, body_of, sign_in_client};
+use crate::support::{DNP_COORDINATOR, Fetch, body_of, sign_in_client};
 use domain::entities::values::CohortStatus;
 use domain::entities::{assistance, cohort, provider};
 use rocket::http::Status;
@@ -35,10 +35,8 @@ async fn a_prefill_names_nothing_of_another_providers_record() {
         // A draft of another provider: the cohort nobody outside it reads.
         let any = cohort::Entity::find()
             .filter(cohort::Column::ProviderId.ne(dnp.id))
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+            .expect_one(app.db())
+            .await;
         use sea_orm::{ActiveModelTrait, Set};
         let mut draft: cohort::ActiveModel = any.into();
         draft.status = Set(CohortStatus::Draft);

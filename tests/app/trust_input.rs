@@ -311,10 +311,8 @@ async fn page_forms_with_forty_thousand_items_are_422_and_write_nothing() {
     sign_in_page(&app, email, password).await;
     let course_id = course::Entity::find()
         .filter(course::Column::Code.eq("PT"))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .id;
 
     // A course with 40,000 capacities ticked.
@@ -462,11 +460,9 @@ async fn a_liaison_proposal_answers_the_same_whether_the_email_has_an_account() 
     let propose = |email: &str| json!({"email": email, "full_name": "Yesica Paola Trujillo", "municipality_code": "18592"});
     let owner_before = user::Entity::find()
         .filter(user::Column::Email.eq(taken))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    let accounts_before = user::Entity::find().all(app.db()).await.unwrap().len();
+        .expect_one(app.db())
+        .await;
+    let accounts_before = user::Entity::find().fetch_all(app.db()).await.len();
 
     let (taken_status, taken_body) = api_post(
         &app,
@@ -493,7 +489,7 @@ async fn a_liaison_proposal_answers_the_same_whether_the_email_has_an_account() 
     assert_eq!(taken_body["status"], "pending_review");
 
     // Only the new address got an (inactive) account; the existing one is untouched.
-    let accounts = user::Entity::find().all(app.db()).await.unwrap();
+    let accounts = user::Entity::find().fetch_all(app.db()).await;
     assert_eq!(accounts.len(), accounts_before + 1);
     assert!(
         accounts
@@ -507,9 +503,8 @@ async fn a_liaison_proposal_answers_the_same_whether_the_email_has_an_account() 
             outbox::Column::DedupeKey
                 .starts_with(format!("liaison_proposed_existing:{}:", owner_before.id)),
         )
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     let (admin, _) = demo_account(Role::Admin);
     let notice = told
         .iter()
@@ -519,9 +514,8 @@ async fn a_liaison_proposal_answers_the_same_whether_the_email_has_an_account() 
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("user.liaison_proposed_existing"))
         .filter(audit_log::Column::SubjectId.eq(owner_before.id.to_string()))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(audited.len(), 1);
 
     // The page on /demandas says the same words either way.

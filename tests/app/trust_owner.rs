@@ -4,8 +4,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, api, api_get, api_post, body_of, csrf_from_client, demo_account,
-    form_body, json_items, sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_post, body_of, csrf_from_client,
+    demo_account, form_body, json_items, sign_in_client, token,
 };
 use crate::world::World;
 use domain::entities::values::{CertificateStatus, EnrolmentStatus, Role};
@@ -14,9 +14,7 @@ use domain::entities::{
 };
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 const PASSWORD: &str = "Clave-segura-2026";
@@ -78,18 +76,12 @@ async fn post_profile(client: &Client, first: &str, last: &str, email: &str) -> 
 
 async fn person(app: &TestApp, id: i32) -> participant::Model {
     participant::Entity::find_by_id(id)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
 }
 
 async fn account(app: &TestApp, id: i32) -> user::Model {
-    user::Entity::find_by_id(id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap()
+    user::Entity::find_by_id(id).expect_one(app.db()).await
 }
 
 /// The emails sent to `to`, oldest first.
@@ -97,9 +89,8 @@ async fn mail_to(app: &TestApp, to: &str) -> Vec<outbox::Model> {
     outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq(to))
         .order_by_asc(outbox::Column::Id)
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
 }
 
 /// The path of the link in `mail` that contains `part` (`/correo/confirmar/`).
@@ -116,9 +107,8 @@ async fn audited(app: &TestApp, action: &str, subject: &str) -> u64 {
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq(action))
         .filter(audit_log::Column::SubjectId.eq(subject))
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 /// «A staff correction moves a sign-in»: a coordinator typed a mailbox of its own as the
@@ -166,10 +156,7 @@ async fn a_correction_never_moves_a_sign_in_email() {
     }
     assert_eq!(account(&app, account_id).await.email, "cuenta0@example.org");
     assert_eq!(person(&app, record.id).await, record, "nothing written");
-    assert_eq!(
-        email_change::Entity::find().count(app.db()).await.unwrap(),
-        0
-    );
+    assert_eq!(email_change::Entity::find().fetch_count(app.db()).await, 0);
     assert!(
         mail_to(&app, "buzon.del.atacante@example.org")
             .await
@@ -225,10 +212,7 @@ async fn a_correction_never_moves_a_sign_in_email() {
         person(&app, imported.id).await.email.as_deref(),
         Some("bien.digitado@example.org")
     );
-    assert_eq!(
-        email_change::Entity::find().count(app.db()).await.unwrap(),
-        0
-    );
+    assert_eq!(email_change::Entity::find().fetch_count(app.db()).await, 0);
 }
 
 /// «A participant changes her own sign-in email with no confirmation at all (a stolen session
@@ -417,9 +401,8 @@ async fn enrolments_of(app: &TestApp, participant_id: i32) -> Vec<enrolment::Mod
     enrolment::Entity::find()
         .filter(enrolment::Column::ParticipantId.eq(participant_id))
         .order_by_asc(enrolment::Column::Id)
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
 }
 
 /// «A provider's correction rewrites another provider's records»: DNP's coordinator corrected
@@ -465,9 +448,8 @@ async fn a_provider_corrects_only_what_is_its_own() {
     let certificates_before = certificate::Entity::find()
         .filter(certificate::Column::ParticipantId.eq(holder.id))
         .order_by_asc(certificate::Column::Id)
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
 
     let dnp = browser(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let form = format!("/coordinacion/personas/{}/corregir", holder.id);
@@ -514,9 +496,8 @@ async fn a_provider_corrects_only_what_is_its_own() {
     let certificates_after = certificate::Entity::find()
         .filter(certificate::Column::ParticipantId.eq(holder.id))
         .order_by_asc(certificate::Column::Id)
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(
         certificates_after, certificates_before,
         "ESAP's certificate unchanged (code, name, status)"
@@ -558,10 +539,8 @@ async fn a_provider_corrects_only_what_is_its_own() {
     .await;
     assert_eq!(status, Status::SeeOther, "{html}");
     let old = certificate::Entity::find_by_id(esap_certificate.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(old.status, CertificateStatus::Superseded);
 }
 
@@ -672,10 +651,8 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
     let meanwhile = body["code"].as_str().unwrap().to_string();
     let meanwhile = certificate::Entity::find()
         .filter(certificate::Column::Code.eq(meanwhile))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(meanwhile.full_name, holder.full_name());
 
     // Her cohort's coordination sees it; another provider's does not, and cannot decide it.
@@ -731,16 +708,12 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
         approved.full_name()
     );
     let superseded = certificate::Entity::find_by_id(meanwhile.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(superseded.status, CertificateStatus::Superseded);
     let reissued = certificate::Entity::find_by_id(superseded.superseded_by_id.unwrap())
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(reissued.full_name, approved.full_name());
     assert_eq!(
         audited(

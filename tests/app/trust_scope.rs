@@ -4,7 +4,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_COORDINATOR, api, api_get, api_patch, api_post, api_put, body_of,
+    ExpectStatus, Fetch, META_COORDINATOR, api, api_get, api_patch, api_post, api_put, body_of,
     csrf_from_client, download, form_body, leaked, leaked_in, sign_in_client, token,
 };
 use crate::world::{World, shared_cohort};
@@ -12,7 +12,7 @@ use domain::entities::values::CohortStatus;
 use domain::entities::{certificate, cohort, enrolment};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 /// The Dirección Territorial Meta's coordinator manages the cohort shared by Caquetá and Meta,
@@ -28,10 +28,8 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
     let caqueta_enrolment = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(shared.cohort_id))
         .filter(enrolment::Column::MunicipalityCode.starts_with("18"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
 
     // The roster: Meta's person, Caquetá's only as a count.
     let roster = api_get(
@@ -59,7 +57,7 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
         .create()
         .await
         .remove(0);
-    let before = enrolment::Entity::find().count(app.db()).await.unwrap();
+    let before = enrolment::Entity::find().fetch_count(app.db()).await;
     let body = api_post(
         &app,
         &format!("/api/v1/cohorts/{}/enrolments", meta_open.id),
@@ -71,7 +69,7 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
     .expect_status(Status::Accepted);
     assert_eq!(body, json!({"status": "invited"}));
     assert_eq!(
-        enrolment::Entity::find().count(app.db()).await.unwrap(),
+        enrolment::Entity::find().fetch_count(app.db()).await,
         before
     );
     let (status, body) = api_post(
@@ -173,9 +171,8 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
     let closed: Vec<cohort::Model> = cohort::Entity::find()
         .filter(cohort::Column::Status.eq(CohortStatus::Closed))
         .order_by_asc(cohort::Column::Id)
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     for c in &closed {
         api(
             &app,
@@ -220,10 +217,8 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
 
     // The catalogue is national: read, not changed.
     let course_id = cohort::Entity::find_by_id(shared.cohort_id)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .course_id;
     api_get(
         &app,

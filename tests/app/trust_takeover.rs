@@ -7,7 +7,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, META_COORDINATOR, api, api_get, api_post, csrf_from_client, decoded_text,
+    ExpectStatus, Fetch, META_COORDINATOR, api, api_get, api_post, csrf_from_client, decoded_text,
     download, form_body, json_items, leaked_in, role_token, sign_in_client, token, upload,
     write_table,
 };
@@ -18,9 +18,7 @@ use domain::entities::{
 };
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::{Value, json};
 
 /// The Gobernación del Caquetá's offer coordinator (a provider other than ESAP).
@@ -115,9 +113,8 @@ async fn invitations_to(app: &TestApp, recipient: &str) -> Vec<outbox::Model> {
     outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq(recipient))
         .filter(outbox::Column::DedupeKey.starts_with("invitacion:"))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
 }
 
 /// The token of an invitation email's link.
@@ -134,9 +131,8 @@ async fn enrolments_of(app: &TestApp, cohort: i64, person: i32) -> Vec<enrolment
     enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort as i32))
         .filter(enrolment::Column::ParticipantId.eq(person))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
 }
 
 /// The takeover chain, step by step: every «enrolment» of the Meta official is an invitation
@@ -154,10 +150,8 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
     let victim = world.people("funcionariameta").of("50001").create().await;
     let victim = &victim[0];
     let mut record = participant::Entity::find_by_id(victim.id)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .into_active_model();
     record.phone = Set(Some("3209998877".into()));
     let record = record.update(app.db()).await.unwrap();
@@ -262,9 +256,8 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
     assert_eq!(
         outbox::Entity::find()
             .filter(outbox::Column::DedupeKey.starts_with("invitacion:"))
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         2,
         "no email for a person without an account or for nobody"
     );
@@ -377,29 +370,21 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
     assert_eq!(
         outbox::Entity::find()
             .filter(outbox::Column::Recipient.eq(ATTACKER_MAILBOX))
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         0,
         "nothing ever goes to the attacker's mailbox"
     );
-    assert_eq!(
-        email_change::Entity::find().count(app.db()).await.unwrap(),
-        0
-    );
+    assert_eq!(email_change::Entity::find().fetch_count(app.db()).await, 0);
     // Her account still signs in and receives mail at her own address only.
     let victim_account = participant::Entity::find_by_id(victim.id)
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .user_id
         .unwrap();
     let account = user::Entity::find_by_id(victim_account)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(account.email, account_email);
 
     // The link is hers alone: the coordinator, another participant → 404.
@@ -458,9 +443,8 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
     let answered = enrolment_invitation::Entity::find()
         .filter(enrolment_invitation::Column::CohortId.eq(national as i32))
         .filter(enrolment_invitation::Column::ParticipantId.eq(victim.id))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(answered.len(), 2);
     assert!(
         answered
@@ -470,9 +454,8 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
     assert!(
         audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("enrolment_invitation.accepted"))
-            .count(app.db())
+            .fetch_count(app.db())
             .await
-            .unwrap()
             == 1
     );
     api(
@@ -516,9 +499,8 @@ async fn mass_enrolment_by_id_yields_no_document_numbers() {
     world.people("masiva").count(5).of("50001").create().await;
     let cohort = gobernacion_cohort(&app, &world, &gob, "GOB-MAS", &[], 10).await;
     let documents: Vec<String> = participant::Entity::find()
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|p| p.document_number)
         .collect();
@@ -562,9 +544,8 @@ async fn mass_enrolment_by_id_yields_no_document_numbers() {
     assert_eq!(
         enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.eq(cohort as i32))
-            .count(app.db())
-            .await
-            .unwrap(),
+            .fetch_count(app.db())
+            .await,
         0
     );
     let roster = api_get(
@@ -613,10 +594,8 @@ async fn a_direction_invites_people_outside_its_departments_and_esap_enrols_dire
     let caqueta = world.people("caquetena").of("18592").create().await;
     let meta = world.people("metense").of("50325").create().await;
     let caqueta_record = participant::Entity::find_by_id(caqueta[0].id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
 
     let body = api_post(
         &app,

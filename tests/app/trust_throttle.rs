@@ -5,12 +5,12 @@
 
 use crate::account_security::registration;
 use crate::common::TestApp;
-use crate::support::{csrf_from_client, demo_account};
+use crate::support::{Fetch, csrf_from_client, demo_account};
 use domain::entities::outbox;
 use domain::entities::values::Role;
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use std::net::SocketAddr;
 
@@ -190,9 +190,8 @@ async fn a_registration_flood_cannot_bomb_a_mailbox() {
     }
     let to_victim = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq(victim))
-        .count(app.db())
-        .await
-        .unwrap();
+        .fetch_count(app.db())
+        .await;
     assert!(to_victim <= 3, "{to_victim} emails");
     assert!(to_victim >= 1, "the owner is told");
 }
@@ -232,10 +231,8 @@ async fn newest_link(app: &TestApp, to: &str) -> String {
     let mail = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq(to))
         .order_by_desc(outbox::Column::Id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let start = mail.body_text.find("/contrasena/restablecer/").unwrap();
     mail.body_text[start..]
         .split_whitespace()

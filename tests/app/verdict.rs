@@ -24,16 +24,12 @@ struct Her {
 async fn her(app: &TestApp) -> Her {
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(demo_account(Role::Participant).0))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let person = participant::Entity::find()
         .filter(participant::Column::UserId.eq(account.id))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     let cohort = cohort::Entity::find()
         .filter(cohort::Column::Status.eq(CohortStatus::InProgress))
         .filter(cohort::Column::Name.starts_with("Planeación Territorial"))
@@ -406,10 +402,8 @@ async fn once_closed_her_verdict_is_final_everywhere_and_is_what_the_preview_ann
     .await
     .expect_status(Status::Ok);
     let stored = enrolment::Entity::find_by_id(enrolment.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(stored.status, EnrolmentStatus::NotCompleted);
     let (attended, total) = (
         stored.sessions_attended.unwrap(),

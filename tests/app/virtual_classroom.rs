@@ -18,7 +18,7 @@ use domain::entities::{
 use domain::virtual_classroom::keys::KeyPair;
 use domain::virtual_classroom::{ROLE_INSTRUCTOR, ROLE_LEARNER, SCOPE_MEMBERSHIPS, SCOPES};
 use rocket::http::{ContentType, Header, Status};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -233,9 +233,8 @@ async fn verified(app: &TestApp, token: &str, audience: &str) -> Value {
 async fn launches(app: &TestApp, cohort: i64) -> u64 {
     lti_launch::Entity::find()
         .filter(lti_launch::Column::CohortId.eq(cohort as i32))
-        .count(app.db())
+        .fetch_count(app.db())
         .await
-        .unwrap()
 }
 
 async fn person(world: &World<'_>, tag: &str) -> Person {
@@ -459,12 +458,7 @@ async fn the_token_endpoint_takes_only_a_fresh_assertion_the_tool_signed() {
     let world = World::new(&app).await;
     let tool = register(&app, &world, "Campus de prueba").await;
     let all = SCOPES.join(" ");
-    let tokens = || async {
-        lti_access_token::Entity::find()
-            .count(app.db())
-            .await
-            .unwrap()
-    };
+    let tokens = || async { lti_access_token::Entity::find().fetch_count(app.db()).await };
 
     // Expired.
     let (status, body) = ask_token(
@@ -704,9 +698,8 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     let recorded = || async {
         score::Entity::find()
             .filter(score::Column::AssessmentId.eq(item as i32))
-            .all(app.db())
+            .fetch_all(app.db())
             .await
-            .unwrap()
     };
 
     let first = format!("p{}", people[0].id);
@@ -740,10 +733,8 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("score.recorded"))
         .filter(audit_log::Column::SubjectId.eq(enrolled[0].to_string()))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert!(
         audited.after_json.unwrap_or_default().contains("Campus A"),
         "audited as written by the tool"
@@ -782,7 +773,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     assert_eq!(recorded().await[0].score_tenths, 40);
 
     // Someone not enrolled (waitlisted, or unknown): 422, nothing written.
-    let results_before = lti_result::Entity::find().count(app.db()).await.unwrap();
+    let results_before = lti_result::Entity::find().fetch_count(app.db()).await;
     for user in [
         format!("p{}", people[2].id),
         "p999999".to_string(),
@@ -802,7 +793,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
         assert_eq!(status, Status::UnprocessableEntity, "{body}");
     }
     assert_eq!(
-        lti_result::Entity::find().count(app.db()).await.unwrap(),
+        lti_result::Entity::find().fetch_count(app.db()).await,
         results_before
     );
     // Another tool's token for this cohort's line item: not its context.
@@ -859,9 +850,8 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     .expect_status(Status::Ok);
     let quiz_scores = score::Entity::find()
         .filter(score::Column::AssessmentId.eq(quiz as i32))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(quiz_scores.len(), 1);
     assert_eq!(
         (
@@ -896,7 +886,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     assert_eq!(status, Status::Conflict, "{body}");
     assert_eq!(recorded().await[0].score_tenths, 40);
     // Nor a result that feeds no grade (a pending one): the cohort's results are final.
-    let results_before = lti_result::Entity::find().count(app.db()).await.unwrap();
+    let results_before = lti_result::Entity::find().fetch_count(app.db()).await;
     let (status, body, _) = service(
         &app,
         "POST",
@@ -912,7 +902,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     .await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert_eq!(
-        lti_result::Entity::find().count(app.db()).await.unwrap(),
+        lti_result::Entity::find().fetch_count(app.db()).await,
         results_before
     );
 }

@@ -5,8 +5,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, META_COORDINATOR, api_post, body_of, demo_account, role_token,
-    sign_in_client, token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, META_COORDINATOR, api_post, body_of, demo_account,
+    role_token, sign_in_client, token,
 };
 use crate::world::World;
 use domain::entities::values::{CohortStatus, DemandStatus, Role};
@@ -14,7 +14,7 @@ use domain::entities::{
     assistance, assistance_demand, cohort, demand, enrolment, participant, provider,
 };
 use rocket::http::Status;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -46,9 +46,8 @@ fn section(html: &str, id: &str) -> String {
 /// The id of the demo provider whose name contains `name`.
 async fn world_provider(app: &TestApp, name: &str) -> i32 {
     provider::Entity::find()
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .find(|p| p.name.contains(name))
         .unwrap_or_else(|| panic!("provider {name}"))
@@ -91,16 +90,14 @@ async fn a_dnp_coordinators_home_separates_its_offer_from_the_territorys() {
     let dnp_id = world_provider(&app, "DNP").await;
     let dnp_cohorts = cohort::Entity::find()
         .filter(cohort::Column::ProviderId.eq(dnp_id))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     let count_in = |status: CohortStatus| dnp_cohorts.iter().filter(|c| c.status == status).count();
     let people: BTreeSet<i32> = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.is_in(dnp_cohorts.iter().map(|c| c.id)))
         .filter(enrolment::Column::Status.is_in(domain::figures::COUNTED))
-        .all(app.db())
+        .fetch_all(app.db())
         .await
-        .unwrap()
         .into_iter()
         .map(|e| e.participant_id)
         .collect();
@@ -108,7 +105,7 @@ async fn a_dnp_coordinators_home_separates_its_offer_from_the_territorys() {
     let national = domain::reports::dashboard::compute(app.db(), None)
         .await
         .unwrap();
-    let registered = participant::Entity::find().count(app.db()).await.unwrap();
+    let registered = participant::Entity::find().fetch_count(app.db()).await;
     assert!(
         national.totals().enrolled > 3,
         "the demo has ESAP's people too"
@@ -319,10 +316,8 @@ async fn a_demand_referred_to_dnp_is_answered_by_dnps_assistance_from_its_page()
     assert!(again.contains("id=\"error-objective\""), "{again}");
     assert_eq!(
         demand::Entity::find_by_id(wanted.id)
-            .one(app.db())
+            .expect_one(app.db())
             .await
-            .unwrap()
-            .unwrap()
             .status,
         DemandStatus::Open
     );
@@ -337,22 +332,17 @@ async fn a_demand_referred_to_dnp_is_answered_by_dnps_assistance_from_its_page()
         .await;
     assert_eq!(response.status(), Status::SeeOther);
     let planned = demand::Entity::find_by_id(wanted.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(planned.status, DemandStatus::Planned);
     let linked = assistance_demand::Entity::find()
         .filter(assistance_demand::Column::DemandId.eq(wanted.id))
-        .all(app.db())
-        .await
-        .unwrap();
+        .fetch_all(app.db())
+        .await;
     assert_eq!(linked.len(), 1);
     let answering = assistance::Entity::find_by_id(linked[0].assistance_id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+        .expect_one(app.db())
+        .await;
     assert_eq!(answering.provider_id, dnp_id);
 }
 
@@ -375,10 +365,8 @@ async fn overlap_links_lead_to_pages_the_reader_may_open() {
     let pt = crate::world::catalogue_course(app.db(), "PT").await;
     let capacity = domain::entities::course_capacity::Entity::find()
         .filter(domain::entities::course_capacity::Column::CourseId.eq(pt.id))
-        .one(app.db())
+        .expect_one(app.db())
         .await
-        .unwrap()
-        .unwrap()
         .capacity_id;
     dnp_course(&app, &dnp, capacity).await;
     let mut world = World::new(&app).await;
