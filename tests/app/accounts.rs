@@ -334,12 +334,7 @@ async fn wrong_passwords_are_refused_in_spanish_and_throttled_per_account() {
     )
     .await
     .expect_status(Status::TooManyRequests);
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("Demasiados intentos")
-    );
+    assert!(json_str(&body["detail"]).contains("Demasiados intentos"));
     let response = post_form(
         &app,
         "/ingresar",
@@ -408,10 +403,10 @@ async fn tokens_are_stored_hashed_expire_and_can_be_revoked() {
         .await;
     assert_eq!(response.status(), Status::Created);
     let body: serde_json::Value = response.into_json().await.unwrap();
-    let token = body["token"].as_str().unwrap().to_string();
+    let token = json_str(&body["token"]).to_string();
     assert_eq!(body["user"]["role"], "reviewer");
     assert_eq!(body["user"]["department_code"], "18");
-    assert!(body["expires_at"].as_str().unwrap().ends_with("-05:00"));
+    assert!(json_str(&body["expires_at"]).ends_with("-05:00"));
     let stored = api_token::Entity::find().fetch_all(app.db()).await;
     assert!(
         stored
@@ -626,12 +621,7 @@ async fn admins_manage_users_and_every_change_is_audited() {
         ["email", "password", "full_name", "department_code"]
     );
     let body = api_post(&app, "/api/v1/users", Some(&admin), json!({"email": "x@example.org", "password": "Clave-segura-2026", "full_name": "X", "role": "reviewer", "department_code": "99999"})).await.expect_status(Status::UnprocessableEntity);
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("No existe el departamento")
-    );
+    assert!(json_str(&body["errors"][0]["message"]).contains("No existe el departamento"));
     api_post(&app, "/api/v1/users", Some(&admin), json!({"email": "x@example.org", "password": "Clave-segura-2026", "full_name": "X", "role": "rector"})).await.expect_status(Status::UnprocessableEntity);
     assert_eq!(user::Entity::find().fetch_count(app.db()).await, before);
 

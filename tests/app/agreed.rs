@@ -14,8 +14,8 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, META_REVIEWER, acceptance_link, api_get, api_patch,
-    api_post, api_put, body_of, csrf_from, error_fields, json_array, json_items, post_form,
-    role_token, sign_in_page, token,
+    api_post, api_put, body_of, csrf_from, error_fields, json_array, json_items, json_str,
+    post_form, role_token, sign_in_page, token,
 };
 use crate::world::days;
 use domain::entities::values::Role;
@@ -181,7 +181,7 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
     assert!(html.contains("Aceptar el plan de trabajo"), "the form");
     let csrf = csrf_from(&app, &path).await;
     let version = first["version"].to_string();
-    let hash = first["content_hash"].as_str().unwrap().to_string();
+    let hash = json_str(&first["content_hash"]).to_string();
     assert!(
         html.contains(&format!("name=\"content_hash\" value=\"{hash}\"")),
         "the form carries the hash of the text shown"
@@ -494,7 +494,7 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
     assert!(
         json_items(&theirs)
             .iter()
-            .all(|a| a["municipality_code"].as_str().unwrap().starts_with("50"))
+            .all(|a| json_str(&a["municipality_code"]).starts_with("50"))
     );
 
     // Another provider's coordinator: its provider's only.
@@ -507,10 +507,9 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
     let its = agreements(&app, &public_function, "").await;
     assert!(!json_items(&its).is_empty());
     assert!(
-        json_items(&its).iter().all(|a| a["provider_name"]
-            .as_str()
-            .unwrap()
-            .contains("Función Pública")),
+        json_items(&its)
+            .iter()
+            .all(|a| json_str(&a["provider_name"]).contains("Función Pública")),
         "{its}"
     );
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
@@ -686,7 +685,7 @@ async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_acc
             ("accepted_by", "Jhon Fredy Calderón"),
             ("position", "Alcalde"),
             ("version", "1"),
-            ("content_hash", plan["content_hash"].as_str().unwrap()),
+            ("content_hash", json_str(&plan["content_hash"])),
         ]))
         .dispatch()
         .await;

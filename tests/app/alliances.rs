@@ -8,7 +8,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, GOBERNACION_COORDINATOR, META_REVIEWER, api_get, api_patch,
-    api_post, api_put, csrf_from_client, error_fields, form_body, json_array, json_items,
+    api_post, api_put, csrf_from_client, error_fields, form_body, json_array, json_items, json_str,
     role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
@@ -247,12 +247,7 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
         api_post(&app, "/api/v1/alliances", Some(&gobernacion), body.clone()).await;
     assert_eq!(status, Status::Created, "{created}");
     assert_eq!(created["lead_provider"]["name"], "Gobernación del Caquetá");
-    assert!(
-        created["members"][0]["name"]
-            .as_str()
-            .unwrap()
-            .contains("ESAP")
-    );
+    assert!(json_str(&created["members"][0]["name"]).contains("ESAP"));
     assert_eq!(created["members"][1]["kind"], "universidad");
     assert_eq!(created["members"][1]["kind_label"], "Universidad");
     let id = created["id"].as_i64().unwrap();
@@ -479,7 +474,7 @@ async fn a_member_provider_reads_the_departments_offer_view_overlaps_and_unanswe
     assert!(
         json_array(&caqueta["members"])
             .iter()
-            .any(|m| m["name"].as_str().unwrap().contains("(DNP)")),
+            .any(|m| json_str(&m["name"]).contains("(DNP)")),
         "DNP is a member"
     );
     let offer = api_get(&app, "/api/v1/reports/offer?department=18", Some(&dnp))
@@ -490,7 +485,7 @@ async fn a_member_provider_reads_the_departments_offer_view_overlaps_and_unanswe
     assert!(
         items
             .iter()
-            .all(|r| r["municipality_code"].as_str().unwrap().starts_with("18")),
+            .all(|r| json_str(&r["municipality_code"]).starts_with("18")),
         "Caquetá's offer"
     );
     assert!(

@@ -4,7 +4,9 @@
 //! line.
 
 use crate::common::TestApp;
-use crate::support::{ExpectStatus, Fetch, api_post, error_fields, json_array, role_token};
+use crate::support::{
+    ExpectStatus, Fetch, api_post, error_fields, json_array, json_str, role_token,
+};
 use chrono::Datelike;
 use domain::entities::values::Role;
 use domain::entities::{capacity, plan_line_version};
@@ -25,7 +27,7 @@ fn budget(line: &Value) -> Vec<(String, i64)> {
         .iter()
         .map(|b| {
             (
-                b["source"].as_str().unwrap().to_string(),
+                json_str(&b["source"]).to_string(),
                 b["amount"].as_i64().unwrap(),
             )
         })

@@ -8,7 +8,7 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_patch, api_post, body_of, json_array,
-    json_items, role_token, token,
+    json_items, json_str, role_token, token,
 };
 use crate::world::days;
 use domain::entities::values::{DemandStatus, Role};
@@ -80,12 +80,7 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
             "contact_email": "planeacion@elpaujil-caqueta.gov.co",
         })).await.expect_status(Status::Created);
     assert_eq!(created["status"], "planned");
-    assert!(
-        created["provider"]["name"]
-            .as_str()
-            .unwrap()
-            .contains("DNP")
-    );
+    assert!(json_str(&created["provider"]["name"]).contains("DNP"));
     let id = created["id"].as_i64().unwrap();
     let planned = demand::Entity::find_by_id(wanted.id)
         .expect_one(app.db())
@@ -929,10 +924,7 @@ async fn the_esap_study_preset_sums_closed_assistances_over_every_capacity() {
         assert_eq!(status, Status::UnprocessableEntity, "{query}: {refused}");
         assert_eq!(fields(&refused), vec![field.to_string()], "{query}");
         assert!(
-            refused["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .starts_with(['E', 'L']),
+            json_str(&refused["errors"][0]["message"]).starts_with(['E', 'L']),
             "{refused}"
         );
     }
@@ -1005,7 +997,7 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
     };
     let before = ranking(&app.client).await;
     assert_eq!(before["assistance_weight"], 5);
-    let weighting = before["weighting"].as_str().unwrap();
+    let weighting = json_str(&before["weighting"]);
     assert!(
         weighting.starts_with("Una asistencia técnica cuenta como 5 personas formadas"),
         "{weighting}"
@@ -1014,9 +1006,7 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
     let before_halved = ranking(&halved).await;
     assert_eq!(before_halved["assistance_weight"], 2);
     assert!(
-        before_halved["weighting"]
-            .as_str()
-            .unwrap()
+        json_str(&before_halved["weighting"])
             .contains("fijó esta equivalencia en 2 personas formadas")
     );
     let untouched = json_items(&before)
@@ -1024,7 +1014,7 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
         .find(|r| r["completed_recent"] == 0 && r["assistances_recent"] == 0)
         .expect("a municipality of Caquetá that received nothing recently")
         .clone();
-    let code = untouched["municipality_code"].as_str().unwrap().to_string();
+    let code = json_str(&untouched["municipality_code"]).to_string();
     let score = |r: &Value| r["score"].as_f64().unwrap();
     assert_eq!(
         score(&row(&before_halved, &code)),

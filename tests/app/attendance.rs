@@ -101,10 +101,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     .await;
     assert_eq!(status, Status::Conflict, "{problem}");
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("aún no ha empezado"),
+        json_str(&problem["detail"]).contains("aún no ha empezado"),
         "{problem}"
     );
     // Someone of another cohort: 422, and nothing of the request is saved.
@@ -119,12 +116,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "[1].enrolment_id");
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no pertenece a esta cohorte")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("no pertenece a esta cohorte"));
     // Waitlisted and cancelled: 422 with the reason.
     let (status, problem) = put_marks(
         &app,
@@ -371,21 +363,18 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
 
     // The instructor's code: six digits, valid for the current and the next minute.
     let shown = code_for(&app, &world.instructor, s[0]).await;
-    let code = shown["code"].as_str().unwrap().to_string();
+    let code = json_str(&shown["code"]).to_string();
     assert_eq!(code.len(), 6);
     assert!(code.chars().all(|c| c.is_ascii_digit()));
     assert_eq!(shown["open"], true);
-    let valid_until = DateTime::parse_from_rfc3339(shown["valid_until"].as_str().unwrap()).unwrap();
+    let valid_until = DateTime::parse_from_rfc3339(json_str(&shown["valid_until"])).unwrap();
     let left = valid_until.with_timezone(&Utc) - domain::time::now();
     assert!(
         left > Duration::seconds(58) && left <= Duration::seconds(120),
         "{left}"
     );
     assert!(
-        shown["url"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!("/sesiones/{}/registro?codigo={code}", s[0]))
+        json_str(&shown["url"]).ends_with(&format!("/sesiones/{}/registro?codigo={code}", s[0]))
     );
     // Only the cohort's instructors and coordinators see codes.
     api_get(
@@ -426,12 +415,7 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
     if code != late_code {
         assert_eq!(status, Status::UnprocessableEntity, "{problem}");
         assert_eq!(problem["errors"][0]["field"], "code");
-        assert!(
-            problem["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("no es correcto o ya venció")
-        );
+        assert!(json_str(&problem["errors"][0]["message"]).contains("no es correcto o ya venció"));
     }
     let (status, mark) = check_in(&app, p1, s[1], &late_code).await;
     assert_eq!(status, Status::Ok, "{mark}");
@@ -455,25 +439,20 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
     // The window opens 15 minutes before the start.
     let soon = code_for(&app, &world.instructor, s[2]).await;
     assert_eq!(soon["open"], true);
-    let (status, mark) = check_in(&app, p0, s[2], soon["code"].as_str().unwrap()).await;
+    let (status, mark) = check_in(&app, p0, s[2], json_str(&soon["code"])).await;
     assert_eq!(status, Status::Ok, "{mark}");
     assert_eq!(mark["status"], "presente");
     // Outside the window: 409 even with the right code.
     for session in [s[3], s[4], s[5]] {
         let shown = code_for(&app, &world.instructor, session).await;
         assert_eq!(shown["open"], false);
-        let (status, problem) = check_in(&app, p0, session, shown["code"].as_str().unwrap()).await;
+        let (status, problem) = check_in(&app, p0, session, json_str(&shown["code"])).await;
         assert_eq!(status, Status::Conflict, "{problem}");
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains("está abierto del")
-        );
+        assert!(json_str(&problem["detail"]).contains("está abierto del"));
     }
     // Waitlisted: 422. Not in the cohort: 404. Not a participant: 403.
     let current = code_for(&app, &world.staff, s[0]).await;
-    let (status, problem) = check_in(&app, p2, s[0], current["code"].as_str().unwrap()).await;
+    let (status, problem) = check_in(&app, p2, s[0], json_str(&current["code"])).await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     assert!(first_error(&problem).1.contains("lista de espera"));
     let outsider = world.people("fuera").create().await;
@@ -588,10 +567,7 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
     // Three absences of ten: 80 % is out of reach, and the row says so.
     assert_eq!(failed["at_risk"], true);
     assert!(
-        failed["at_risk_reason"]
-            .as_str()
-            .unwrap()
-            .contains("menos del 80 %"),
+        json_str(&failed["at_risk_reason"]).contains("menos del 80 %"),
         "{failed}"
     );
     // What closing would record: attendance alone decides.
@@ -1126,8 +1102,8 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
         .map(|e| {
             (
                 e["row"].as_u64().unwrap(),
-                e["field"].as_str().unwrap().to_string(),
-                e["message"].as_str().unwrap().to_string(),
+                json_str(&e["field"]).to_string(),
+                json_str(&e["message"]).to_string(),
             )
         })
         .collect();
@@ -1198,10 +1174,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     .await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no es la sesión de esta planilla"),
+        json_str(&problem["errors"][0]["message"]).contains("no es la sesión de esta planilla"),
         "{problem}"
     );
     // Readers cannot upload; participants cannot download.

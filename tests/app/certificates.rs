@@ -51,12 +51,7 @@ async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new()
         .await;
     let (status, problem) = issue(&app, &staff, running.id).await;
     assert_eq!(status, Status::Conflict);
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("Cierre la cohorte")
-    );
+    assert!(json_str(&problem["detail"]).contains("Cierre la cohorte"));
 
     let (status, first) = issue(&app, &staff, closed.id).await;
     assert_eq!(status, Status::Ok, "{first}");
@@ -65,11 +60,11 @@ async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new()
     assert_eq!(json_array(&first["skipped"]).len(), total - completed.len());
     for skipped in json_array(&first["skipped"]) {
         assert!(
-            !skipped["reason"].as_str().unwrap().is_empty(),
+            !json_str(&skipped["reason"]).is_empty(),
             "a reason for {skipped}"
         );
     }
-    let code = issued[0]["code"].as_str().unwrap();
+    let code = json_str(&issued[0]["code"]);
     assert_eq!(code.len(), 24);
     assert_eq!(issued[0]["status"], "valid");
 
@@ -123,7 +118,7 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
         .find(|c| c["full_name"] == holder.full_name())
         .unwrap()
         .clone();
-    let code = mine["code"].as_str().unwrap().to_string();
+    let code = json_str(&mine["code"]).to_string();
 
     // Later changes to the person or the course do not change what it states.
     let mut person: participant::ActiveModel = holder.clone().into();
@@ -144,12 +139,7 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
     assert_eq!(verified["course"], mine["course"]);
     assert_eq!(verified["hours"], mine["hours"]);
     assert_eq!(verified["status"], "valid");
-    assert!(
-        verified["document_number_masked"]
-            .as_str()
-            .unwrap()
-            .starts_with("****")
-    );
+    assert!(json_str(&verified["document_number_masked"]).starts_with("****"));
     for field in [
         "code",
         "status",
@@ -218,11 +208,11 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
     let page = body_of(&app.client, format!("/verificar/{code}")).await;
     assert!(
         page.contains("Reemplazado por una versión corregida")
-            && page.contains(new["code"].as_str().unwrap())
+            && page.contains(json_str(&new["code"]))
     );
 
     // Revocation needs a reason, happens once, and is public.
-    let new_code = new["code"].as_str().unwrap().to_string();
+    let new_code = json_str(&new["code"]).to_string();
     let revoke_path = format!("/api/v1/certificates/{new_code}/revoke");
     let revoke = |body: Value| api_post(&app, &revoke_path, Some(&staff), body);
     assert_eq!(
@@ -233,7 +223,7 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
     assert_eq!(status, Status::Ok);
     assert_eq!(revoked["status"], "revoked");
     assert_eq!(revoked["revocation_reason"], "Suplantación comprobada");
-    assert!(revoked["revoked_at"].as_str().unwrap().ends_with("-05:00"));
+    assert!(json_str(&revoked["revoked_at"]).ends_with("-05:00"));
     assert_eq!(
         revoke(json!({"reason": "Otra vez"})).await.0,
         Status::Conflict
@@ -393,12 +383,7 @@ async fn guessing_codes_is_throttled() {
     let body = api_get(&app, "/api/v1/certificates/AAAA-BBBB-CCCC-DDDD-EEEE", None)
         .await
         .expect_status(Status::TooManyRequests);
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("Demasiados intentos")
-    );
+    assert!(json_str(&body["detail"]).contains("Demasiados intentos"));
 }
 
 #[rocket::async_test]
@@ -490,13 +475,13 @@ async fn emailed_pdfs(app: &TestApp) -> Vec<(String, Vec<u8>)> {
         let attachments: Value =
             serde_json::from_str(mail.attachments_json.as_deref().unwrap()).unwrap();
         assert_eq!(attachments.as_array().unwrap().len(), 1, "{attachments}");
-        let name = attachments[0]["filename"].as_str().unwrap();
+        let name = json_str(&attachments[0]["filename"]);
         let code = name
             .strip_prefix("certificado-")
             .and_then(|n| n.strip_suffix(".pdf"))
             .unwrap();
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(attachments[0]["content_base64"].as_str().unwrap())
+            .decode(json_str(&attachments[0]["content_base64"]))
             .unwrap();
         out.push((code.to_string(), bytes));
     }
@@ -556,10 +541,7 @@ async fn issuing_twice_at_once_writes_each_certificate_once_with_its_own_pdf() {
     assert_eq!(statuses, [200, 409], "{one} {other}");
     let refused = if a == Status::Conflict { &one } else { &other };
     assert!(
-        refused["detail"]
-            .as_str()
-            .unwrap()
-            .contains("solo se reexpide uno vigente"),
+        json_str(&refused["detail"]).contains("solo se reexpide uno vigente"),
         "{refused}"
     );
     let of_holder = certificate::Entity::find()
@@ -860,7 +842,7 @@ async fn the_pdf_names_its_signer_and_position_from_the_settings() {
     let staff = role_token(&app, Role::Coordinator).await;
     let (closed, _) = closed_cohort(&app).await;
     let (_, issued) = issue(&app, &staff, closed.id).await;
-    let code = issued["issued"][0]["code"].as_str().unwrap().to_string();
+    let code = json_str(&issued["issued"][0]["code"]).to_string();
     let response = app
         .client
         .get(format!("/api/v1/certificates/{code}/pdf"))

@@ -93,7 +93,7 @@ async fn courses_are_validated_created_edited_and_retired() {
             .find(|e| e["field"] == field)
             .unwrap_or_else(|| panic!("{field}: {problem}"));
         assert!(
-            error["message"].as_str().unwrap().contains(message),
+            json_str(&error["message"]).contains(message),
             "{field}: {error}"
         );
     }
@@ -138,12 +138,7 @@ async fn courses_are_validated_created_edited_and_retired() {
     let problem = api_post(&app, "/api/v1/cohorts", Some(staff), body)
         .await
         .expect_status(Status::UnprocessableEntity);
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("retirado")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("retirado"));
     assert!(
         audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("course.retired"))
@@ -242,7 +237,7 @@ async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
             .find(|e| e["field"] == field)
             .unwrap_or_else(|| panic!("{field}: {problem}"));
         assert!(
-            error["message"].as_str().unwrap().contains(message),
+            json_str(&error["message"]).contains(message),
             "{field}: {error}"
         );
     }
@@ -279,12 +274,7 @@ async fn the_lifecycle_allows_only_its_transitions() {
     // Opening needs a session.
     let (status, problem) = set_status(&app, staff, id, "open").await;
     assert_eq!(status, Status::Conflict);
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("al menos una sesión")
-    );
+    assert!(json_str(&problem["detail"]).contains("al menos una sesión"));
     world.add_session(id, &opening()).await;
 
     let steps = [
@@ -297,10 +287,7 @@ async fn the_lifecycle_allows_only_its_transitions() {
             let (status, problem) = set_status(&app, staff, id, to).await;
             assert_eq!(status, Status::Conflict, "{from} → {to}");
             assert!(
-                problem["detail"]
-                    .as_str()
-                    .unwrap()
-                    .contains("no puede pasar"),
+                json_str(&problem["detail"]).contains("no puede pasar"),
                 "{problem}"
             );
         }
@@ -408,12 +395,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
     assert_eq!(warnings.len(), 1, "{second}");
     assert_eq!(warnings[0]["cohort_id"], first_id);
     assert_eq!(warnings[0]["places"], json!(["El Paujíl"]));
-    assert!(
-        warnings[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Movilización de recursos")
-    );
+    assert!(json_str(&warnings[0]["message"]).contains("Movilización de recursos"));
     let (_, first_view) = api_get(&app, &format!("/api/v1/cohorts/{first_id}"), Some(staff)).await;
     assert_eq!(json_array(&first_view["warnings"]).len(), 1);
 
@@ -421,7 +403,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
     let (_, by_department) = api_post(&app, "/api/v1/cohorts", Some(staff), with(first.clone(), json!({"name": "Tributaria todo Caquetá", "municipality_codes": [], "department_codes": ["18"]}))).await;
     let names: Vec<&str> = json_array(&by_department["warnings"])
         .iter()
-        .map(|w| w["cohort_name"].as_str().unwrap())
+        .map(|w| json_str(&w["cohort_name"]))
         .collect();
     assert!(
         names.contains(&"Tributaria Caquetá A") && names.contains(&"Tributaria Caquetá B"),
@@ -500,12 +482,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "no offset");
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("zona horaria")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("zona horaria"));
     let problem = api_post(
         &app,
         &path,
@@ -514,12 +491,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
     )
     .await
     .expect_status(Status::UnprocessableEntity);
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("fuera de las fechas")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("fuera de las fechas"));
     let (status, _) = api_post(
         &app,
         &path,
@@ -547,7 +519,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         .expect_status(Status::Created);
     let dates: Vec<&str> = json_items(&generated)
         .iter()
-        .map(|s| s["local_date"].as_str().unwrap())
+        .map(|s| json_str(&s["local_date"]))
         .collect();
     assert_eq!(
         dates,
@@ -607,12 +579,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
     )
     .await
     .expect_status(Status::UnprocessableEntity);
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("fuera de las nuevas fechas")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("fuera de las nuevas fechas"));
 
     // Edit and remove a session without attendance; one with attendance is protected.
     let session_id = late["id"].as_i64().unwrap();
@@ -641,12 +608,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
     )
     .await
     .expect_status(Status::Conflict);
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("asistencia registrada")
-    );
+    assert!(json_str(&problem["detail"]).contains("asistencia registrada"));
     assert!(
         audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("session.deleted"))
@@ -1217,7 +1179,7 @@ async fn the_catalogue_finds_cohorts_by_their_words_whatever_the_case_and_accent
     assert_eq!(status, Status::Ok, "{listed}");
     let names: Vec<&str> = json_items(&listed)
         .iter()
-        .map(|c| c["name"].as_str().unwrap())
+        .map(|c| json_str(&c["name"]))
         .collect();
     assert_eq!(names, ["Rendición de Cuentas Solano 2027"]);
 }

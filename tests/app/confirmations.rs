@@ -353,10 +353,7 @@ async fn a_closed_cohort_reopens_with_its_demands_and_figures_until_a_certificat
         .await
         .expect_status(Status::Conflict);
     assert!(
-        refused["detail"]
-            .as_str()
-            .unwrap()
-            .contains("ya se expidió 1 certificado"),
+        json_str(&refused["detail"]).contains("ya se expidió 1 certificado"),
         "{refused}"
     );
     let (_, overview) = page(&app, &overview_path).await;
@@ -572,7 +569,7 @@ async fn revoking_says_the_reason_is_public_and_reissuing_says_what_replaces_it(
     )
     .await
     .expect_status(Status::Ok);
-    let code = issued["issued"][0]["code"].as_str().unwrap().to_string();
+    let code = json_str(&issued["issued"][0]["code"]).to_string();
     let status_of = |code: String| {
         let app = &app;
         async move {

@@ -5,8 +5,8 @@
 use crate::assistance::assisted;
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, ExpectStatus, Fetch, api_get, api_post, download, json_array, read_table,
-    role_token, token,
+    DNP_COORDINATOR, ExpectStatus, Fetch, api_get, api_post, download, json_array, json_str,
+    read_table, role_token, token,
 };
 use domain::entities::values::Role;
 use domain::entities::{indicator, indicator_capacity, indicator_observation};
@@ -196,12 +196,7 @@ async fn the_cost_per_point_of_change_is_the_executed_cost_over_the_change_beyon
         none["municipalities_without_cost"],
         json!(["18029", "18150", "18205", "18247", "18410"])
     );
-    assert!(
-        report["cost_method"]
-            .as_str()
-            .unwrap()
-            .contains("ejecutados")
-    );
+    assert!(json_str(&report["cost_method"]).contains("ejecutados"));
 
     // The workbook carries the same figures.
     let (status, _, bytes) = download(

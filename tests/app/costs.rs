@@ -7,8 +7,8 @@
 use crate::common::{TestApp, on_demo_day};
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, META_REVIEWER, api_delete, api_get, api_patch, api_post,
-    csrf_from, demo_account, download, error_fields, json_array, json_items, page, post_form,
-    role_token, sign_in_page, token, upload, write_table,
+    csrf_from, demo_account, download, error_fields, json_array, json_items, json_str, page,
+    post_form, role_token, sign_in_page, token, upload, write_table,
 };
 use crate::world::{World, days};
 use domain::entities::values::Role;
@@ -222,7 +222,7 @@ async fn bad_costs_are_refused_in_spanish_and_nothing_is_written() {
         let (status, problem) = add(&app, &world.staff, &path, body.clone()).await;
         assert_eq!(status, Status::UnprocessableEntity, "{body} → {problem}");
         assert_eq!(error_fields(&problem), vec![field.to_string()], "{problem}");
-        let message = problem["errors"][0]["message"].as_str().unwrap();
+        let message = json_str(&problem["errors"][0]["message"]);
         assert!(message.contains(words), "{message}");
     }
     // Every problem at once.
@@ -424,31 +424,16 @@ async fn executed_costs_import_all_or_nothing_and_a_second_time_changes_nothing(
     let errors = json_array(&problem["errors"]);
     let at: Vec<(i64, &str)> = errors
         .iter()
-        .map(|e| (e["row"].as_i64().unwrap(), e["field"].as_str().unwrap()))
+        .map(|e| (e["row"].as_i64().unwrap(), json_str(&e["field"])))
         .collect();
     assert_eq!(
         at,
         [(3, "valor"), (4, "cohorte"), (5, "tipo"), (6, "referencia")],
         "{problem}"
     );
-    assert!(
-        errors[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("mayor que cero")
-    );
-    assert!(
-        errors[1]["message"]
-            .as_str()
-            .unwrap()
-            .contains("No existe la cohorte 999999")
-    );
-    assert!(
-        errors[3]["message"]
-            .as_str()
-            .unwrap()
-            .contains("ya está en la fila 2")
-    );
+    assert!(json_str(&errors[0]["message"]).contains("mayor que cero"));
+    assert!(json_str(&errors[1]["message"]).contains("No existe la cohorte 999999"));
+    assert!(json_str(&errors[3]["message"]).contains("ya está en la fila 2"));
     assert_eq!(cost_count(&app).await, count, "all or nothing");
 
     // The file fixed: a dry run writes nothing, the import writes both, a second time nothing.

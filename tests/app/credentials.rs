@@ -28,7 +28,7 @@ pub(crate) async fn issued(app: &TestApp) -> (String, Vec<String>) {
     .expect_status(Status::Ok);
     let codes: Vec<String> = json_array(&body["issued"])
         .iter()
-        .map(|c| c["code"].as_str().unwrap().to_string())
+        .map(|c| json_str(&c["code"]).to_string())
         .collect();
     assert!(codes.len() >= 2, "the demo's closed cohort has completers");
     (staff, codes)
@@ -60,14 +60,14 @@ fn suites_of(document: &Value) -> Vec<String> {
         .as_array()
         .expect("a proof set")
         .iter()
-        .map(|p| p["cryptosuite"].as_str().unwrap().to_string())
+        .map(|p| json_str(&p["cryptosuite"]).to_string())
         .collect()
 }
 
 /// The bit of a credential in its published status list, read as any verifier would.
 async fn published_bit(app: &TestApp, credential: &Value) -> bool {
     let entry = &credential["credentialStatus"];
-    let url = entry["statusListCredential"].as_str().unwrap();
+    let url = json_str(&entry["statusListCredential"]);
     let path = url
         .split_once("/api/v1/")
         .map(|(_, p)| format!("/api/v1/{p}"))
@@ -88,9 +88,9 @@ async fn published_bit(app: &TestApp, credential: &Value) -> bool {
     let mut rdfc_only = list.clone();
     rdfc_only["proof"] = list["proof"][1].clone();
     assert_eq!(verify(app, &rdfc_only).await["status"], "valid");
-    let bits = status::decode(list["credentialSubject"]["encodedList"].as_str().unwrap()).unwrap();
+    let bits = status::decode(json_str(&list["credentialSubject"]["encodedList"])).unwrap();
     assert_eq!(bits.len() * 8, status::LIST_SIZE as usize);
-    let index: i32 = entry["statusListIndex"].as_str().unwrap().parse().unwrap();
+    let index: i32 = json_str(&entry["statusListIndex"]).parse().unwrap();
     status::is_set(&bits, index)
 }
 
@@ -125,9 +125,7 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
         record["hours"]
     );
     assert!(
-        vc["credentialSubject"]["achievement"]["criteria"]["narrative"]
-            .as_str()
-            .unwrap()
+        json_str(&vc["credentialSubject"]["achievement"]["criteria"]["narrative"])
             .starts_with("Asistir al menos al ")
     );
     assert_eq!(
@@ -141,17 +139,17 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
     // Results are numbers written with a dot, on the scales their descriptions give; the
     // wording for people is in the description.
     let results = json_array(&vc["credentialSubject"]["result"]);
-    let attendance: f64 = results[0]["value"].as_str().unwrap().parse().unwrap();
+    let attendance: f64 = json_str(&results[0]["value"]).parse().unwrap();
     assert!((0.0..=100.0).contains(&attendance), "{attendance}");
     let pct = record["attendance_pct"].as_f64().unwrap();
     assert!((pct - attendance).abs() < 0.051, "{pct} vs {attendance}");
-    let grade: f64 = results[1]["value"].as_str().unwrap().parse().unwrap();
+    let grade: f64 = json_str(&results[1]["value"]).parse().unwrap();
     assert_eq!(record["final_grade"].as_f64(), Some(grade));
     let descriptions = &vc["credentialSubject"]["achievement"]["resultDescription"];
     assert_eq!(descriptions[0]["resultType"], "Percent");
     assert_eq!(descriptions[1]["resultType"], "ScaledScore");
     assert!(
-        vc["description"].as_str().unwrap().contains("Asistencia: "),
+        json_str(&vc["description"]).contains("Asistencia: "),
         "{}",
         vc["description"]
     );
@@ -170,7 +168,7 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
     assert_eq!(response.status(), Status::Ok);
     let did: Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
     assert_eq!(did["id"], vc["issuer"]["id"]);
-    let method = vc["proof"][0]["verificationMethod"].as_str().unwrap();
+    let method = json_str(&vc["proof"][0]["verificationMethod"]);
     assert_eq!(vc["proof"][1]["verificationMethod"], json!(method));
     assert!(json_array(&did["assertionMethod"]).contains(&json!(method)));
     let published = json_array(&did["verificationMethod"])
@@ -178,8 +176,7 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
         .find(|m| m["id"] == method)
         .expect("the signing key is published");
     assert_eq!(published["type"], "Multikey");
-    let key =
-        keys::parse_public_multikey(published["publicKeyMultibase"].as_str().unwrap()).unwrap();
+    let key = keys::parse_public_multikey(json_str(&published["publicKeyMultibase"])).unwrap();
     let document = vc.as_object().unwrap();
     assert_eq!(
         proof::verify(document, |m| (m == method).then_some(key)),
@@ -216,7 +213,7 @@ async fn a_changed_name_hours_date_or_byte_fails() {
     let mut foreign = vc.clone();
     foreign["issuer"]["id"] = json!("did:web:falso.example");
     let flip = |proof: &mut Value| {
-        let value = proof["proofValue"].as_str().unwrap().to_string();
+        let value = json_str(&proof["proofValue"]).to_string();
         let flipped = if value.ends_with('2') { "3" } else { "2" };
         proof["proofValue"] = json!(format!("{}{flipped}", &value[..value.len() - 1]));
     };
@@ -331,10 +328,7 @@ async fn revoking_or_reissuing_sets_the_bit_and_the_verdict() {
     assert_eq!(verdict["verified"], false);
     assert_eq!(verdict["status"], "revoked");
     assert!(
-        verdict["errors"][0]
-            .as_str()
-            .unwrap()
-            .contains("Expedido por error"),
+        json_str(&verdict["errors"][0]).contains("Expedido por error"),
         "{verdict}"
     );
     // The credential is still served, and says the same.
@@ -349,12 +343,12 @@ async fn revoking_or_reissuing_sets_the_bit_and_the_verdict() {
     )
     .await
     .expect_status(Status::Ok);
-    let new_code = new["code"].as_str().unwrap();
+    let new_code = json_str(&new["code"]);
     assert!(published_bit(&app, &old).await);
     let verdict = verify(&app, &old).await;
     assert_eq!(verdict["status"], "revoked");
     assert!(
-        verdict["errors"][0].as_str().unwrap().contains(new_code),
+        json_str(&verdict["errors"][0]).contains(new_code),
         "{verdict}"
     );
     let replacement = credential(&app, new_code).await;
@@ -429,10 +423,7 @@ async fn people_download_and_check_credentials_on_the_pages() {
     assert!(html.contains(&format!("/verificar/{code}")));
 
     let changed = file.replacen(
-        &downloaded["credentialSubject"]["name"]
-            .as_str()
-            .unwrap()
-            .to_string(),
+        &json_str(&downloaded["credentialSubject"]["name"]).to_string(),
         "Otra Persona",
         1,
     );

@@ -5,7 +5,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, Fetch, META_REVIEWER, api, api_get, api_patch, api_post, demo_account,
-    error_fields, every_row, json_array, json_items, role_token, token,
+    error_fields, every_row, json_array, json_items, json_str, role_token, token,
 };
 use crate::world::{World, days};
 use domain::entities::values::{Mark, Role};
@@ -1090,7 +1090,7 @@ async fn admins_group_departments_and_assign_coordinators_on_pages() {
     let (_, listed) = api_get(&app, "/api/v1/territorial-directions", Some(&admin)).await;
     let names: Vec<&str> = json_items(&listed)
         .iter()
-        .map(|d| d["name"].as_str().unwrap())
+        .map(|d| json_str(&d["name"]))
         .collect();
     assert_eq!(
         names,

@@ -8,7 +8,8 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, Fetch, api_delete, api_get, api_patch, api_post, body_of, csrf_from_client,
-    demo_account, error_fields, form_body, json_array, json_items, role_token, sign_in_client,
+    demo_account, error_fields, form_body, json_array, json_items, json_str, role_token,
+    sign_in_client,
 };
 use domain::entities::values::{DescriptorKind, Role};
 use domain::entities::{audit_log, descriptor};
@@ -33,7 +34,7 @@ fn codes(list: &Value) -> Vec<String> {
     list.as_array()
         .unwrap()
         .iter()
-        .map(|d| d["code"].as_str().unwrap().to_string())
+        .map(|d| json_str(&d["code"]).to_string())
         .collect()
 }
 
@@ -93,12 +94,7 @@ async fn the_lists_are_seeded_read_by_anyone_signed_in_and_written_by_admins() {
         .await
         .expect_status(Status::UnprocessableEntity);
     assert_eq!(error_fields(&problem), ["code"]);
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Ya existe un sector")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("Ya existe un sector"));
     // The same code in the other list is another descriptor.
     api_post(
         &app,

@@ -69,18 +69,13 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     // Twice: 409.
     let (status, problem) = enrol_as(&app, &maria, caqueta_only).await;
     assert_eq!(status, Status::Conflict);
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("ya tiene una inscripción vigente")
-    );
+    assert!(json_str(&problem["detail"]).contains("ya tiene una inscripción vigente"));
 
     // From elsewhere: 422 with the reason; a coordinator may override with a reason (audited).
     let meta = world.people("meta").of("50325").create().await;
     let (status, problem) = enrol_as(&app, &meta[0].token, caqueta_only).await;
     assert_eq!(status, Status::UnprocessableEntity);
-    let reason = problem["errors"][0]["message"].as_str().unwrap();
+    let reason = json_str(&problem["errors"][0]["message"]);
     assert!(
         reason.contains("Puerto Rico (Caquetá)") && reason.contains("Mapiripán no está incluido"),
         "{reason}"
@@ -128,22 +123,14 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     .await
     .expect_status(Status::UnprocessableEntity);
     assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("No hay ninguna persona registrada")
+        json_str(&problem["errors"][0]["message"]).contains("No hay ninguna persona registrada")
     );
 
     // A cohort that is not open: 409. A cohort whose window has not opened: 409.
     let in_progress = demo_cohort(app.db(), CohortStatus::InProgress).await;
     let (status, problem) = enrol_as(&app, &maria, in_progress.id as i64).await;
     assert_eq!(status, Status::Conflict);
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("no recibe inscripciones")
-    );
+    assert!(json_str(&problem["detail"]).contains("no recibe inscripciones"));
     let later = world
         .cohort()
         .seats(10)
@@ -163,7 +150,7 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     let (status, problem) = enrol_as(&app, &maria, later).await;
     assert_eq!(status, Status::Conflict);
     assert!(
-        problem["detail"].as_str().unwrap().contains(&format!(
+        json_str(&problem["detail"]).contains(&format!(
             "van del {}",
             domain::format::date(opens.parse().unwrap())
         )),
@@ -259,12 +246,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
     )
     .await
     .expect_status(Status::UnprocessableEntity);
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Ya hay 4 personas inscritas")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("Ya hay 4 personas inscritas"));
 
     // A coordinator cancels with a reason and may admit a waiting person with an extra seat.
     let late = world.people("tarde").of("18610").create().await;
@@ -527,7 +509,7 @@ async fn roster_dates_are_rfc3339_with_the_colombian_offset() {
     let items = json_items(&body);
     assert!(!items.is_empty());
     for row in items {
-        let text = row["enrolled_at"].as_str().unwrap();
+        let text = json_str(&row["enrolled_at"]);
         let at = chrono::DateTime::parse_from_rfc3339(text)
             .unwrap_or_else(|e| panic!("{text:?} is not RFC 3339: {e}"));
         assert_eq!(at.offset().local_minus_utc(), -5 * 3600, "{text}");

@@ -201,7 +201,7 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
         assert_eq!(error["row"], row, "{bad}: {problem}");
         assert_eq!(error["field"], column, "{bad}");
         assert!(
-            error["message"].as_str().unwrap().contains(message),
+            json_str(&error["message"]).contains(message),
             "{bad}: {error}"
         );
         assert_eq!(
@@ -237,12 +237,7 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
     let file = format!("{header}{good}CC,1117000106,Luis,Gómez,50325,alcaldia,tecnico\n");
     let (status, problem) = upload(&app, &path, staff, "lista.csv", file.as_bytes()).await;
     assert_eq!(status, Status::UnprocessableEntity);
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no se ofrece al municipio 50325")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("no se ofrece al municipio 50325"));
 }
 
 #[rocket::async_test]
@@ -256,10 +251,7 @@ async fn uploads_are_bounded_and_must_be_spreadsheets() {
     let (status, problem) = upload(&app, &path, staff, "foto.png", png).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no es una hoja de cálculo"),
+        json_str(&problem["errors"][0]["message"]).contains("no es una hoja de cálculo"),
         "{problem}"
     );
     let big = vec![b'a'; 5 * 1024 * 1024 + 10];

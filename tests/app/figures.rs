@@ -9,7 +9,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, Fetch, api, api_get, api_patch, api_post, json_array, json_items, threaded,
+    ExpectStatus, Fetch, api, api_get, api_patch, api_post, json_array, json_items, json_str,
+    threaded,
 };
 use crate::world::{Session, World, catalogue_course, put_marks, set_status};
 use chrono::Duration;
@@ -758,12 +759,7 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
         .or(capacities.as_array())
         .unwrap()
         .iter()
-        .map(|c| {
-            (
-                c["id"].as_i64().unwrap(),
-                c["code"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|c| (c["id"].as_i64().unwrap(), json_str(&c["code"]).to_string()))
         .take(3)
         .collect();
     // Where an assistance is: an entity and its place (a gobernación's, its department).
@@ -873,7 +869,7 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                     Some(&world.staff),
                 )
                 .await;
-                let starts = current["starts_on"].as_str().unwrap().to_string();
+                let starts = json_str(&current["starts_on"]).to_string();
                 // Agreed with its entity first (issue 49), so that the visit starts it.
                 if current["status"] == "planned" && current["work_plan"].is_null() {
                     crate::support::agree_plan(&app, id, &world.staff).await;

@@ -101,7 +101,7 @@ async fn pages_write_dates_times_and_numbers_the_colombian_way() {
         None,
     )
     .await;
-    let code = issued["issued"][0]["code"].as_str().unwrap();
+    let code = json_str(&issued["issued"][0]["code"]);
     let html = check(&app, &format!("/verificar/{code}")).await;
     assert!(html.contains(" / 5,0"), "{html}");
     assert!(

@@ -56,10 +56,7 @@ async fn a_dry_run_spelled_otherwise_is_refused_and_imports_nothing() {
         assert_eq!(status, Status::UnprocessableEntity, "{spelling}: {body}");
         assert_eq!(error_fields(&body), ["dry_run"], "{body}");
         assert!(
-            body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("true o false"),
+            json_str(&body["errors"][0]["message"]).contains("true o false"),
             "{body}"
         );
     }
@@ -135,12 +132,7 @@ async fn a_line_break_in_a_cohort_name_is_refused_and_changes_nothing() {
             api_patch(&app, &path, Some(staff), json!({"name": name, "seats": 60})).await;
         assert_eq!(status, Status::UnprocessableEntity, "{name:?}: {body}");
         assert_eq!(error_fields(&body), ["name"], "{body}");
-        assert!(
-            body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("una sola línea")
-        );
+        assert!(json_str(&body["errors"][0]["message"]).contains("una sola línea"));
     }
     assert_eq!(cohort_row(&app, cohort).await, before);
 }
@@ -212,7 +204,7 @@ async fn an_import_over_five_thousand_rows_is_refused_in_spanish() {
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
     let (status, body) = upload(&app, &path, staff, "muchas.csv", csv.as_bytes()).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
-    let message = body["errors"][0]["message"].as_str().unwrap();
+    let message = json_str(&body["errors"][0]["message"]);
     assert!(message.contains("más de 5.000 filas"), "{message}");
     assert_eq!(participant_count(&app).await, before);
 
@@ -265,7 +257,7 @@ async fn a_locked_database_answers_503_with_retry_after_never_500() {
     assert_eq!(response.headers().get_one("Retry-After"), Some("5"));
     let problem: Value = response.into_json().await.unwrap();
     assert_eq!(problem["title"], "Servicio ocupado");
-    assert!(problem["detail"].as_str().unwrap().contains("ocupado"));
+    assert!(json_str(&problem["detail"]).contains("ocupado"));
 
     // The page answer too: issuing the closed cohort's certificates reads and renders them,
     // then waits for the lock.
@@ -378,10 +370,7 @@ async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_p
         "code": "EMOJI-1", "name": "Gestión 📈 pública", "description": "x", "hours": 20, "capacity_ids": [capacity]
     })).await.expect_status(Status::UnprocessableEntity);
     assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no puede imprimir"),
+        json_str(&body["errors"][0]["message"]).contains("no puede imprimir"),
         "{body}"
     );
     assert_eq!(
@@ -428,10 +417,7 @@ async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
         let (status, body) = api_patch(&app, &path, Some(staff), json!({"end_date": date})).await;
         assert_eq!(status, Status::UnprocessableEntity, "{date}: {body}");
         assert!(
-            body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("entre 2000 y 2100"),
+            json_str(&body["errors"][0]["message"]).contains("entre 2000 y 2100"),
             "{body}"
         );
     }
@@ -491,12 +477,7 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
         );
         let problem: Value = response.into_json().await.unwrap();
         assert_eq!(problem["title"], "Tipo de contenido no admitido");
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains("application/json")
-        );
+        assert!(json_str(&problem["detail"]).contains("application/json"));
     }
     assert_eq!(
         course::Entity::find().fetch_count(app.db()).await,
@@ -516,10 +497,7 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
     assert_eq!(response.status(), Status::UnsupportedMediaType);
     let problem: Value = response.into_json().await.unwrap();
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("multipart/form-data"),
+        json_str(&problem["detail"]).contains("multipart/form-data"),
         "{problem}"
     );
 
@@ -544,10 +522,7 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
     .await
     .expect_status(Status::UnprocessableEntity);
     assert_eq!(body["title"], "Datos inválidos");
-    assert!(
-        body["detail"].as_str().unwrap().contains("tipo de dato"),
-        "{body}"
-    );
+    assert!(json_str(&body["detail"]).contains("tipo de dato"), "{body}");
     let body = api_post(
         &app,
         "/api/v1/courses",

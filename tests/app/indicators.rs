@@ -5,8 +5,8 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, Fetch, META_REVIEWER, api_get, api_patch, api_post, demo_account, download,
-    every_row, json_array, json_items, page, read_table, role_token, sign_in_page, token, upload,
-    write_table,
+    every_row, json_array, json_items, json_str, page, read_table, role_token, sign_in_page, token,
+    upload, write_table,
 };
 use domain::entities::values::Role;
 use domain::entities::{audit_log, indicator, indicator_observation};
@@ -194,12 +194,7 @@ async fn new_years_load_in_long_or_wide_form_all_or_nothing_and_idempotent() {
         .map(|e| e["row"].as_i64().unwrap())
         .collect();
     assert_eq!(rows, vec![2, 3, 4, 5, 6, 7, 9], "{refused}");
-    assert!(
-        refused["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("99999")
-    );
+    assert!(json_str(&refused["errors"][0]["message"]).contains("99999"));
     assert_eq!(count(&app).await, total, "nothing written");
 
     // Unknown columns in wide form are named; instructors may not import.
@@ -212,12 +207,7 @@ async fn new_years_load_in_long_or_wide_form_all_or_nothing_and_idempotent() {
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity);
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("puntaje_raro")
-    );
+    assert!(json_str(&body["errors"][0]["message"]).contains("puntaje_raro"));
     let instructor = role_token(&app, Role::Instructor).await;
     let (status, _) = upload(&app, IMPORT, &instructor, "idf.csv", long.as_bytes()).await;
     assert_eq!(status, Status::Forbidden);
@@ -426,7 +416,7 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
         .map(|s| s["municipalities"].as_u64().unwrap())
         .sum();
     assert_eq!(strata_total as usize, rows.len());
-    assert!(report["caveat"].as_str().unwrap().contains("asociación"));
+    assert!(json_str(&report["caveat"]).contains("asociación"));
     // The workbook keeps DANE codes as text (Medellín's leading zero) and carries the caveat.
     let (status, _, bytes) = download(
         &app,
@@ -474,7 +464,7 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
     .expect_status(Status::Ok);
     let theirs = json_array(&theirs["rows"]);
     every_row(theirs, "the Meta reviewer's indicator rows", |r| {
-        r["municipality_code"].as_str().unwrap().starts_with("50")
+        json_str(&r["municipality_code"]).starts_with("50")
     });
     let (status, _) = api_get(&app, "/api/v1/municipalities/18256/impact", Some(&meta)).await;
     assert_eq!(
@@ -553,12 +543,7 @@ async fn priorities_rank_by_need_with_their_reasons() {
             (item["score"].as_f64().unwrap() - expected).abs() < 0.2,
             "{item}"
         );
-        assert!(
-            item["municipality_code"]
-                .as_str()
-                .unwrap()
-                .starts_with("50")
-        );
+        assert!(json_str(&item["municipality_code"]).starts_with("50"));
     }
     let mapiripan = items
         .iter()
@@ -607,7 +592,7 @@ async fn priorities_rank_by_need_with_their_reasons() {
         .await
         .expect_status(Status::Ok);
     every_row(json_items(&own), "the reviewer's indicators", |i| {
-        i["municipality_code"].as_str().unwrap().starts_with("18")
+        json_str(&i["municipality_code"]).starts_with("18")
     });
     api_get(&app, "/api/v1/reports/priorities?limit=0", Some(&staff))
         .await
@@ -677,7 +662,7 @@ async fn priorities_read_the_latest_real_measurement_and_mark_synthetic_values()
         // Every one of them has real IDF and MDM values.
         assert!(item["indicator_percentile"].is_number(), "{item}");
         assert_eq!(item["weakest_synthetic"], json!(false), "{item}");
-        let named = item["weakest_indicator"].as_str().unwrap();
+        let named = json_str(&item["weakest_indicator"]);
         let year: i32 = named
             .rsplit('(')
             .next()
@@ -744,12 +729,7 @@ async fn priorities_read_the_latest_real_measurement_and_mark_synthetic_values()
         .find(|i| i["municipality_code"] == "18256")
         .unwrap();
     assert_eq!(paujil["weakest_synthetic"], json!(true), "{paujil}");
-    assert!(
-        paujil["weakest_indicator"]
-            .as_str()
-            .unwrap()
-            .ends_with(", dato sintético)")
-    );
+    assert!(json_str(&paujil["weakest_indicator"]).ends_with(", dato sintético)"));
     let (_, html) = page(&app, "/reportes/prioridades?departamento=18").await;
     assert!(html.contains("dato sintético"));
     let bytes = app

@@ -305,7 +305,7 @@ async fn priorities(client: &Client, staff: &str) -> Vec<(String, Value, Value)>
         .iter()
         .map(|i| {
             (
-                i["municipality_code"].as_str().unwrap().to_string(),
+                json_str(&i["municipality_code"]).to_string(),
                 i["completed_recent"].clone(),
                 i["indicator_percentile"].clone(),
             )

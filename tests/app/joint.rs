@@ -9,8 +9,8 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_patch, api_post, body_of,
-    csrf_from_client, error_fields, form_body, json_array, json_items, role_token, sign_in_client,
-    token,
+    csrf_from_client, error_fields, form_body, json_array, json_items, json_str, role_token,
+    sign_in_client, token,
 };
 use crate::world::{days, demo_cohort};
 use domain::entities::values::{CohortStatus, Role};
@@ -80,12 +80,7 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     .await
     .expect_status(Status::Ok);
     assert_eq!(co_provider_ids(&joint), vec![dnp_id]);
-    assert!(
-        joint["co_providers"][0]["name"]
-            .as_str()
-            .unwrap()
-            .contains("DNP")
-    );
+    assert!(json_str(&joint["co_providers"][0]["name"]).contains("DNP"));
 
     // DNP reads it, draft as it is, in the list and alone; not its people.
     let read = api_get(&app, &path, Some(&dnp))

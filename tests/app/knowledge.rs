@@ -14,8 +14,8 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, api, api_delete, api_get, bearer, body_of,
-    csrf_from_client, error_fields, json_array, json_items, page, role_token, sign_in_client,
-    token,
+    csrf_from_client, error_fields, json_array, json_items, json_str, page, role_token,
+    sign_in_client, token,
 };
 use domain::entities::values::Role;
 use domain::entities::{audit_log, resource, resource_file};
@@ -197,10 +197,7 @@ async fn a_file_too_large_is_413_and_nothing_is_stored() {
             post_resource(&app, &esap, &fields, Some(("grande.pdf", &pdf(size)))).await;
         assert_eq!(status, Status::PayloadTooLarge, "{size}: {body}");
         assert_eq!(body["status"], 413, "a problem+json of ours: {body}");
-        assert!(
-            body["detail"].as_str().unwrap().contains("tamaño"),
-            "{body}"
-        );
+        assert!(json_str(&body["detail"]).contains("tamaño"), "{body}");
     }
     assert_eq!(stored(&app).await, before);
     // At the limit it is kept.
@@ -243,7 +240,7 @@ async fn a_file_of_the_wrong_type_or_an_escaping_name_is_422_and_nothing_is_stor
             error_fields(&body).contains(&"file".to_string()),
             "{name}: {body}"
         );
-        let message = body["errors"][0]["message"].as_str().unwrap();
+        let message = json_str(&body["errors"][0]["message"]);
         assert!(
             !message.is_empty() && !message.contains("Error"),
             "{message}"
@@ -713,7 +710,7 @@ async fn a_quota_exceeded_is_413_naming_it_and_nothing_is_stored() {
     let (status, body) = file_guide(&app, &esap, "Grabación 2", "cuentas", 600 * 1024).await;
     assert_eq!(status, Status::PayloadTooLarge, "{body}");
     assert_eq!(body["status"], 413, "{body}");
-    let detail = body["detail"].as_str().unwrap();
+    let detail = json_str(&body["detail"]);
     assert!(
         detail.contains("límite de almacenamiento") && detail.contains("1 MiB"),
         "the quota named: {detail}"
@@ -772,10 +769,7 @@ async fn uploads_beyond_the_hourly_rate_are_429() {
         .unwrap();
     assert!(wait > 3_000 && wait <= 3_600, "{wait}");
     let body: Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
-    assert!(
-        body["detail"].as_str().unwrap().contains("Espere"),
-        "{body}"
-    );
+    assert!(json_str(&body["detail"]).contains("Espere"), "{body}");
     assert_eq!(stored(&app).await, before, "nothing stored");
     // Links are not uploads; another account has its own rate.
     link_guide(&app, &dnp, "Una guía enlazada", "cuentas").await;
@@ -817,10 +811,7 @@ async fn a_deleted_resource_is_gone_and_its_page_says_retirado() {
         .await;
     assert_eq!(response.status(), Status::Gone);
     let body = api_get(&app, &path, None).await.expect_status(Status::Gone);
-    assert!(
-        body["detail"].as_str().unwrap().contains("retirado"),
-        "{body}"
-    );
+    assert!(json_str(&body["detail"]).contains("retirado"), "{body}");
     let (status, html) = page(&app, &format!("/banco-de-conocimiento/{id}")).await;
     assert_eq!(status, Status::Gone);
     assert!(html.contains("Guía que se retira"), "{html}");
@@ -948,7 +939,7 @@ async fn the_confirmations_refuse_with_the_domains_words() {
     )
     .await
     .expect_status(Status::Gone);
-    let words = body["detail"].as_str().unwrap().to_string();
+    let words = json_str(&body["detail"]).to_string();
     assert!(
         words.contains("retirado del banco de conocimiento"),
         "{words}"

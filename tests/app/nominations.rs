@@ -836,7 +836,7 @@ async fn an_unregistered_nominee_is_confirmed_only_by_her_own_account() {
         .await
         .expect_status(Status::Conflict);
     assert!(
-        answer["detail"].as_str().unwrap().contains("1117555999"),
+        json_str(&answer["detail"]).contains("1117555999"),
         "{answer}"
     );
     assert_eq!(pending().await.status, NominationStatus::Pending);

@@ -6,7 +6,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, META_REVIEWER, api_get, body_of, demo_account, every_row, json_array, json_items,
-    role_token, sign_in_client, token,
+    json_str, role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
 use rocket::http::Status;
@@ -32,7 +32,7 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     let planning = rows(&report, "18256", "Planeación territorial");
     let providers: Vec<&str> = planning
         .iter()
-        .map(|r| r["provider"]["name"].as_str().unwrap())
+        .map(|r| json_str(&r["provider"]["name"]))
         .collect();
     assert_eq!(planning.len(), 2, "{providers:?}");
     assert!(providers[0].contains("ESAP"), "ESAP first: {providers:?}");
@@ -104,10 +104,7 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
         .find(|d| d["municipality_code"] == "18256")
         .expect("El Paujíl's open demand");
     assert!(
-        follow_up["referred_to"][0]["name"]
-            .as_str()
-            .unwrap()
-            .contains("Función Pública"),
+        json_str(&follow_up["referred_to"][0]["name"]).contains("Función Pública"),
         "{follow_up}"
     );
 

@@ -7,7 +7,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, api_get, api_post, csrf_from, demo_account, download,
-    json_array, page, post_file, read_table, sign_in_page, token, upload, write_table,
+    json_array, json_str, page, post_file, read_table, sign_in_page, token, upload, write_table,
 };
 use crate::world::{World, days};
 use domain::entities::values::Role;
@@ -248,7 +248,7 @@ async fn a_file_of_cohorts_with_three_problems_reports_all_three_and_writes_noth
         .map(|e| {
             (
                 e["row"].as_i64().unwrap(),
-                e["field"].as_str().unwrap().to_string(),
+                json_str(&e["field"]).to_string(),
             )
         })
         .collect();
@@ -436,7 +436,7 @@ async fn assistances_imported_twice_change_nothing_and_a_corrected_file_updates(
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     let fields: Vec<&str> = json_array(&problem["errors"])
         .iter()
-        .map(|e| e["field"].as_str().unwrap())
+        .map(|e| json_str(&e["field"]))
         .collect();
     assert_eq!(
         fields,
@@ -801,7 +801,7 @@ async fn the_edition_column_completes_an_edition_and_a_wrong_one_writes_nothing(
         .map(|e| {
             (
                 e["row"].as_i64().unwrap(),
-                e["field"].as_str().unwrap().to_string(),
+                json_str(&e["field"]).to_string(),
             )
         })
         .collect();

@@ -170,8 +170,8 @@ async fn a_batch_twice_changes_nothing_later_wins_and_a_correction_is_never_over
     .await;
     let conflict = &clash["results"][0];
     assert_eq!(conflict["outcome"], "conflict", "{clash}");
-    let reason = conflict["reason"].as_str().unwrap();
-    let coordinator = conflict["current"]["by"].as_str().unwrap();
+    let reason = json_str(&conflict["reason"]);
+    let coordinator = json_str(&conflict["current"]["by"]);
     assert!(
         reason.contains(coordinator) && reason.contains("corrigió"),
         "{reason}"
@@ -219,26 +219,11 @@ async fn a_batch_twice_changes_nothing_later_wins_and_a_correction_is_never_over
     assert_eq!(status, Status::Ok, "{odd}");
     for r in json_array(&odd["results"]) {
         assert_eq!(r["outcome"], "refused", "{r}");
-        assert!(!r["reason"].as_str().unwrap().is_empty());
+        assert!(!json_str(&r["reason"]).is_empty());
     }
-    assert!(
-        odd["results"][0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("zona horaria")
-    );
-    assert!(
-        odd["results"][1]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("no existe")
-    );
-    assert!(
-        odd["results"][3]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("futuro")
-    );
+    assert!(json_str(&odd["results"][0]["reason"]).contains("zona horaria"));
+    assert!(json_str(&odd["results"][1]["reason"]).contains("no existe"));
+    assert!(json_str(&odd["results"][3]["reason"]).contains("futuro"));
     assert_eq!(stored_mark(app.db(), s, e[2]).await.status, Mark::Tarde);
     // A session that has not started refuses too.
     let (_, early) = batch(
@@ -298,10 +283,7 @@ async fn a_closed_cohort_refuses_every_mark_with_its_reason() {
     assert_eq!(status, Status::Ok, "{answer}");
     let result = &answer["results"][0];
     assert_eq!(result["outcome"], "refused");
-    assert!(
-        result["reason"].as_str().unwrap().contains("cerrada"),
-        "{result}"
-    );
+    assert!(json_str(&result["reason"]).contains("cerrada"), "{result}");
     assert_eq!(
         attendance_mark::Entity::find()
             .filter(attendance_mark::Column::SessionId.eq(sessions[0] as i32))
@@ -362,10 +344,7 @@ async fn the_page_script_sends_its_queue_with_the_cookie_and_the_csrf_header() {
         let response = request.dispatch().await;
         assert_eq!(response.status(), Status::Forbidden);
         let problem: Value = response.into_json().await.unwrap();
-        assert!(
-            problem["detail"].as_str().unwrap().contains("expiró"),
-            "{problem}"
-        );
+        assert!(json_str(&problem["detail"]).contains("expiró"), "{problem}");
     }
     let send = || {
         app.client
@@ -595,7 +574,7 @@ async fn evidence_of_a_session_is_bounded_and_seen_only_by_staff_in_scope() {
             .expect_status(Status::Ok);
         assert_eq!(list["total"], 2);
     }
-    let url = created["url"].as_str().unwrap();
+    let url = json_str(&created["url"]);
     let (status, kind, bytes) = download(&app, url, &reviewer).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(kind.as_deref(), Some("image/png"));

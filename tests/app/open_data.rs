@@ -9,7 +9,7 @@
 //! of its header.
 
 use crate::common::TestApp;
-use crate::support::{Fetch, json_array};
+use crate::support::{Fetch, json_array, json_str};
 use crate::world::{World, days};
 use chrono::{Datelike, Duration};
 use domain::entities::values::{CohortStatus, Mark, Role};
@@ -302,16 +302,11 @@ async fn the_offer_holds_every_providers_published_cohorts_and_no_draft_or_cance
     assert_eq!(kpt["estado"], "en_curso");
     assert_eq!(kpt["modalidad"], "presencial");
     assert!(
-        kpt["fecha_inicio"]
-            .as_str()
-            .unwrap()
+        json_str(&kpt["fecha_inicio"])
             .parse::<chrono::NaiveDate>()
             .is_ok()
     );
-    let providers: BTreeSet<&str> = items
-        .iter()
-        .map(|i| i["oferente"].as_str().unwrap())
-        .collect();
+    let providers: BTreeSet<&str> = items.iter().map(|i| json_str(&i["oferente"])).collect();
     assert!(providers.contains("Escuela Superior de Administración Pública (ESAP)"));
     // Every provider with a published cohort, by name.
     let with_cohorts: BTreeSet<i32> = cohort::Entity::find()
@@ -400,7 +395,7 @@ async fn the_offer_lists_the_assistances_too_without_anything_personal() {
     assert!(row["id_cohorte"].is_null() && row["cupos"].is_null());
     assert!(row["intensidad_horaria"].is_null());
     assert_eq!(row["codigo_curso"], "");
-    assert!(!row["oferente"].as_str().unwrap().is_empty());
+    assert!(!json_str(&row["oferente"]).is_empty());
     assert_eq!(row["fecha_inicio"], first.starts_on.to_string());
     match &first.municipality_code {
         Some(code) => {
@@ -416,7 +411,7 @@ async fn the_offer_lists_the_assistances_too_without_anything_personal() {
         "{row}"
     );
     assert!(
-        ["planeada", "en_curso", "cerrada"].contains(&row["estado"].as_str().unwrap()),
+        ["planeada", "en_curso", "cerrada"].contains(&json_str(&row["estado"])),
         "{row}"
     );
     for a in &published {
@@ -544,7 +539,7 @@ async fn coverage_suppresses_counts_under_five_and_keeps_leading_zeros() {
     // Ordered by municipality code, then capacity, then year.
     let keys: Vec<String> = items
         .iter()
-        .map(|i| i["codigo_municipio"].as_str().unwrap().to_string())
+        .map(|i| json_str(&i["codigo_municipio"]).to_string())
         .collect();
     assert!(keys.is_sorted());
 
@@ -777,17 +772,17 @@ async fn the_excel_flavour_splits_on_semicolons_and_the_datapackage_describes_ev
     assert_eq!(resources.len(), DATASETS.len() * 2);
     let mut described = BTreeSet::new();
     for resource in resources {
-        let url = resource["path"].as_str().unwrap();
+        let url = json_str(&resource["path"]);
         let path = &url[url.find("/open-data/").expect("a path on the site")..];
         assert!(url.starts_with("http"), "{url}: absolute");
         assert!(described.insert(path.to_string()), "{path} twice");
         let (status, _, _, csv) = get(&app, path).await;
         assert_eq!(status, Status::Ok, "{path}");
-        let delimiter = resource["dialect"]["delimiter"].as_str().unwrap();
+        let delimiter = json_str(&resource["dialect"]["delimiter"]);
         let (header, _) = read_with(&csv, delimiter.as_bytes()[0]);
         let fields: Vec<&str> = json_array(&resource["schema"]["fields"])
             .iter()
-            .map(|f| f["name"].as_str().unwrap())
+            .map(|f| json_str(&f["name"]))
             .collect();
         assert_eq!(fields, header, "{path}: the schema's fields are the header");
         assert_eq!(resource["encoding"], "utf-8");

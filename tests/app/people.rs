@@ -61,7 +61,7 @@ pub async fn register_and_confirm(app: &TestApp, body: Value) -> (Status, Value)
     let received = api_post(app, "/api/v1/registrations", None, body)
         .await
         .expect_status(Status::Created);
-    let email = received["email"].as_str().unwrap().to_string();
+    let email = json_str(&received["email"]).to_string();
     let token = confirmation_token(app, &email).await;
     api_post(
         app,
@@ -134,7 +134,7 @@ async fn a_participant_registers_through_the_api() {
     )
     .await
     .expect_status(Status::Conflict);
-    assert!(again["detail"].as_str().unwrap().contains("ya fue usado"));
+    assert!(json_str(&again["detail"]).contains("ya fue usado"));
     assert_eq!(user::Entity::find().fetch_count(app.db()).await, 1);
 
     // They can sign in and see themselves.
@@ -236,7 +236,7 @@ async fn each_registration_rule_refuses_in_spanish_and_writes_nothing() {
             .find(|e| e["field"] == field)
             .unwrap_or_else(|| panic!("an error on {field}: {problem}"));
         assert!(
-            error["message"].as_str().unwrap().contains(message),
+            json_str(&error["message"]).contains(message),
             "{field}: {error}"
         );
         assert_eq!(counts(&app).await, before, "{field}: nothing written");
@@ -651,12 +651,12 @@ async fn participants_correct_their_profile_and_download_their_data() {
     let enrolments = section("Inscripciones");
     assert!(json_array(&enrolments["filas"]).len() >= 2);
     assert!(
-        enrolments["filas"][0][0].as_str().unwrap().len() > 3,
+        json_str(&enrolments["filas"][0][0]).len() > 3,
         "the cohort by name: {enrolments}"
     );
     let attendance = section("Asistencia");
     assert!(!json_array(&attendance["filas"]).is_empty());
-    let session = attendance["filas"][0][1].as_str().unwrap();
+    let session = json_str(&attendance["filas"][0][1]);
     assert!(
         session.contains(" · ") && (session.contains("a. m.") || session.contains("p. m.")),
         "{session}"

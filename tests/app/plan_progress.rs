@@ -5,7 +5,9 @@
 //! behind.
 
 use crate::common::TestApp;
-use crate::support::{ExpectStatus, Fetch, api, api_get, api_post, json_array, page, sign_in_page};
+use crate::support::{
+    ExpectStatus, Fetch, api, api_get, api_post, json_array, json_str, page, sign_in_page,
+};
 use crate::world::{Session, World, days};
 use chrono::{Datelike, NaiveDate};
 use domain::entities::cost_item;
@@ -393,10 +395,7 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     .await
     .expect_status(Status::UnprocessableEntity);
     assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("periodo"),
+        json_str(&body["errors"][0]["message"]).contains("periodo"),
         "{body}"
     );
 

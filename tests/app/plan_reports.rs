@@ -5,7 +5,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, Fetch, api, api_get, api_post, download, json_array, page, read_table,
+    ExpectStatus, Fetch, api, api_get, api_post, download, json_array, json_str, page, read_table,
     role_token, sign_in_page, token,
 };
 use crate::world::{Session, World, days};
@@ -160,7 +160,7 @@ fn names(rows: &Value) -> Vec<String> {
     rows.as_array()
         .unwrap()
         .iter()
-        .map(|r| r["name"].as_str().unwrap().to_string())
+        .map(|r| json_str(&r["name"]).to_string())
         .collect()
 }
 
@@ -289,10 +289,7 @@ async fn directions_and_providers_compare_exactly_with_their_n_and_each_reads_it
         assert_eq!(status, Status::UnprocessableEntity, "{bad}: {body}");
         assert_eq!(body["errors"][0]["field"], "year", "{body}");
         assert!(
-            body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("vigencia"),
+            json_str(&body["errors"][0]["message"]).contains("vigencia"),
             "{body}"
         );
     }
@@ -417,7 +414,7 @@ async fn the_plans_workbook_holds_its_progress_and_the_open_data_its_lines_witho
         rows.as_array()
             .unwrap()
             .iter()
-            .all(|r| !r["oferente"].as_str().unwrap().contains("DNP")),
+            .all(|r| !json_str(&r["oferente"]).contains("DNP")),
         "DNP's draft is not published"
     );
     for personal in [

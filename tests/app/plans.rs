@@ -9,8 +9,8 @@
 use crate::common::{TestApp, on_demo_day};
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, META_COORDINATOR, META_REVIEWER, api_get, api_patch,
-    api_post, body_of, csrf_from, demo_account, error_fields, json_array, json_items, page,
-    post_form, role_token, sign_in_page, token,
+    api_post, body_of, csrf_from, demo_account, error_fields, json_array, json_items, json_str,
+    page, post_form, role_token, sign_in_page, token,
 };
 use chrono::Datelike;
 use domain::entities::values::Role;
@@ -132,10 +132,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     .await
     .expect_status(Status::Conflict);
     assert!(
-        twice["detail"]
-            .as_str()
-            .unwrap()
-            .contains("Ya existe el plan"),
+        json_str(&twice["detail"]).contains("Ya existe el plan"),
         "{twice}"
     );
 
@@ -200,12 +197,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     .await;
     assert_eq!(approved["status"], "approved");
     assert_eq!(approved["version"], 1);
-    assert!(
-        approved["approval"]["act"]
-            .as_str()
-            .unwrap()
-            .starts_with("Resolución 0456")
-    );
+    assert!(json_str(&approved["approval"]["act"]).starts_with("Resolución 0456"));
     assert_eq!(
         approved["approval"]["approved_by"]["full_name"],
         demo_account_name(Role::Coordinator)
@@ -231,10 +223,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     .await
     .expect_status(Status::Conflict);
     assert!(
-        conflict["detail"]
-            .as_str()
-            .unwrap()
-            .contains("modificación"),
+        json_str(&conflict["detail"]).contains("modificación"),
         "{conflict}"
     );
     api_post(
@@ -292,10 +281,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     assert_eq!(amended["lines"][1]["added_in_version"], 2);
     assert_eq!(amended["budget"]["total"], 190_000_000);
     assert!(
-        amended["approval"]["act"]
-            .as_str()
-            .unwrap()
-            .starts_with("Resolución 0456"),
+        json_str(&amended["approval"]["act"]).starts_with("Resolución 0456"),
         "the approval stays"
     );
 
@@ -491,7 +477,7 @@ async fn absurd_figures_are_refused_in_spanish_and_nothing_is_written() {
     )
     .await
     .expect_status(Status::UnprocessableEntity);
-    assert!(refused["detail"].as_str().unwrap().contains("tipo de dato"));
+    assert!(json_str(&refused["detail"]).contains("tipo de dato"));
     assert_eq!(line_rows(&app, id).await, 0, "nothing written");
     assert_eq!(
         plan_line::Entity::find()
@@ -738,19 +724,11 @@ async fn june_amendment_and_approved_version(app: &TestApp) {
     assert_eq!(esap["version"], 2);
     let id = esap["id"].as_i64().unwrap();
     let (_, current) = api_get(app, &format!("/api/v1/plans/{id}"), Some(&meta)).await;
-    assert!(
-        current["versions"][1]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("Cooperación internacional")
-    );
+    assert!(json_str(&current["versions"][1]["reason"]).contains("Cooperación internacional"));
     // Amended on 16 June of the demo's year.
     let june = chrono::NaiveDate::from_ymd_opt(2026, 6, 16).unwrap();
     assert!(
-        current["versions"][1]["created_at"]
-            .as_str()
-            .unwrap()
-            .starts_with(&june.to_string()),
+        json_str(&current["versions"][1]["created_at"]).starts_with(&june.to_string()),
         "{current}"
     );
     assert_eq!(
@@ -908,7 +886,7 @@ async fn a_plan_whose_year_ended_reads_closed_and_changes_no_more() {
     )
     .await
     .expect_status(Status::Conflict);
-    assert!(refused["detail"].as_str().unwrap().contains("terminó"));
+    assert!(json_str(&refused["detail"]).contains("terminó"));
 }
 
 /// Issue 50: the homes keep their «lines behind» apart (per plan scope, at most a minute while

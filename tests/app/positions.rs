@@ -7,7 +7,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, Fetch, META_REVIEWER, api_get, api_patch, api_post, demo_account, json_array,
-    json_items, page, role_token, sign_in_page, token, upload,
+    json_items, json_str, page, role_token, sign_in_page, token, upload,
 };
 use domain::entities::values::{CertificateStatus, Role};
 use domain::entities::{
@@ -317,7 +317,7 @@ async fn a_certified_holders_departure_tells_the_reviewer_and_the_liaison_and_th
     .expect_status(Status::Ok);
     let uncovered: BTreeSet<String> = json_array(&handover["uncovered_positions"])
         .iter()
-        .map(|p| p["title"].as_str().unwrap().to_string())
+        .map(|p| json_str(&p["title"]).to_string())
         .collect();
     assert_eq!(
         uncovered,
@@ -599,12 +599,7 @@ async fn the_import_is_all_or_nothing_previews_and_links_people_by_document() {
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("registre primero su salida")
-    );
+    assert!(json_str(&body["errors"][0]["message"]).contains("registre primero su salida"));
     // Another department's reviewer: 404.
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let (status, _) = upload(&app, &path, &meta, "cargos.csv", &sheet(&good)).await;

@@ -7,7 +7,8 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_patch, api_post, body_of,
-    csrf_from_client, demo_account, form_body, json_items, role_token, sign_in_client, token,
+    csrf_from_client, demo_account, form_body, json_items, json_str, role_token, sign_in_client,
+    token,
 };
 use crate::world::{World, catalogue_course, demo_cohort, shared_cohort};
 use domain::entities::values::{CohortStatus, Role};
@@ -41,7 +42,7 @@ async fn admins_keep_the_providers_and_assign_their_coordinators() {
         .expect_status(Status::Ok);
     let items = json_items(&list);
     assert_eq!(items[0]["id"], 1);
-    assert!(items[0]["name"].as_str().unwrap().contains("ESAP"));
+    assert!(json_str(&items[0]["name"]).contains("ESAP"));
     // ESAP, the demo's three, and the Gobernación del Meta (issue 48: it leads the Meta
     // alliance).
     assert_eq!(items.len(), 5, "ESAP and the demo's four: {list}");
@@ -348,7 +349,7 @@ async fn a_providers_coordinator_runs_its_own_offer_and_esap_cannot_change_it() 
     .await
     .expect_status(Status::Created);
     assert!(
-        course["provider"]["name"].as_str().unwrap().contains("DNP"),
+        json_str(&course["provider"]["name"]).contains("DNP"),
         "{course}"
     );
     // Naming another provider is refused, not silently replaced.
@@ -431,7 +432,7 @@ async fn a_providers_coordinator_runs_its_own_offer_and_esap_cannot_change_it() 
     .expect_status(Status::Ok);
     let codes: Vec<&str> = json_items(&listed)
         .iter()
-        .map(|c| c["code"].as_str().unwrap())
+        .map(|c| json_str(&c["code"]))
         .collect();
     assert!(
         codes.contains(&"DNP-MGA") && codes.contains(&"DNP-KPT"),
@@ -481,7 +482,7 @@ async fn a_certificate_names_the_provider_whose_cohort_it_was() {
     assert_eq!(cert.issuer, dnp.name);
     let vc = crate::credentials::credential(&app, &cert.code).await;
     assert_eq!(vc["issuer"]["name"], dnp.name.as_str());
-    let description = vc["description"].as_str().unwrap();
+    let description = json_str(&vc["description"]);
     assert!(description.contains(&dnp.name), "{description}");
     assert!(!description.contains("ESAP"), "{description}");
     // The public verification page says who issued it.
@@ -498,7 +499,7 @@ async fn reports_filter_by_provider_and_another_provider_reads_its_own() {
     let cohort_names = |report: &Value| -> Vec<String> {
         json_items(&report)
             .iter()
-            .map(|r| r["cohort_name"].as_str().unwrap().to_string())
+            .map(|r| json_str(&r["cohort_name"]).to_string())
             .collect()
     };
     let all = api_get(&app, "/api/v1/reports/attendance", Some(&admin))
@@ -550,7 +551,7 @@ async fn the_role_label_names_the_coordinators_provider_and_direction() {
         assert_eq!(response.status(), Status::Created);
         let body: Value = response.into_json().await.unwrap();
         assert_eq!(body["user"]["role_label"], label, "{email}");
-        let bearer = body["token"].as_str().unwrap().to_string();
+        let bearer = json_str(&body["token"]).to_string();
         let (_, me) = api_get(&app, "/api/v1/me", Some(&bearer)).await;
         assert_eq!(me["role_label"], label, "{email}");
         // The page header.

@@ -55,12 +55,7 @@ async fn departments_and_municipalities_with_filters() {
     assert_eq!(status, Status::UnprocessableEntity);
     let (status, problem) = call("/api/v1/municipalities?category=7").await;
     assert_eq!(status, Status::UnprocessableEntity);
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("categoría")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("categoría"));
 }
 
 #[rocket::async_test]
@@ -84,12 +79,7 @@ async fn admins_edit_the_capacity_taxonomy_and_it_is_audited() {
     )
     .await
     .expect_status(Status::UnprocessableEntity);
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Ya existe")
-    );
+    assert!(json_str(&problem["errors"][0]["message"]).contains("Ya existe"));
     api_post(
         &app,
         "/api/v1/capacities",

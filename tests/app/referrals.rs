@@ -7,7 +7,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, META_COORDINATOR, META_REVIEWER, api_get, api_patch,
-    api_post, demo_account, error_fields, form_body, json_array, json_items, role_token,
+    api_post, demo_account, error_fields, form_body, json_array, json_items, json_str, role_token,
     sign_in_client, token,
 };
 use domain::entities::values::{DemandStatus, Role};
@@ -157,7 +157,7 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
     assert_eq!(referral["note"], note["note"]);
     assert_eq!(referral["referred_by"], me["id"]);
     assert!(
-        referral["created_at"].as_str().unwrap().ends_with("-05:00"),
+        json_str(&referral["created_at"]).ends_with("-05:00"),
         "{referral}"
     );
 
@@ -193,10 +193,7 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
     let (status, body) = refer(&app, &caqueta, open.id, note.clone()).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("ya se remitió a ese oferente"),
+        json_str(&body["detail"]).contains("ya se remitió a ese oferente"),
         "{body}"
     );
     let admin_too = refer(&app, &admin, open.id, note.clone()).await;
@@ -215,7 +212,7 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
     .await;
     let providers: Vec<&str> = json_array(&shown["referrals"])
         .iter()
-        .map(|r| r["provider"]["name"].as_str().unwrap())
+        .map(|r| json_str(&r["provider"]["name"]))
         .collect();
     assert_eq!(
         providers,
@@ -277,7 +274,7 @@ async fn only_open_demands_are_pointed_and_only_to_an_active_provider_with_a_not
             let (answer, problem) = refer(&app, caller, row.id, body.clone()).await;
             assert_eq!(answer, Status::Conflict, "{status:?}: {problem}");
             assert!(
-                problem["detail"].as_str().unwrap().contains("abierta"),
+                json_str(&problem["detail"]).contains("abierta"),
                 "{problem}"
             );
         }

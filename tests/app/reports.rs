@@ -270,7 +270,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     assert!(rows.iter().any(|r| r["cohort_id"] == cohort_id));
     for row in rows {
         assert_eq!(row["department_code"], "18");
-        assert!(row["municipality_code"].as_str().unwrap().starts_with("18"));
+        assert!(json_str(&row["municipality_code"]).starts_with("18"));
     }
     // Asking for another department silently yields nothing.
     for query in ["department=50", "municipality=50325"] {
@@ -297,7 +297,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     assert!(items.iter().any(|r| r["cohort_id"] == cohort_id));
     for row in items {
         assert_eq!(row["department_code"], "18", "{row}");
-        assert!(row["municipality_code"].as_str().unwrap().starts_with("18"));
+        assert!(json_str(&row["municipality_code"]).starts_with("18"));
     }
     for query in ["department=50", "municipality=50325"] {
         let other = api_get(
@@ -319,7 +319,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     .await;
     let foreign_documents: Vec<String> = json_items(&meta)
         .iter()
-        .map(|r| r["document_number"].as_str().unwrap().to_string())
+        .map(|r| json_str(&r["document_number"]).to_string())
         .collect();
     assert!(
         !foreign_documents.is_empty(),
@@ -397,7 +397,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     assert!(html.contains("Florencia"));
     assert!(html.contains("/reportes/asistencia.xlsx"));
     for other in staff_rows.iter().filter(|r| r["department_code"] != "18") {
-        let code = other["municipality_code"].as_str().unwrap();
+        let code = json_str(&other["municipality_code"]);
         assert!(!html.contains(code), "{code} is not of Caquetá");
     }
     let response = app.client.get("/reportes/asistencia.xlsx").dispatch().await;
@@ -433,7 +433,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
         assert!(!html.contains(document.as_str()), "{document} is of Meta");
     }
     for other in staff_rows.iter().filter(|r| r["department_code"] != "18") {
-        let code = other["municipality_code"].as_str().unwrap();
+        let code = json_str(&other["municipality_code"]);
         assert!(!html.contains(code), "{code} is not of Caquetá");
     }
     let html = page(&app, "/reportes/participantes?department=50").await;
@@ -466,10 +466,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
     assert_eq!(body["page"], 1);
     assert_eq!(body["per_page"], 50);
     let items = json_items(&body);
-    let names: Vec<&str> = items
-        .iter()
-        .map(|r| r["full_name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = items.iter().map(|r| json_str(&r["full_name"])).collect();
     // By municipality, then last names.
     assert_eq!(
         names,
@@ -668,7 +665,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         .unwrap();
     assert_eq!(
         first[15],
-        Data::String(items[0]["certificate_code"].as_str().unwrap().into())
+        Data::String(json_str(&items[0]["certificate_code"]).into())
     );
 }
 
@@ -737,7 +734,7 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
     assert_eq!(report["total"], 51);
     let last_link = format!(
         "/reportes/participantes?municipality={}&cohort={cohort_id}",
-        report["items"][0]["municipality_code"].as_str().unwrap()
+        json_str(&report["items"][0]["municipality_code"])
     );
     let html = page(&app, &format!("/reportes?cohort={cohort_id}")).await;
     assert_eq!(rows(&html, "Ver participantes<span"), 50);
@@ -779,7 +776,7 @@ async fn coverage_of(
             assert_eq!(r["department_code"], "18", "{r}");
             assert_eq!(r["department_name"], "Caquetá", "{r}");
             (
-                r["municipality_code"].as_str().unwrap().to_string(),
+                json_str(&r["municipality_code"]).to_string(),
                 [
                     r["participants_trained"].as_i64().unwrap(),
                     r["completed"].as_i64().unwrap(),
@@ -1334,7 +1331,7 @@ async fn an_unknown_place_on_a_report_filter_is_a_422_naming_it() {
     );
     let body: Value = response.into_json().await.unwrap();
     assert_eq!(error_fields(&body), vec!["municipality"], "{body}");
-    let message = body["errors"][0]["message"].as_str().unwrap();
+    let message = json_str(&body["errors"][0]["message"]);
     assert!(message.contains("99999"), "{message}");
 
     for path in [

@@ -79,10 +79,7 @@ async fn a_self_assessment_needs_its_evidence_and_one_per_quarter() {
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert_eq!(error_fields(&body), vec!["answers[2].evidence".to_string()]);
     assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Escriba la evidencia"),
+        json_str(&body["errors"][0]["message"]).starts_with("Escriba la evidencia"),
         "{body}"
     );
     // A level out of 1–4 and a question left out are refused too, all at once.
@@ -261,8 +258,8 @@ async fn the_series_shows_on_the_municipality_page_and_validated_levels_are_a_se
     assert_eq!(items[0]["status"], "submitted", "the newest waits");
     assert_eq!(items[1]["status"], "validated");
     let (newest, oldest) = (
-        items[0]["period"].as_str().unwrap().to_string(),
-        items[1]["period"].as_str().unwrap().to_string(),
+        json_str(&items[0]["period"]).to_string(),
+        json_str(&items[1]["period"]).to_string(),
     );
     assert_ne!(newest, oldest, "a quarter apart");
 
@@ -289,7 +286,7 @@ async fn the_series_shows_on_the_municipality_page_and_validated_levels_are_a_se
         series.find(&oldest).expect("the first rating"),
         series.find(&newest).expect("the second rating"),
         series
-            .find(created["period"].as_str().unwrap())
+            .find(json_str(&created["period"]))
             .expect("this quarter's"),
     );
     assert!(
@@ -375,18 +372,10 @@ async fn the_series_shows_on_the_municipality_page_and_validated_levels_are_a_se
             year - 1
         ), Some(&coordinator)).await.expect_status(Status::Ok);
     assert!(
-        comparison["indicator_name"]
-            .as_str()
-            .unwrap()
-            .contains("autorreportado"),
+        json_str(&comparison["indicator_name"]).contains("autorreportado"),
         "{comparison}"
     );
-    assert!(
-        comparison["indicator_unit"]
-            .as_str()
-            .unwrap()
-            .contains("autorreportado")
-    );
+    assert!(json_str(&comparison["indicator_unit"]).contains("autorreportado"));
     let rows = json_array(&comparison["rows"]);
     assert_eq!(rows.len(), codes.len(), "{rows:?}");
     let changes: Vec<f64> = rows.iter().map(|r| r["change"].as_f64().unwrap()).collect();
@@ -657,7 +646,7 @@ async fn an_assistance_starts_from_the_latest_self_assessment_and_its_closing_as
         Some(&liaison),
     )
     .await;
-    let validated = items["items"][1]["period"].as_str().unwrap().to_string();
+    let validated = json_str(&items["items"][1]["period"]).to_string();
 
     let (email, password) = demo_account(Role::Liaison);
     sign_in_page(&app, email, password).await;

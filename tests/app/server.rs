@@ -1,7 +1,7 @@
 //! The running server: home page, health check, errors and security headers.
 
 use crate::common::TestApp;
-use crate::support::Fetch;
+use crate::support::{Fetch, json_str};
 use rocket::http::{ContentType, Status};
 use sea_orm::DatabaseConnection;
 
@@ -67,7 +67,7 @@ async fn unknown_api_paths_answer_problem_json_in_spanish() {
     let body: serde_json::Value = response.into_json().await.unwrap();
     assert_eq!(body["status"], 404);
     assert_eq!(body["title"], "No encontrado");
-    assert!(body["detail"].as_str().unwrap().contains("No encontramos"));
+    assert!(json_str(&body["detail"]).contains("No encontramos"));
 }
 
 #[rocket::async_test]

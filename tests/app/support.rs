@@ -16,6 +16,13 @@ pub fn json_array(value: &Value) -> &Vec<Value> {
         .unwrap_or_else(|| panic!("a list was expected: {value}"))
 }
 
+/// The text a JSON answer holds at `value` (`problem["detail"]`, …).
+pub fn json_str(value: &Value) -> &str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("a text was expected: {value}"))
+}
+
 /// The `items` of a paged list answer.
 pub fn json_items(body: &Value) -> &Vec<Value> {
     json_array(&body["items"])

@@ -6,7 +6,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, Fetch, META_REVIEWER, api, api_get, api_post, demo_account, download, every_row,
-    json_array, json_items, read_table, role_token, token,
+    json_array, json_items, json_str, read_table, role_token, token,
 };
 use crate::world::{Person, World};
 use domain::config::AppConfig;
@@ -166,8 +166,7 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     assert_eq!(mine[0]["kind"], "satisfaction");
     assert_eq!(mine[0]["cohort"], "Cohorte de prueba");
     // Open for 30 days from the closing.
-    let closes: chrono::DateTime<chrono::Utc> =
-        mine[0]["closes_at"].as_str().unwrap().parse().unwrap();
+    let closes: chrono::DateTime<chrono::Utc> = json_str(&mine[0]["closes_at"]).parse().unwrap();
     let left = closes - domain::time::now();
     assert!(
         left > chrono::Duration::days(29) && left <= chrono::Duration::days(30),
@@ -266,7 +265,7 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     )
     .await;
     assert_eq!(status, Status::Conflict, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("cerró"), "{body}");
+    assert!(json_str(&body["detail"]).contains("cerró"), "{body}");
     assert!(pending(&app, &people[1].token).await.is_empty());
 
     // Other roles have no surveys of their own to answer.

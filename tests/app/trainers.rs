@@ -8,7 +8,7 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, Fetch, META_REVIEWER, api_get, api_patch, api_post, body_of, csrf_from_client,
-    error_fields, json_array, json_items, role_token, token,
+    error_fields, json_array, json_items, json_str, role_token, token,
 };
 use crate::world::{World, catalogue_course, days};
 use domain::db;
@@ -142,12 +142,7 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
     let (status, body) = endorse(&app, &world.staff, cohort, people[2].id, "").await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert_eq!(error_fields(&body), ["participant_id"]);
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no completó")
-    );
+    assert!(json_str(&body["errors"][0]["message"]).contains("no completó"));
     assert_eq!(
         replicator::Entity::find().fetch_count(app.db()).await,
         before
@@ -245,12 +240,7 @@ async fn a_replicator_records_replicas_only_in_their_department_and_while_certif
     let (status, answer) = record(&app, &people[0].token, body).await;
     assert_eq!(status, Status::UnprocessableEntity, "{answer}");
     assert_eq!(error_fields(&answer), ["municipality_code"]);
-    assert!(
-        answer["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("departamento")
-    );
+    assert!(json_str(&answer["errors"][0]["message"]).contains("departamento"));
     // Every other rule at once: before the certification, a capacity not theirs, an unknown
     // audience, names and a count together.
     let (status, answer) = record(

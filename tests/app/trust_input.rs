@@ -75,7 +75,7 @@ async fn a_credential_with_a_forged_subject_first_and_the_genuine_last_is_refuse
         "the forgery parses as the genuine credential"
     );
     // A repeated key inside the subject: the forged name first, the signed one last.
-    let holder = genuine["credentialSubject"]["name"].as_str().unwrap();
+    let holder = json_str(&genuine["credentialSubject"]["name"]);
     let nested = text.replacen(
         &format!("\"name\":\"{holder}\""),
         &format!("\"name\":\"Persona Falsa\",\"name\":\"{holder}\""),

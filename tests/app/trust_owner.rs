@@ -5,7 +5,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_post, body_of, csrf_from_client,
-    demo_account, form_body, json_items, sign_in_client, token,
+    demo_account, form_body, json_items, json_str, sign_in_client, token,
 };
 use crate::world::World;
 use domain::entities::values::{CertificateStatus, EnrolmentStatus, Role};
@@ -648,7 +648,7 @@ async fn her_own_change_of_name_after_enrolling_is_reviewed() {
     )
     .await
     .expect_status(Status::Ok);
-    let meanwhile = body["code"].as_str().unwrap().to_string();
+    let meanwhile = json_str(&body["code"]).to_string();
     let meanwhile = certificate::Entity::find()
         .filter(certificate::Column::Code.eq(meanwhile))
         .expect_one(app.db())

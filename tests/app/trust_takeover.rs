@@ -8,8 +8,8 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, Fetch, META_COORDINATOR, api, api_get, api_post, csrf_from_client, decoded_text,
-    download, form_body, json_items, leaked_in, role_token, sign_in_client, token, upload,
-    write_table,
+    download, form_body, json_items, json_str, leaked_in, role_token, sign_in_client, token,
+    upload, write_table,
 };
 use crate::world::{World, days, demo_cohort, set_status};
 use domain::entities::values::{CohortStatus, EnrolmentStatus, InvitationStatus, Role};
@@ -286,7 +286,7 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
     assert!(leaks(&invitations.to_string()).is_empty(), "{invitations}");
     let named: Vec<&str> = json_items(&invitations)
         .iter()
-        .map(|i| i["named"].as_str().unwrap())
+        .map(|i| json_str(&i["named"]))
         .collect();
     assert!(
         named.contains(&format!("Participante n.º {}", victim.id).as_str()),

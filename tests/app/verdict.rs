@@ -166,7 +166,7 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
     // The reference: her own progress. A running cohort, some sessions still ahead.
     let mine = progress(&app, &own, cohort.id).await;
     let pct = mine["attendance_pct"].as_f64().expect("sessions held");
-    let basis = mine["attendance"]["text"].as_str().unwrap().to_string();
+    let basis = json_str(&mine["attendance"]["text"]).to_string();
     let held = mine["sessions_held"].as_i64().unwrap();
     let scheduled = mine["sessions_total"].as_i64().unwrap();
     let attended = mine["sessions_attended"].as_i64().unwrap();
@@ -188,7 +188,7 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
         reason.as_deref().unwrap().contains("nota parcial (2,4)"),
         "{mine}"
     );
-    let summary = mine["summary"].as_str().unwrap();
+    let summary = json_str(&mine["summary"]);
     assert_eq!(
         summary,
         format!("En riesgo: {}.", reason.as_deref().unwrap())
@@ -325,7 +325,7 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
     let text = pdf_text(&staff, &format!("/municipios/{code}/empalme.pdf")).await;
     let mut pending = 0;
     for person in json_array(&handover["trained"]) {
-        let who = person["full_name"].as_str().unwrap();
+        let who = json_str(&person["full_name"]);
         let row = row_of(&page, who);
         for c in json_array(&person["capacities"]) {
             let state = match (&c["certified"], &c["completed"]) {
@@ -338,11 +338,7 @@ async fn the_demo_participant_reads_one_verdict_wherever_she_appears_while_her_c
                 }
             };
             assert_eq!(c["state"], state, "{c}");
-            let said = format!(
-                "{} ({}): {state}",
-                c["capacity_name"].as_str().unwrap(),
-                c["year"]
-            );
+            let said = format!("{} ({}): {state}", json_str(&c["capacity_name"]), c["year"]);
             assert!(row.contains(&said), "«{said}» in {row}");
             assert!(text.contains(&said), "«{said}» in {text}");
         }
@@ -386,10 +382,7 @@ async fn once_closed_her_verdict_is_final_everywhere_and_is_what_the_preview_ann
         .unwrap_or_else(|| panic!("she would not complete: {preview}"));
     let announced_reasons = announced["reasons"].clone();
     assert!(
-        announced_reasons[0]
-            .as_str()
-            .unwrap()
-            .starts_with("asistencia "),
+        json_str(&announced_reasons[0]).starts_with("asistencia "),
         "{announced}"
     );
 
@@ -437,7 +430,7 @@ async fn once_closed_her_verdict_is_final_everywhere_and_is_what_the_preview_ann
             .join("; ")
     );
     assert_eq!(mine["summary"], said.as_str());
-    let basis = mine["attendance"]["text"].as_str().unwrap().to_string();
+    let basis = json_str(&mine["attendance"]["text"]).to_string();
 
     // Pages and workbooks: «No», never «Se decide al cierre».
     let staff = browser(&app, demo_account(Role::Coordinator)).await;
@@ -504,7 +497,7 @@ async fn once_closed_her_verdict_is_final_everywhere_and_is_what_the_preview_ann
         assert_eq!(c["state"], "no aprobó", "{c}");
         let said = format!(
             "{} ({}): no aprobó",
-            c["capacity_name"].as_str().unwrap(),
+            json_str(&c["capacity_name"]),
             c["year"]
         );
         assert!(row.contains(&said), "«{said}» in {row}");

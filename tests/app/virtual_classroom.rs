@@ -53,13 +53,13 @@ async fn register(app: &TestApp, world: &World<'_>, name: &str) -> Tool {
     .expect_status(Status::Created);
     assert_eq!(
         body["authorization_endpoint"],
-        format!("{}/lti/authorize", body["issuer"].as_str().unwrap())
+        format!("{}/lti/authorize", json_str(&body["issuer"]))
     );
     Tool {
         key,
-        client_id: body["client_id"].as_str().unwrap().to_string(),
-        deployment_id: body["deployment_id"].as_str().unwrap().to_string(),
-        token_endpoint: body["token_endpoint"].as_str().unwrap().to_string(),
+        client_id: json_str(&body["client_id"]).to_string(),
+        deployment_id: json_str(&body["deployment_id"]).to_string(),
+        token_endpoint: json_str(&body["token_endpoint"]).to_string(),
     }
 }
 
@@ -95,7 +95,7 @@ async fn linked_cohort(
     )
     .await
     .expect_status(Status::Created);
-    assert!(link["launch_url"].as_str().unwrap().ends_with(&format!(
+    assert!(json_str(&link["launch_url"]).ends_with(&format!(
         "/cohortes/{}/aula-virtual/{}",
         cohort.id, link["id"]
     )));
@@ -472,12 +472,7 @@ async fn the_token_endpoint_takes_only_a_fresh_assertion_the_tool_signed() {
         (Status::Unauthorized, Some("invalid_client")),
         "{body}"
     );
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("venció")
-    );
+    assert!(json_str(&body["error_description"]).contains("venció"));
     // Signed by another key under the tool's key id.
     let mut impostor = KeyPair::generate().unwrap();
     impostor.kid = tool.key.kid.clone();
@@ -489,10 +484,7 @@ async fn the_token_endpoint_takes_only_a_fresh_assertion_the_tool_signed() {
     .await;
     assert_eq!(status, Status::Unauthorized, "{body}");
     assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("firma"),
+        json_str(&body["error_description"]).contains("firma"),
         "{body}"
     );
     // For another audience.
@@ -533,7 +525,7 @@ async fn the_token_endpoint_takes_only_a_fresh_assertion_the_tool_signed() {
     // The same assertion (its jti) again.
     let (status, body) = ask_token(&app, &fresh, &all).await;
     assert_eq!(status, Status::Unauthorized, "{body}");
-    assert!(body["error_description"].as_str().unwrap().contains("jti"));
+    assert!(json_str(&body["error_description"]).contains("jti"));
     assert_eq!(tokens().await, 1);
 
     // A token limited to NRPS reads no line items; no token, no service.
@@ -578,7 +570,7 @@ async fn body_token(app: &TestApp, tool: &Tool, scope: &str, jti: &str) -> Strin
     )
     .await;
     assert_eq!(status, Status::Ok, "{body}");
-    body["access_token"].as_str().unwrap().to_string()
+    json_str(&body["access_token"]).to_string()
 }
 
 #[rocket::async_test]
@@ -625,7 +617,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     let mut learners: Vec<String> = json_array(&roster["members"])
         .iter()
         .filter(|m| m["roles"][0] == ROLE_LEARNER)
-        .map(|m| m["user_id"].as_str().unwrap().to_string())
+        .map(|m| json_str(&m["user_id"]).to_string())
         .collect();
     learners.sort();
     let mut expected = vec![format!("p{}", people[0].id), format!("p{}", people[1].id)];
@@ -685,7 +677,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
         .expect("the assessment's line item")
         .clone();
     assert_eq!(line["scoreMaximum"], 5.0);
-    let scores_url = format!("{}/scores", line["id"].as_str().unwrap());
+    let scores_url = format!("{}/scores", json_str(&line["id"]));
     let scores_path = scores_url
         .split_once("/lti/")
         .map(|(_, p)| format!("/lti/{p}"))
@@ -829,9 +821,7 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     )
     .await;
     assert_eq!(status, Status::Created, "{created}");
-    let quiz_path = created["id"]
-        .as_str()
-        .unwrap()
+    let quiz_path = json_str(&created["id"])
         .split_once("/lti/")
         .map(|(_, p)| format!("/lti/{p}"))
         .unwrap();
@@ -1040,7 +1030,7 @@ async fn the_instructor_launches_as_instructor_and_names_travel_only_when_shared
     let claims = verified(
         &app,
         &hidden(&html, "id_token").unwrap(),
-        body["client_id"].as_str().unwrap(),
+        json_str(&body["client_id"]),
     )
     .await;
     assert_eq!(claims["name"], "Persona lti-nombre 0", "{claims}");

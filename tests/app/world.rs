@@ -20,7 +20,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    ExpectStatus, api, api_patch, api_post, api_put, demo_account, json_array, role_token, token,
+    ExpectStatus, api, api_patch, api_post, api_put, demo_account, json_array, json_str,
+    role_token, token,
 };
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use domain::accounts::sign_in;
@@ -175,7 +176,7 @@ impl<'a> World<'a> {
         .expect_status(Status::Created);
         Enrolment {
             id: body["id"].as_i64().unwrap(),
-            status: body["status"].as_str().unwrap().to_string(),
+            status: json_str(&body["status"]).to_string(),
         }
     }
 
@@ -193,7 +194,7 @@ impl<'a> World<'a> {
         .expect_status(Status::Created);
         Enrolment {
             id: body["id"].as_i64().unwrap(),
-            status: body["status"].as_str().unwrap().to_string(),
+            status: json_str(&body["status"]).to_string(),
         }
     }
 
@@ -312,10 +313,7 @@ impl<'a> World<'a> {
             .unwrap();
         api_post(
             self.app,
-            &format!(
-                "/api/v1/certificates/{}/revoke",
-                revoked["code"].as_str().unwrap()
-            ),
+            &format!("/api/v1/certificates/{}/revoke", json_str(&revoked["code"])),
             Some(&self.staff),
             json!({"reason": "Error en el documento"}),
         )
