@@ -15,7 +15,7 @@ use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, META_REVIEWER, acceptance_link, api_get, api_patch,
     api_post, api_put, body_of, csrf_from, error_fields, json_array, json_items, json_str,
-    post_form, role_token, sign_in_page, token,
+    post_form, role_token, sign_in_page, submit, token,
 };
 use crate::world::days;
 use domain::entities::values::Role;
@@ -593,16 +593,7 @@ async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_acc
     sign_in_client(&coordinator, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let csrf = csrf_from_client(&coordinator, &path).await;
     let post = async |to: &str, fields: &[(&str, &str)]| {
-        let mut all = vec![("csrf_token", csrf.as_str())];
-        all.extend_from_slice(fields);
-        let response = coordinator
-            .post(format!("{path}/{to}"))
-            .header(ContentType::Form)
-            .body(form_body(&all))
-            .dispatch()
-            .await;
-        let status = response.status();
-        (status, response.into_string().await.unwrap_or_default())
+        submit(&coordinator, &format!("{path}/{to}"), &csrf, fields).await
     };
     let (status, _) = post(
         "diagnostico",

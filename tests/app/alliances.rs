@@ -8,14 +8,14 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, GOBERNACION_COORDINATOR, META_REVIEWER, api_get, api_patch,
-    api_post, api_put, csrf_from_client, error_fields, form_body, json_array, json_items, json_str,
-    role_token, sign_in_client, token,
+    api_post, api_put, csrf_from_client, error_fields, json_array, json_items, json_str,
+    role_token, sign_in_client, submit, token,
 };
 use domain::entities::values::Role;
 use domain::entities::{
     alliance, alliance_agreement, alliance_meeting, alliance_meeting_attendee, alliance_member,
 };
-use rocket::http::{ContentType, Status};
+use rocket::http::Status;
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
@@ -525,16 +525,7 @@ async fn the_table_form_takes_rows_and_keeps_what_was_typed() {
     let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
     let send = async |fields: &[(&str, &str)]| {
         let csrf = csrf_from_client(&browser, &page).await;
-        let mut all = vec![("csrf_token", csrf.as_str())];
-        all.extend_from_slice(fields);
-        let response = browser
-            .post(format!("/alianzas/{id}/mesas"))
-            .header(ContentType::Form)
-            .body(form_body(&all))
-            .dispatch()
-            .await;
-        let status = response.status();
-        (status, response.into_string().await.unwrap_or_default())
+        submit(&browser, &format!("/alianzas/{id}/mesas"), &csrf, fields).await
     };
     let yesterday = day(-1);
     let early = day(-2);

@@ -9,8 +9,8 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_patch, api_post, body_of,
-    csrf_from_client, error_fields, form_body, json_array, json_items, json_str, role_token,
-    sign_in_client, token,
+    csrf_from_client, error_fields, form_body, json_array, json_items, json_str, post_csrf,
+    role_token, sign_in_client, token,
 };
 use crate::world::{days, demo_cohort};
 use domain::entities::values::{CohortStatus, Role};
@@ -204,14 +204,7 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
             vec![("status", "cancelled"), ("reason", "tomada")],
         ),
     ] {
-        let mut all = vec![("csrf_token", csrf.as_str())];
-        all.extend(fields);
-        let response = browser
-            .post(path.clone())
-            .header(ContentType::Form)
-            .body(form_body(&all))
-            .dispatch()
-            .await;
+        let response = post_csrf(&browser, &path, &csrf, &fields).await;
         assert_eq!(response.status(), Status::NotFound, "POST {path}");
     }
     assert!(everything(&app).await == before, "nothing was written");

@@ -9,7 +9,7 @@ use crate::support::*;
 use crate::world::{Session, World, catalogue_course, days};
 use domain::entities::values::{ProgrammeEnrolmentStatus, Role};
 use domain::entities::{programme, programme_edition, programme_enrolment};
-use rocket::http::{ContentType, Status};
+use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -37,14 +37,7 @@ async fn post(
     fields: &[(&str, &str)],
 ) -> (Status, Option<String>, String) {
     let csrf = csrf_from_client(client, from).await;
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(fields);
-    let response = client
-        .post(to.to_string())
-        .header(ContentType::Form)
-        .body(form_body(&all))
-        .dispatch()
-        .await;
+    let response = post_csrf(client, to, &csrf, fields).await;
     let status = response.status();
     let location = response.headers().get_one("Location").map(str::to_string);
     (

@@ -7,7 +7,7 @@ use crate::common::TestApp;
 use crate::hostile_input::everything;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_patch, api_post, body_of,
-    csrf_from_client, demo_account, form_body, json_items, json_str, role_token, sign_in_client,
+    csrf_from_client, demo_account, json_items, json_str, post_csrf, role_token, sign_in_client,
     token,
 };
 use crate::world::{World, catalogue_course, demo_cohort, shared_cohort};
@@ -319,14 +319,7 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
             vec![("reason", "Revocado por otro oferente")],
         ),
     ] {
-        let mut all = vec![("csrf_token", csrf.as_str())];
-        all.extend(fields);
-        let response = browser
-            .post(path.clone())
-            .header(ContentType::Form)
-            .body(form_body(&all))
-            .dispatch()
-            .await;
+        let response = post_csrf(&browser, &path, &csrf, &fields).await;
         assert_eq!(response.status(), Status::NotFound, "POST {path}");
     }
     assert!(everything(&app).await == before, "nothing was written");

@@ -143,6 +143,43 @@ pub async fn post_form<'c>(
         .await
 }
 
+/// Posts `fields` and the CSRF token `csrf` as an URL-encoded form to `path` from `client` (a
+/// browser of its own).
+pub async fn post_csrf<'c>(
+    client: &'c Client,
+    path: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> LocalResponse<'c> {
+    let mut all = vec![("csrf_token", csrf)];
+    all.extend_from_slice(fields);
+    client
+        .post(path.to_string())
+        .header(ContentType::Form)
+        .body(form_body(&all))
+        .dispatch()
+        .await
+}
+
+/// [`post_csrf`], and the answer's status and body.
+pub async fn submit(
+    client: &Client,
+    path: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> (Status, String) {
+    let response = post_csrf(client, path, csrf, fields).await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+/// The status and body of the page at `path` as `client` gets it.
+pub async fn page_on(client: &Client, path: &str) -> (Status, String) {
+    let response = client.get(path.to_string()).dispatch().await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
 pub fn form_body(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
@@ -375,9 +412,7 @@ pub fn write_table(rows: &[Vec<String>]) -> Vec<u8> {
 
 /// A page's status and HTML, in the browser's session.
 pub async fn page(app: &TestApp, path: &str) -> (Status, String) {
-    let response = app.client.get(path.to_string()).dispatch().await;
-    let status = response.status();
-    (status, response.into_string().await.unwrap_or_default())
+    page_on(&app.client, path).await
 }
 
 /// The body of the page at `uri` as `client` gets it, whatever its status (see [`page`]).

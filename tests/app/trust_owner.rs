@@ -5,7 +5,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, ExpectStatus, Fetch, api, api_get, api_post, body_of, csrf_from_client,
-    demo_account, form_body, json_items, json_str, sign_in_client, token,
+    demo_account, json_items, json_str, sign_in_client, submit, token,
 };
 use crate::world::World;
 use domain::entities::values::{CertificateStatus, EnrolmentStatus, Role};
@@ -34,16 +34,7 @@ async fn post(
     fields: &[(&str, &str)],
 ) -> (Status, String) {
     let csrf = csrf_from_client(client, from).await;
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(fields);
-    let response = client
-        .post(path.to_string())
-        .header(ContentType::Form)
-        .body(form_body(&all))
-        .dispatch()
-        .await;
-    let status = response.status();
-    (status, response.into_string().await.unwrap_or_default())
+    submit(client, path, &csrf, fields).await
 }
 
 /// Posts a correction of `person` from `client`: the fields given, a reason.

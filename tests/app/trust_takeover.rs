@@ -8,8 +8,8 @@
 use crate::common::TestApp;
 use crate::support::{
     ExpectStatus, Fetch, META_COORDINATOR, api, api_get, api_post, csrf_from_client, decoded_text,
-    download, form_body, json_items, json_str, leaked_in, role_token, sign_in_client, token,
-    upload, write_table,
+    download, form_body, json_items, json_str, leaked_in, page_on, post_csrf, role_token,
+    sign_in_client, token, upload, write_table,
 };
 use crate::world::{World, days, demo_cohort, set_status};
 use domain::entities::values::{CohortStatus, EnrolmentStatus, InvitationStatus, Role};
@@ -90,22 +90,12 @@ async fn browser(app: &TestApp, email: &str, password: &str) -> Client {
 }
 
 async fn get_page(client: &Client, path: &str) -> (Status, String) {
-    let response = client.get(path.to_string()).dispatch().await;
-    let status = response.status();
-    (status, response.into_string().await.unwrap_or_default())
+    page_on(client, path).await
 }
 
 async fn post_page(client: &Client, path: &str, from: &str, fields: &[(&str, &str)]) -> Status {
     let csrf = csrf_from_client(client, from).await;
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(fields);
-    client
-        .post(path.to_string())
-        .header(ContentType::Form)
-        .body(form_body(&all))
-        .dispatch()
-        .await
-        .status()
+    post_csrf(client, path, &csrf, fields).await.status()
 }
 
 /// The emails of invitations queued for `recipient`.
