@@ -13,6 +13,7 @@ use crate::entities::{
 use crate::error::AppResult;
 use crate::reports::MunicipalitySummary;
 use crate::reports::dashboard::{self, Dashboards, Picture};
+use crate::rows::Rows;
 use crate::time::{local, now};
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -228,11 +229,8 @@ async fn cohort_lines<C: ConnectionTrait>(
     let next = first_per_cohort(&upcoming_sessions(db, &ids).await?);
     let courses: HashMap<i32, String> = course::Entity::find()
         .filter(course::Column::Id.is_in(cohorts.iter().map(|c| c.course_id).collect::<Vec<_>>()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     Ok(cohorts
         .into_iter()
         .map(|c| CohortLine {

@@ -16,6 +16,7 @@ pub mod demo;
 use crate::entities::{assistance, assistance_co_provider, cohort, cohort_co_provider, provider};
 use crate::error::{AppResult, FieldError};
 use crate::providers::ProviderRef;
+use crate::rows::Rows;
 use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
@@ -52,11 +53,8 @@ pub async fn check<C: ConnectionTrait>(
     }
     let found: HashMap<i32, provider::Model> = provider::Entity::find()
         .filter(provider::Column::Id.is_in(wanted.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+        .all_mapped(db, |p| (p.id, p))
+        .await?;
     for id in &wanted {
         match found.get(id) {
             None => errors.push(FieldError::new(
@@ -126,20 +124,18 @@ pub async fn ids_of<C: ConnectionTrait>(
     let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
     for chunk in ids.chunks(1_000) {
         let rows: Vec<(i32, i32)> = match kind {
-            OfferKind::Cohort => cohort_co_provider::Entity::find()
-                .filter(cohort_co_provider::Column::CohortId.is_in(chunk.to_vec()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|r| (r.cohort_id, r.provider_id))
-                .collect(),
-            OfferKind::Assistance => assistance_co_provider::Entity::find()
-                .filter(assistance_co_provider::Column::AssistanceId.is_in(chunk.to_vec()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|r| (r.assistance_id, r.provider_id))
-                .collect(),
+            OfferKind::Cohort => {
+                cohort_co_provider::Entity::find()
+                    .filter(cohort_co_provider::Column::CohortId.is_in(chunk.to_vec()))
+                    .all_mapped(db, |r| (r.cohort_id, r.provider_id))
+                    .await?
+            }
+            OfferKind::Assistance => {
+                assistance_co_provider::Entity::find()
+                    .filter(assistance_co_provider::Column::AssistanceId.is_in(chunk.to_vec()))
+                    .all_mapped(db, |r| (r.assistance_id, r.provider_id))
+                    .await?
+            }
         };
         for (action, provider) in rows {
             out.entry(action).or_default().push(provider);

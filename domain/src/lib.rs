@@ -9,7 +9,7 @@
 /// the connection that registers the figures model's hooks.
 pub use kernel::{
     audit, backup, blocking, bulk, cache, calendar, config, entities, error, fonts, format,
-    holidays, instances, mail, metrics, network, paging, parse, spreadsheets, strict_json,
+    holidays, instances, mail, metrics, network, paging, parse, rows, spreadsheets, strict_json,
     templates, text, time, validate, words,
 };
 

@@ -30,6 +30,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
+use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -101,28 +102,19 @@ async fn views<C: ConnectionTrait>(
     let cohort_ids: Vec<i32> = rows.iter().map(|r| r.cohort_id).collect();
     let cohort_names: std::collections::HashMap<i32, String> = cohort::Entity::find()
         .filter(cohort::Column::Id.is_in(cohort_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let codes: Vec<String> = rows.iter().map(|r| r.municipality_code.clone()).collect();
     let names: std::collections::HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     let enrolment_ids: Vec<i32> = rows.iter().filter_map(|r| r.enrolment_id).collect();
     let enrolments: std::collections::HashMap<i32, crate::entities::values::EnrolmentStatus> =
         enrolment_entity::Entity::find()
             .filter(enrolment_entity::Column::Id.is_in(enrolment_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e.status))
-            .collect();
+            .all_mapped(db, |e| (e.id, e.status))
+            .await?;
     Ok(rows
         .into_iter()
         .map(|r| NominationView {
@@ -1119,11 +1111,8 @@ pub async fn quota_board<C: ConnectionTrait>(
     board.retain(|code, _| scope.covers_municipality(code));
     let names: std::collections::HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(board.keys().cloned()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     let mut out: Vec<QuotaRow> = board
         .into_values()
         .map(|mut row| {

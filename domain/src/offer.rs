@@ -17,6 +17,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -347,11 +348,10 @@ async fn offered_cohorts<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> 
     }
     let cohorts: HashMap<i32, (i32, i32, i32)> = select
         .into_tuple::<(i32, i32, i32, i32)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, course, provider, seats)| (id, (course, provider, seats)))
-        .collect();
+        .all_mapped(db, |(id, course, provider, seats)| {
+            (id, (course, provider, seats))
+        })
+        .await?;
     Ok(cohorts)
 }
 
@@ -386,11 +386,8 @@ async fn places_in_view<C: ConnectionTrait>(db: &C, department: Option<&str>) ->
     }
     let places: BTreeMap<String, (String, String)> = places
         .into_tuple::<(String, String, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(code, name, dept)| (code, (name, dept)))
-        .collect();
+        .all_mapped(db, |(code, name, dept)| (code, (name, dept)))
+        .await?;
     Ok(places)
 }
 

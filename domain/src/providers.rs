@@ -9,6 +9,7 @@ use crate::audit::{self, Change};
 use crate::entities::provider;
 use crate::entities::values::ProviderKind;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -89,11 +90,8 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<ProviderView>> {
     let mut rows: Vec<ProviderView> = provider::Entity::find()
         .order_by_asc(provider::Column::Name)
         .limit(LIST_MAX)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(ProviderView::from)
-        .collect();
+        .all_mapped(db, ProviderView::from)
+        .await?;
     rows.sort_by_key(|p| p.id != ESAP);
     Ok(rows)
 }

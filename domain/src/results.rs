@@ -29,6 +29,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
@@ -586,11 +587,8 @@ pub async fn for_enrolments<C: ConnectionTrait>(
     ids.dedup();
     let people: HashMap<i32, participant::Model> = participant::Entity::find()
         .filter(participant::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+        .all_mapped(db, |p| (p.id, p))
+        .await?;
     let (no_items, no_scores) = (Vec::new(), HashMap::new());
     Ok(judged
         .into_iter()

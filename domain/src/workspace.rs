@@ -14,6 +14,7 @@ use crate::entities::values::CertificateStatus;
 use crate::entities::{certificate, user};
 use crate::error::AppResult;
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
@@ -120,11 +121,8 @@ pub async fn read(
     let instructor_names = if overview {
         user::Entity::find()
             .filter(user::Column::Id.is_in(cohort.instructor_ids.clone()))
-            .all(db)
+            .all_mapped(db, |u| u.full_name)
             .await?
-            .into_iter()
-            .map(|u| u.full_name)
-            .collect()
     } else {
         Vec::new()
     };

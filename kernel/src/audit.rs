@@ -3,6 +3,7 @@
 
 use crate::entities::{audit_log, user};
 use crate::error::AppResult;
+use crate::rows::Rows;
 use crate::time::now;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -132,11 +133,8 @@ pub async fn list<C: ConnectionTrait>(
     let actor_ids: Vec<i32> = rows.iter().filter_map(|r| r.actor_user_id).collect();
     let actors: std::collections::HashMap<i32, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(actor_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.email))
-        .collect();
+        .all_mapped(db, |u| (u.id, u.email))
+        .await?;
     let entries = rows
         .into_iter()
         .map(|row| EntryView {

@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod network;
 pub mod paging;
 pub mod parse;
+pub mod rows;
 pub mod spreadsheets;
 pub mod strict_json;
 pub mod templates;

@@ -72,7 +72,7 @@ async fn demo_alliance(app: &TestApp, reviewer: &str, code: &str) -> Value {
 }
 
 fn ids(list: &Value) -> Vec<i64> {
-    json_items(&list)
+    json_items(list)
         .iter()
         .map(|a| a["id"].as_i64().unwrap())
         .collect()

@@ -989,7 +989,7 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
             .expect_status(Status::Ok)
     };
     let row = |body: &Value, code: &str| {
-        json_items(&body)
+        json_items(body)
             .iter()
             .find(|r| r["municipality_code"] == code)
             .unwrap()

@@ -463,7 +463,7 @@ async fn the_pages_pick_show_and_filter_them() {
     let rural = id_of(&app, DescriptorKind::PopulationGroup, "campesinos").await;
 
     // The demand form lists both as checkboxes; refused, it keeps them ticked.
-    let form = body_of(&client, "/demandas/nueva").await;
+    let form = body_of(client, "/demandas/nueva").await;
     assert!(
         form.contains(&format!("name=\"sector_ids\" value=\"{water}\"")),
         "the sector checkboxes"
@@ -495,7 +495,7 @@ async fn the_pages_pick_show_and_filter_them() {
     )));
 
     // The lists filter by sector; a demand's page names its descriptors.
-    let list = body_of(&client, format!("/demandas?sector={water}")).await;
+    let list = body_of(client, format!("/demandas?sector={water}")).await;
     assert!(list.contains("id=\"f-sector\""));
     let map = client
         .get(format!("/reportes/demanda?sector={water}"))

@@ -265,7 +265,7 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     // The whole offer counts it once: in ESAP's rows, never in DNP's.
     let (_, whole) = api_get(&app, "/api/v1/reports/offer", Some(&esap)).await;
     let el_paujil = |report: &Value, provider: i64| -> i64 {
-        json_items(&report)
+        json_items(report)
             .iter()
             .filter(|r| r["municipality_code"] == "18256" && r["provider"]["id"] == provider)
             .map(|r| r["cohorts"].as_i64().unwrap())
@@ -299,7 +299,7 @@ async fn a_joint_cohort_is_not_an_overlap_with_itself_nor_with_its_co_providers_
     let planning = cohort_named(&app, "Planeación Territorial · Caquetá PDET 2026-II").await;
     let workshop = cohort_named(&app, "Taller KPT · El Paujíl 2026").await;
     let pairs_between = |report: &Value, a: i64, b: i64| -> usize {
-        json_items(&report)
+        json_items(report)
             .iter()
             .filter(|p| p["first"]["kind"] == "cohort" && p["second"]["kind"] == "cohort")
             .filter(|p| {

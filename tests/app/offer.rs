@@ -13,7 +13,7 @@ use rocket::http::Status;
 use serde_json::Value;
 
 fn rows<'a>(report: &'a Value, municipality: &str, capacity: &str) -> Vec<&'a Value> {
-    json_items(&report)
+    json_items(report)
         .iter()
         .filter(|r| r["municipality_code"] == municipality && r["capacity_name"] == capacity)
         .collect()

@@ -490,7 +490,7 @@ async fn reports_filter_by_provider_and_another_provider_reads_its_own() {
     let app = TestApp::with_demo().await;
     let admin = role_token(&app, Role::Admin).await;
     let cohort_names = |report: &Value| -> Vec<String> {
-        json_items(&report)
+        json_items(report)
             .iter()
             .map(|r| json_str(&r["cohort_name"]).to_string())
             .collect()

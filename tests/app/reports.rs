@@ -33,7 +33,7 @@ fn table(bytes: &[u8], sheet: &str, first_header: &str) -> Vec<Vec<Data>> {
 }
 
 fn row_of<'a>(report: &'a Value, municipality: &str) -> &'a Value {
-    json_items(&report)
+    json_items(report)
         .iter()
         .find(|r| r["municipality_code"] == municipality)
         .unwrap_or_else(|| panic!("a row for {municipality} in {report}"))

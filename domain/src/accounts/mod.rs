@@ -16,6 +16,7 @@ use crate::entities::department;
 use crate::entities::user;
 use crate::entities::values::Role;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
@@ -176,11 +177,8 @@ pub async fn names<C: ConnectionTrait>(
     }
     Ok(user::Entity::find()
         .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect())
+        .all_mapped(db, |u| (u.id, u.full_name))
+        .await?)
 }
 
 /// The account with this email (normalised as accounts store it), if any.

@@ -22,6 +22,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::{ESAP, ProviderRef};
+use crate::rows::Rows;
 use crate::validate;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Query;
@@ -275,11 +276,8 @@ pub async fn views<C: ConnectionTrait>(
         .collect();
     let providers: HashMap<i32, provider::Model> = provider::Entity::find()
         .filter(provider::Column::Id.is_in(provider_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+        .all_mapped(db, |p| (p.id, p))
+        .await?;
     let mut members_of: HashMap<i32, Vec<MemberView>> = HashMap::new();
     for m in members {
         let view = match (m.provider_id, m.kind) {
@@ -603,11 +601,8 @@ async fn members_of<C: ConnectionTrait>(
         let provider_ids: Vec<i32> = sent.iter().filter_map(|m| m.provider_id).collect();
         let known: HashSet<i32> = provider::Entity::find()
             .filter(provider::Column::Id.is_in(provider_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
+            .all_mapped(db, |p| p.id)
+            .await?;
         let mut seen_providers = HashSet::new();
         let mut seen_names = HashSet::new();
         for (n, m) in sent.iter().enumerate() {

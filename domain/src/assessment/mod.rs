@@ -11,6 +11,7 @@ use crate::entities::{assessment, cohort, enrolment, participant, score};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
@@ -79,11 +80,8 @@ pub async fn list<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<A
         .filter(score::Column::AssessmentId.is_in(items.iter().map(|i| i.id)))
         .group_by(score::Column::AssessmentId)
         .into_model::<Count>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.assessment_id, c.n as u64))
-        .collect();
+        .all_mapped(db, |c| (c.assessment_id, c.n as u64))
+        .await?;
     Ok(items
         .into_iter()
         .map(|a| AssessmentView {
@@ -397,11 +395,8 @@ pub async fn plan_scores<C: ConnectionTrait>(
     let rows: HashMap<i32, enrolment::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::Id.is_in(ids))
         .filter(people.condition())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
+        .all_mapped(db, |e| (e.id, e))
+        .await?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut planned = Vec::new();
@@ -467,11 +462,8 @@ pub async fn plan_grid<C: ConnectionTrait>(
     crate::validate::list_length("nota", named.len()).map_err(|e| AppError::Validation(vec![e]))?;
     let items: HashMap<i32, assessment::Model> = assessment::Entity::find()
         .filter(assessment::Column::CohortId.eq(cohort.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+        .all_mapped(db, |a| (a.id, a))
+        .await?;
     let enrolments = NamedEnrolments::load(db, people, cells.iter().map(|c| c.0)).await?;
     let item_ids: Vec<i32> = items.keys().copied().collect();
     let current = existing_scores(db, &item_ids, enrolments.ids()).await?;
@@ -529,11 +521,8 @@ pub async fn existing_scores<C: ConnectionTrait>(
     Ok(score::Entity::find()
         .filter(score::Column::AssessmentId.is_in(assessment_ids.to_vec()))
         .filter(score::Column::EnrolmentId.is_in(enrolment_ids.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| ((s.assessment_id, s.enrolment_id), s))
-        .collect())
+        .all_mapped(db, |s| ((s.assessment_id, s.enrolment_id), s))
+        .await?)
 }
 
 /// A score as it was before a save changed or deleted it (`score.changed`, `score.deleted`).

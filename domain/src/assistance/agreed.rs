@@ -23,6 +23,7 @@ use crate::entities::{
     work_plan_activity,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::validate;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -456,11 +457,8 @@ pub(crate) async fn void_links<C: ConnectionTrait>(
     let waiting: Vec<i32> = assistance_work_plan::Entity::find()
         .filter(assistance_work_plan::Column::AssistanceId.eq(assistance_id))
         .filter(assistance_work_plan::Column::AcceptedAt.is_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
+        .all_mapped(db, |p| p.id)
+        .await?;
     if waiting.is_empty() {
         return Ok(());
     }

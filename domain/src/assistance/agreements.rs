@@ -10,6 +10,7 @@ use crate::audit::{self, Change};
 use crate::entities::values::AgreementStatus;
 use crate::entities::{assistance, assistance_visit, visit_agreement};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::validate;
 use chrono::NaiveDate;
 use sea_orm::sea_query::Query;
@@ -256,11 +257,8 @@ pub async fn of_assistance<C: ConnectionTrait>(
     find_visible(db, user, assistance_id).await?;
     let visits: HashMap<i32, NaiveDate> = assistance_visit::Entity::find()
         .filter(assistance_visit::Column::AssistanceId.eq(assistance_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v.date))
-        .collect();
+        .all_mapped(db, |v| (v.id, v.date))
+        .await?;
     let today = crate::time::today();
     let mut items: Vec<AgreementItem> = visit_agreement::Entity::find()
         .filter(visit_agreement::Column::VisitId.is_in(visits.keys().copied()))
@@ -374,11 +372,8 @@ pub async fn list<C: ConnectionTrait>(
         .await?;
     let visit_of: HashMap<i32, i32> = assistance_visit::Entity::find()
         .filter(assistance_visit::Column::Id.is_in(rows.iter().map(|r| r.visit_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v.assistance_id))
-        .collect();
+        .all_mapped(db, |v| (v.id, v.assistance_id))
+        .await?;
     let parents = assistance::Entity::find()
         .filter(assistance::Column::Id.is_in(visit_of.values().copied()))
         .all(db)

@@ -30,6 +30,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult, FieldError};
 use crate::joint::OfferKind;
 use crate::providers::ProviderRef;
+use crate::rows::Rows;
 use crate::validate;
 use chrono::NaiveDate;
 use sea_orm::{
@@ -434,13 +435,12 @@ async fn plan_capacities<C: ConnectionTrait>(
     let capacity_ids = match &input.capacity_ids {
         Some(ids) => clean_ids(ids),
         None => match current {
-            Some(c) => assistance_capacity::Entity::find()
-                .filter(assistance_capacity::Column::AssistanceId.eq(c.id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|l| l.capacity_id)
-                .collect(),
+            Some(c) => {
+                assistance_capacity::Entity::find()
+                    .filter(assistance_capacity::Column::AssistanceId.eq(c.id))
+                    .all_mapped(db, |l| l.capacity_id)
+                    .await?
+            }
             None => Vec::new(),
         },
     };
@@ -471,11 +471,8 @@ pub async fn capacity_choices<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(i32,
     Ok(capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect())
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?)
 }
 
 /// Its objective, required.
@@ -613,13 +610,12 @@ async fn plan_staff<C: ConnectionTrait>(
 ) -> AppResult<Vec<i32>> {
     let Some(ids) = &input.staff_user_ids else {
         return Ok(match current {
-            Some(c) => assistance_staff::Entity::find()
-                .filter(assistance_staff::Column::AssistanceId.eq(c.id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|s| s.user_id)
-                .collect(),
+            Some(c) => {
+                assistance_staff::Entity::find()
+                    .filter(assistance_staff::Column::AssistanceId.eq(c.id))
+                    .all_mapped(db, |s| s.user_id)
+                    .await?
+            }
             None => vec![user.id],
         });
     };
@@ -794,11 +790,8 @@ async fn plan_co_providers<C: ConnectionTrait>(
 async fn linked_demands<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Vec<i32>> {
     Ok(assistance_demand::Entity::find()
         .filter(assistance_demand::Column::AssistanceId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.demand_id)
-        .collect())
+        .all_mapped(db, |l| l.demand_id)
+        .await?)
 }
 
 /// Replaces the capacities, staff, co-providers and demands of an assistance; demands linked
@@ -952,11 +945,8 @@ pub async fn check<C: ConnectionTrait>(
                 || {
                     let mut now: Vec<i32> = assistance_capacity::Entity::find()
                         .filter(assistance_capacity::Column::AssistanceId.eq(c.id))
-                        .all(db)
-                        .await?
-                        .into_iter()
-                        .map(|l| l.capacity_id)
-                        .collect();
+                        .all_mapped(db, |l| l.capacity_id)
+                        .await?;
                     now.sort_unstable();
                     now != plan.capacity_ids
                 }
@@ -1512,11 +1502,8 @@ async fn capacities_of<C: ConnectionTrait>(
     ids: &[i32],
 ) -> AppResult<HashMap<i32, Vec<CapacityRef>>> {
     let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+        .all_mapped(db, |c| (c.id, c))
+        .await?;
     let mut capacity_links: HashMap<i32, Vec<CapacityRef>> = HashMap::new();
     for link in assistance_capacity::Entity::find()
         .filter(assistance_capacity::Column::AssistanceId.is_in(ids.to_vec()))
@@ -1635,11 +1622,8 @@ async fn place_names<C: ConnectionTrait>(
             municipality::Column::Code
                 .is_in(rows.iter().filter_map(|r| r.municipality_code.clone())),
         )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect())
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?)
 }
 
 /// An assistance's evaluation, once it has one.

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::knowledge::files::{self, Upload};
 use crate::knowledge::storage::{self, Storage};
 use crate::knowledge::{Body, Download};
+use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -71,11 +72,8 @@ async fn views<C: ConnectionTrait>(
 ) -> AppResult<Vec<EvidenceView>> {
     let names: HashMap<i32, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(rows.iter().filter_map(|r| r.uploaded_by)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+        .all_mapped(db, |u| (u.id, u.full_name))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| EvidenceView {

@@ -25,6 +25,7 @@ use crate::entities::{attendance_mark, cohort, cohort_session, enrolment, partic
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -258,11 +259,8 @@ impl NamedEnrolments {
             .filter(enrolment::Column::Id.is_in(ids.clone()))
             .filter(people.condition())
             .find_also_related(participant::Entity)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|(e, p)| (e.id, (e, p)))
-            .collect();
+            .all_mapped(db, |(e, p)| (e.id, (e, p)))
+            .await?;
         Ok(NamedEnrolments { ids, rows })
     }
 
@@ -351,11 +349,8 @@ pub async fn plan_session_marks<C: ConnectionTrait>(
     let rows: HashMap<i32, enrolment::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::Id.is_in(ids))
         .filter(people.condition())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
+        .all_mapped(db, |e| (e.id, e))
+        .await?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut planned = Vec::with_capacity(inputs.len());
@@ -471,11 +466,8 @@ pub async fn existing_marks<C: ConnectionTrait>(
     Ok(attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.is_in(session_ids.to_vec()))
         .filter(attendance_mark::Column::EnrolmentId.is_in(enrolment_ids.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| ((m.session_id, m.enrolment_id), m))
-        .collect())
+        .all_mapped(db, |m| ((m.session_id, m.enrolment_id), m))
+        .await?)
 }
 
 /// What a save changed.
@@ -769,11 +761,8 @@ pub async fn user_names<C: ConnectionTrait>(
 ) -> AppResult<HashMap<i32, String>> {
     Ok(user::Entity::find()
         .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect())
+        .all_mapped(db, |u| (u.id, u.full_name))
+        .await?)
 }
 
 /// A session's marks per enrolment (for the attendance page).
@@ -784,11 +773,8 @@ pub async fn marks_by_enrolment<C: ConnectionTrait>(
     Ok(attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.eq(session_id))
         .order_by_asc(attendance_mark::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.enrolment_id, m))
-        .collect())
+        .all_mapped(db, |m| (m.enrolment_id, m))
+        .await?)
 }
 
 #[cfg(test)]

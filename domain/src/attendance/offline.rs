@@ -36,6 +36,7 @@ use crate::entities::{attendance_mark, cohort, cohort_session, enrolment, user};
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
@@ -311,11 +312,8 @@ async fn known<C: ConnectionTrait>(
         attendance_batch_mark::Entity::find()
             .filter(attendance_batch_mark::Column::SessionId.eq(session_id))
             .filter(attendance_batch_mark::Column::IdempotencyKey.is_in(keys))
-            .all(db)
+            .all_mapped(db, |row| (row.idempotency_key.clone(), row))
             .await?
-            .into_iter()
-            .map(|row| (row.idempotency_key.clone(), row))
-            .collect()
     };
     let named: Vec<i32> = batch
         .marks
@@ -331,11 +329,8 @@ async fn known<C: ConnectionTrait>(
         enrolment::Entity::find()
             .filter(enrolment::Column::Id.is_in(named.clone()))
             .filter(people.condition())
-            .all(db)
+            .all_mapped(db, |e| (e.id, e))
             .await?
-            .into_iter()
-            .map(|e| (e.id, e))
-            .collect()
     };
     let recorded = marks_by_enrolment(db, session_id, &named).await?;
     let mut users: HashMap<i32, (String, Role)> = user::Entity::find()
@@ -347,11 +342,8 @@ async fn known<C: ConnectionTrait>(
                     .collect::<HashSet<_>>(),
             ),
         )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, (u.full_name, u.role)))
-        .collect();
+        .all_mapped(db, |u| (u.id, (u.full_name, u.role)))
+        .await?;
     users.insert(actor.id, (actor.full_name.clone(), actor.role));
     Ok(Known {
         received,

@@ -7,6 +7,7 @@ use crate::entities::values::{CohortStatus, EnrolmentStatus, Mark};
 use crate::entities::{attendance_mark, cohort, cohort_session, course, enrolment};
 use crate::error::AppResult;
 use crate::results::{self, ResultRow};
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -127,11 +128,8 @@ pub async fn for_participant<C: ConnectionTrait>(
     course_ids.dedup();
     let courses: HashMap<i32, String> = course::Entity::find()
         .filter(course::Column::Id.is_in(course_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let mut sessions: HashMap<i32, Vec<cohort_session::Model>> = HashMap::new();
     for s in cohort_session::Entity::find()
         .filter(cohort_session::Column::CohortId.is_in(cohort_ids.clone()))

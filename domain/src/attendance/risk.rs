@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use crate::mail::Notifier;
 use crate::mail::{self, Email};
 use crate::results;
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -79,11 +80,8 @@ pub async fn warn_newly_at_risk<C: ConnectionTrait>(
         .filter(audit_log::Column::Action.eq(AUDIT_ACTION))
         .filter(audit_log::Column::SubjectType.eq("enrolment"))
         .filter(audit_log::Column::SubjectId.is_in(risky.iter().map(|id| id.to_string())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| row.subject_id)
-        .collect();
+        .all_mapped(db, |row| row.subject_id)
+        .await?;
     let mut newly: Vec<i32> = risky
         .into_iter()
         .filter(|id| !warned.contains(&id.to_string()))

@@ -12,6 +12,7 @@ use crate::entities::{attendance_mark, cohort, cohort_session, municipality};
 use crate::error::{AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use crate::spreadsheets::{self, Cell, Column, ExportBook, Import, ImportTable};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -51,19 +52,13 @@ pub async fn workbook<C: ConnectionTrait>(
     let codes: Vec<String> = roster.iter().map(|r| r.municipality_code.clone()).collect();
     let places: HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     let marks: HashMap<(i32, i32), attendance_mark::Model> = attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
         .filter(people.enrolments_of(attendance_mark::Column::EnrolmentId, cohort.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| ((m.session_id, m.enrolment_id), m))
-        .collect();
+        .all_mapped(db, |m| ((m.session_id, m.enrolment_id), m))
+        .await?;
     let title = match only_session {
         Some(s) => format!(
             "Planilla de asistencia · {} · {}",

@@ -4,6 +4,7 @@
 use crate::audit::{self, Change};
 use crate::entities::capacity;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::territory::read_csv;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -25,11 +26,8 @@ struct CapacityRow {
 /// Capacity code → id.
 pub async fn ids_by_code<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<String, i32>> {
     Ok(capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.code, c.id))
-        .collect())
+        .all_mapped(db, |c| (c.code, c.id))
+        .await?)
 }
 
 /// Loads the capacity taxonomy when the table is empty (capacities are editable afterwards and

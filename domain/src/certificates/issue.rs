@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::mail::{self, Attachment, Email};
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -101,11 +102,8 @@ pub async fn verifications<C: ConnectionTrait>(
     } else {
         certificate::Entity::find()
             .filter(certificate::Column::Id.is_in(replacing))
-            .all(db)
+            .all_mapped(db, |c| (c.id, c.code))
             .await?
-            .into_iter()
-            .map(|c| (c.id, c.code))
-            .collect()
     };
     Ok(certs
         .iter()
@@ -427,11 +425,8 @@ async fn write_with_free_codes<T>(
             let codes: Vec<String> = drafts.iter().map(|d| d.snapshot.code.clone()).collect();
             let taken: HashSet<String> = certificate::Entity::find()
                 .filter(certificate::Column::Code.is_in(codes))
-                .all(txn)
-                .await?
-                .into_iter()
-                .map(|c| c.code)
-                .collect();
+                .all_mapped(txn, |c| c.code)
+                .await?;
             if !taken.is_empty() {
                 return Ok(Err(taken));
             }
@@ -513,11 +508,8 @@ pub async fn issue_for_cohort(
     let results = crate::results::for_cohort(db, cohort_id, &PersonScope::All).await?;
     let enrolments: std::collections::HashMap<i32, enrolment::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
+        .all_mapped(db, |e| (e.id, e))
+        .await?;
     let existing = valid_certificates(db, cohort_id).await?;
     let mut skipped = Vec::new();
     let mut drafts = Vec::new();

@@ -8,6 +8,7 @@ use crate::entities::{
     capacity, cohort, cohort_department, cohort_municipality, course, course_capacity, municipality,
 };
 use crate::error::AppResult;
+use crate::rows::Rows;
 use sea_orm::sea_query::{Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -189,11 +190,8 @@ pub async fn warnings_for<C: ConnectionTrait>(
     }
     let my_capacities: Vec<i32> = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(cohort.course_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.capacity_id)
-        .collect();
+        .all_mapped(db, |c| c.capacity_id)
+        .await?;
     let mine = targets_of(db, &[cohort.id])
         .await?
         .remove(&cohort.id)
@@ -242,11 +240,8 @@ pub async fn warnings_for<C: ConnectionTrait>(
     let course_ids: Vec<i32> = candidates.iter().map(|c| c.course_id).collect();
     let course_names: HashMap<i32, String> = course::Entity::find()
         .filter(course::Column::Id.is_in(course_ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let links = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.is_in(course_ids))
         .filter(course_capacity::Column::CapacityId.is_in(my_capacities))
@@ -274,11 +269,8 @@ pub async fn warnings_for<C: ConnectionTrait>(
     }
     let municipality_names: HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     let department_names = crate::territory::department_names(db).await?;
 
     Ok(meetings
@@ -442,11 +434,8 @@ async fn municipality_names<C: ConnectionTrait>(
 ) -> AppResult<HashMap<String, String>> {
     Ok(municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect())
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?)
 }
 
 /// A pair of cohorts that meet: the first, the second, their shared capacities, where.
@@ -525,17 +514,11 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
     let targets = targets_of(db, &ids).await?;
     let capacities_of = capacities_by_course(db).await?;
     let capacity_names: HashMap<i32, String> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let course_names: HashMap<i32, String> = course::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let department = crate::reports::non_empty(&query.department);
     // Joint work (issue 49): a cohort delivered together with the other's provider.
     let partners = crate::joint::ids_of(db, OfferKind::Cohort, &ids).await?;

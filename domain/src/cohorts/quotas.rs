@@ -7,6 +7,7 @@ use super::Targets;
 use crate::entities::values::EnrolmentStatus;
 use crate::entities::{cohort, cohort_seat_quota, enrolment, municipality};
 use crate::error::{AppResult, FieldError};
+use crate::rows::Rows;
 use chrono::NaiveDate;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -78,11 +79,8 @@ pub(super) async fn check<C: ConnectionTrait>(
             }
             let found: HashMap<String, String> = municipality::Entity::find()
                 .filter(municipality::Column::Code.is_in(quotas.keys().cloned()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|m| (m.code, m.name))
-                .collect();
+                .all_mapped(db, |m| (m.code, m.name))
+                .await?;
             for code in quotas.keys() {
                 match found.get(code) {
                     None => errors.push(FieldError::new(
@@ -242,11 +240,8 @@ pub async fn views<C: ConnectionTrait>(
     let names: HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
         .order_by_asc(municipality::Column::Code)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     Ok(quotas
         .into_iter()
         .map(|(cohort_id, quotas)| {

@@ -4,6 +4,7 @@ use crate::entities::{
     cohort_department, cohort_instructor, cohort_municipality, department, municipality,
 };
 use crate::error::AppResult;
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::HashMap;
 
@@ -173,11 +174,8 @@ pub async fn place_names<C: ConnectionTrait>(db: &C, targets: &Targets) -> AppRe
     wanted.dedup();
     let departments: HashMap<String, String> = department::Entity::find()
         .filter(department::Column::Code.is_in(wanted))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect();
+        .all_mapped(db, |d| (d.code, d.name))
+        .await?;
     let mut names: Vec<String> = targets
         .departments
         .iter()

@@ -21,6 +21,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::plans::{AMOUNT_MAX, Whole, whole};
+use crate::rows::Rows;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -328,20 +329,18 @@ pub async fn answerable_lines<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let capacities: HashSet<i32> = match target {
-        Target::Cohort(c) => course_capacity::Entity::find()
-            .filter(course_capacity::Column::CourseId.eq(c.course_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.capacity_id)
-            .collect(),
-        Target::Assistance(a) => assistance_capacity::Entity::find()
-            .filter(assistance_capacity::Column::AssistanceId.eq(a.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.capacity_id)
-            .collect(),
+        Target::Cohort(c) => {
+            course_capacity::Entity::find()
+                .filter(course_capacity::Column::CourseId.eq(c.course_id))
+                .all_mapped(db, |r| r.capacity_id)
+                .await?
+        }
+        Target::Assistance(a) => {
+            assistance_capacity::Entity::find()
+                .filter(assistance_capacity::Column::AssistanceId.eq(a.id))
+                .all_mapped(db, |r| r.capacity_id)
+                .await?
+        }
     };
     let course = match target {
         Target::Cohort(c) => Some(c.course_id),
@@ -351,11 +350,8 @@ pub async fn answerable_lines<C: ConnectionTrait>(
     let mut lines = crate::plans::load_lines(db, &wanted).await?;
     let names: HashMap<i32, String> = capacity::Entity::find()
         .filter(capacity::Column::Id.is_in(capacities.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let mut out = Vec::new();
     for p in &plans {
         for line in lines.remove(&p.id).unwrap_or_default() {

@@ -28,6 +28,7 @@ use crate::entities::values::{
 use crate::entities::{capacity, demand, municipality, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
+use crate::rows::Rows;
 use crate::{parse, validate};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -243,11 +244,8 @@ async fn places_of<C: ConnectionTrait>(
         .collect();
     Ok(municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code.clone(), m))
-        .collect())
+        .all_mapped(db, |m| (m.code.clone(), m))
+        .await?)
 }
 
 /// The views of `rows`, with names read in a few queries.

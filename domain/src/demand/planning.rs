@@ -9,6 +9,7 @@ use crate::entities::values::{DemandStatus, EnrolmentStatus};
 use crate::entities::{audit_log, cohort, course_capacity, demand, enrolment, municipality};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
+use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -62,11 +63,8 @@ pub async fn matching<C: ConnectionTrait>(
 async fn course_capacities<C: ConnectionTrait>(db: &C, course_id: i32) -> AppResult<Vec<i32>> {
     Ok(course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.capacity_id)
-        .collect())
+        .all_mapped(db, |c| c.capacity_id)
+        .await?)
 }
 
 /// Makes `demand_ids` the demands `cohort` answers: new ones become planned (their authors are

@@ -12,6 +12,7 @@ use crate::entities::{capacity, demand, demand_referral, territorial_direction_d
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use crate::providers::{ESAP, ProviderRef};
+use crate::rows::Rows;
 use crate::validate;
 use chrono::{DateTime, FixedOffset};
 use sea_orm::sea_query::{OnConflict, Query};
@@ -269,11 +270,8 @@ async fn recipients<C: ConnectionTrait>(
         .await?;
     let directions: Vec<i32> = territorial_direction_department::Entity::find()
         .filter(territorial_direction_department::Column::DepartmentCode.eq(department_code))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| d.direction_id)
-        .collect();
+        .all_mapped(db, |d| d.direction_id)
+        .await?;
     Ok(coordinators
         .into_iter()
         .filter(|u| {

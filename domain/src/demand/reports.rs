@@ -8,6 +8,7 @@ use crate::accounts::actor::Actor;
 use crate::entities::values::{DemandPriority, DemandStatus};
 use crate::entities::{capacity_figure, cohort, demand, municipality};
 use crate::error::AppResult;
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -103,11 +104,8 @@ pub async fn report<C: ConnectionTrait>(
                     .collect::<Vec<_>>(),
             ),
         )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code.clone(), m))
-        .collect();
+        .all_mapped(db, |m| (m.code.clone(), m))
+        .await?;
     if let Some(code) = &department {
         rows.retain(|d| &d.department_code == code);
     }
@@ -115,11 +113,8 @@ pub async fn report<C: ConnectionTrait>(
         .filter(
             cohort::Column::Id.is_in(rows.iter().filter_map(|d| d.cohort_id).collect::<Vec<_>>()),
         )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, i64::from(c.seats)))
-        .collect();
+        .all_mapped(db, |c| (c.id, i64::from(c.seats)))
+        .await?;
     let capacities: HashMap<i32, String> =
         crate::capacities::names(db).await?.into_iter().collect();
     let departments = crate::territory::department_names(db).await?;
@@ -128,11 +123,10 @@ pub async fn report<C: ConnectionTrait>(
             capacity_figure::Column::MunicipalityCode
                 .is_in(places.keys().cloned().collect::<Vec<_>>()),
         )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| ((f.municipality_code, f.capacity_id), i64::from(f.completed)))
-        .collect();
+        .all_mapped(db, |f| {
+            ((f.municipality_code, f.capacity_id), i64::from(f.completed))
+        })
+        .await?;
 
     let mut map: BTreeMap<(String, String, i32), MapRow> = BTreeMap::new();
     let mut unmet: BTreeMap<(u8, usize), UnmetRow> = BTreeMap::new();

@@ -12,6 +12,7 @@ use crate::audit::{self, Change};
 use crate::entities::values::{DescriptorKind, DescriptorSubject};
 use crate::entities::{descriptor, descriptor_link};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::territory::read_csv;
 use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{
@@ -222,12 +223,7 @@ pub async fn all<C: ConnectionTrait>(
     if !with_inactive {
         query = query.filter(descriptor::Column::Active.eq(true));
     }
-    Ok(query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(DescriptorView::from)
-        .collect())
+    Ok(query.all_mapped(db, DescriptorView::from).await?)
 }
 
 async fn find<C: ConnectionTrait>(
@@ -442,11 +438,8 @@ pub async fn current<C: ConnectionTrait>(
     Ok(descriptor_link::Entity::find()
         .filter(descriptor_link::Column::SubjectType.eq(subject))
         .filter(descriptor_link::Column::SubjectId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.descriptor_id)
-        .collect())
+        .all_mapped(db, |l| l.descriptor_id)
+        .await?)
 }
 
 /// Replaces the descriptors of each list that `chosen` carries (a list left out stays as it
@@ -561,11 +554,8 @@ pub async fn subjects_tagged<C: ConnectionTrait>(
     Ok(descriptor_link::Entity::find()
         .filter(descriptor_link::Column::SubjectType.eq(subject))
         .filter(descriptor_link::Column::DescriptorId.eq(descriptor))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.subject_id)
-        .collect())
+        .all_mapped(db, |l| l.subject_id)
+        .await?)
 }
 
 /// A descriptor's name (a filter's header in a workbook), if it exists.

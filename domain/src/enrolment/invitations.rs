@@ -24,6 +24,7 @@ use crate::entities::{cohort, course, enrolment, participant, user};
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Email, Notifier};
 use crate::people::scope::{PersonScope, reaches};
+use crate::rows::Rows;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -595,11 +596,8 @@ pub async fn for_cohort<C: ConnectionTrait>(
     let inviters: Vec<i32> = rows.iter().filter_map(|r| r.invited_by).collect();
     let names: std::collections::HashMap<i32, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(inviters))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+        .all_mapped(db, |u| (u.id, u.full_name))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -28,6 +28,7 @@ use crate::entities::{cohort, enrolment, municipality, participant};
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -1032,11 +1033,8 @@ pub async fn roster<C: ConnectionTrait>(
         .collect();
     let names: std::collections::HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     let waiting: Vec<i32> = enrolment::Entity::find()
         .select_only()
         .column(enrolment::Column::Id)

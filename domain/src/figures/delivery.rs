@@ -14,6 +14,7 @@ use crate::entities::{
     assistance, assistance_capacity, certificate, cohort, course_capacity, delivery_fact, enrolment,
 };
 use crate::error::AppResult;
+use crate::rows::Rows;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -92,12 +93,7 @@ async fn cohort_rows<C: ConnectionTrait>(
     if let Some(ids) = ids {
         query = query.filter(cohort::Column::Id.is_in(ids.iter().copied()));
     }
-    let cohorts: HashMap<i32, cohort::Model> = query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+    let cohorts: HashMap<i32, cohort::Model> = query.all_mapped(db, |c| (c.id, c)).await?;
     if cohorts.is_empty() {
         return Ok(Vec::new());
     }

@@ -6,6 +6,7 @@ use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::{audit_log, participant, user};
 use crate::error::AppResult;
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -85,11 +86,8 @@ pub async fn of_user<C: ConnectionTrait>(db: &C, user_id: i32) -> AppResult<Vec<
     let viewers: Vec<i32> = rows.iter().filter_map(|r| r.actor_user_id).collect();
     let names: HashMap<i32, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(viewers))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+        .all_mapped(db, |u| (u.id, u.full_name))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| {

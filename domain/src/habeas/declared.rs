@@ -13,6 +13,7 @@
 use crate::entities::values::ConsentKind;
 use crate::entities::{consent, user};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::time::now;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
@@ -144,11 +145,8 @@ pub async fn declarers<C: ConnectionTrait>(
     }
     Ok(user::Entity::find()
         .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect())
+        .all_mapped(db, |u| (u.id, u.full_name))
+        .await?)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use crate::entities::{consent, data_request, participant, user};
 use crate::error::{AppError, AppResult};
 use crate::habeas::anonymise::{self, Why};
 use crate::mail::{self, Attachment, Email, Notifier};
+use crate::rows::Rows;
 use crate::time::{now, today};
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
@@ -370,11 +371,8 @@ pub async fn list_page<C: ConnectionTrait>(
     let ids: Vec<i32> = rows.iter().map(|r| r.participant_id).collect();
     let people: std::collections::HashMap<i32, participant::Model> = participant::Entity::find()
         .filter(participant::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+        .all_mapped(db, |p| (p.id, p))
+        .await?;
     let on = today();
     Ok((
         rows.into_iter()

@@ -2,6 +2,7 @@
 
 use crate::entities::{enrolment, entity_departure};
 use crate::error::AppResult;
+use crate::rows::Rows;
 use crate::time::now;
 use chrono::Duration;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -15,11 +16,8 @@ pub async fn load<C: ConnectionTrait>(db: &C, the_participant: i32) -> AppResult
     let place = "18256";
     let gone: Vec<i32> = entity_departure::Entity::find()
         .filter(entity_departure::Column::MunicipalityCode.eq(place))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| d.participant_id)
-        .collect();
+        .all_mapped(db, |d| d.participant_id)
+        .await?;
     let leaving = enrolment::Entity::find()
         .filter(enrolment::Column::MunicipalityCode.eq(place))
         .filter(enrolment::Column::ParticipantId.ne(the_participant))

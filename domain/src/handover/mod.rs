@@ -30,6 +30,7 @@ use crate::entities::{cohort, course_capacity, enrolment};
 use crate::error::{AppError, AppResult};
 use crate::reports::place::{self, Place};
 use crate::results::Verdict;
+use crate::rows::Rows;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -455,11 +456,8 @@ async fn resources<C: ConnectionTrait>(
     let in_bank: HashSet<i32> = banked.iter().filter_map(|r| r.visit_product_id).collect();
     let visits: HashMap<i32, assistance_visit::Model> = assistance_visit::Entity::find()
         .filter(assistance_visit::Column::AssistanceId.is_in(views.iter().map(|v| v.id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect();
+        .all_mapped(db, |v| (v.id, v))
+        .await?;
     let providers: HashMap<i32, &str> = views
         .iter()
         .map(|v| (v.id, v.provider.name.as_str()))
@@ -707,11 +705,8 @@ async fn indicators<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Vec<Ind
     }
     let indicators: HashMap<i32, indicator::Model> = indicator::Entity::find()
         .filter(indicator::Column::Id.is_in(first_last.keys().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+        .all_mapped(db, |i| (i.id, i))
+        .await?;
     let mut out: Vec<IndicatorChange> = first_last
         .into_iter()
         .filter_map(|(id, (first, last))| {

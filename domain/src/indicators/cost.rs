@@ -27,6 +27,7 @@ use crate::entities::{
     course_capacity, municipality,
 };
 use crate::error::AppResult;
+use crate::rows::Rows;
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
@@ -404,11 +405,8 @@ async fn courses_developing<C: ConnectionTrait>(
         Some(capacity) => Some(
             course_capacity::Entity::find()
                 .filter(course_capacity::Column::CapacityId.eq(capacity))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|c| c.course_id)
-                .collect(),
+                .all_mapped(db, |c| c.course_id)
+                .await?,
         ),
     })
 }

@@ -23,6 +23,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::reports::place::{self, Place};
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -135,11 +136,8 @@ pub async fn municipality<C: ConnectionTrait>(
         .await?;
     let totals: HashMap<i32, capacity_figure::Model> = capacity_figure::Entity::find()
         .filter(capacity_figure::Column::MunicipalityCode.eq(code))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| (f.capacity_id, f))
-        .collect();
+        .all_mapped(db, |f| (f.capacity_id, f))
+        .await?;
     let mut years = years_of(db, code).await?;
     let mut series: HashMap<i32, Vec<Point>> = HashMap::new();
     let indicators = super::list(db).await?;
@@ -764,12 +762,7 @@ pub async fn compare<C: ConnectionTrait>(
     let places: HashMap<String, municipality::Model> = if nothing {
         HashMap::new()
     } else {
-        places
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.code.clone(), m))
-            .collect()
+        places.all_mapped(db, |m| (m.code.clone(), m)).await?
     };
     let departments = crate::territory::department_names(db).await?;
     let values = |year: i32| {

@@ -14,6 +14,7 @@ use crate::audit::{self, Change};
 use crate::entities::indicator::CATEGORY_UNIT;
 use crate::entities::{indicator, indicator_observation, municipality};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::spreadsheets::{Import, ImportTable};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
@@ -185,12 +186,7 @@ impl Import for ObservationImport<'_> {
                 .collect());
         }
         // Wide: every other column is an indicator's code.
-        let codes: HashSet<String> = indicator::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|i| i.code)
-            .collect();
+        let codes: HashSet<String> = indicator::Entity::find().all_mapped(db, |i| i.code).await?;
         let mut value_columns = Vec::new();
         let mut unknown = Vec::new();
         for header in &table.headers {
@@ -342,11 +338,8 @@ fn parse_value(text: &str, unit: &str) -> Result<f64, String> {
 
 async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResult<Plan> {
     let indicators: HashMap<String, indicator::Model> = indicator::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.code.clone(), i))
-        .collect();
+        .all_mapped(db, |i| (i.code.clone(), i))
+        .await?;
     let names = municipality_names(db, &rows).await?;
     let (mut errors, planned) = checked_rows(rows, &indicators, &names);
     errors.sort_by_key(|e| e.row);
@@ -514,11 +507,10 @@ async fn recorded_observations<C: ConnectionTrait>(
     Ok(indicator_observation::Entity::find()
         .filter(indicator_observation::Column::IndicatorId.is_in(indicator_ids))
         .filter(indicator_observation::Column::Year.is_in(years))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| ((o.indicator_id, o.municipality_code.clone(), o.year), o))
-        .collect())
+        .all_mapped(db, |o| {
+            ((o.indicator_id, o.municipality_code.clone(), o.year), o)
+        })
+        .await?)
 }
 
 /// Marks each planned value with what is recorded for it and counts (and lists the first of)

@@ -31,6 +31,7 @@ use crate::entities::{
     capacity, indicator, indicator_capacity, indicator_observation, municipality,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
@@ -100,11 +101,8 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<IndicatorView>> {
     }
     Ok(indicator::Entity::find()
         .order_by_asc(indicator::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| view(i, &mut links))
-        .collect())
+        .all_mapped(db, |i| view(i, &mut links))
+        .await?)
 }
 
 fn view(i: indicator::Model, links: &mut HashMap<i32, Vec<i32>>) -> IndicatorView {
@@ -134,11 +132,8 @@ async fn capacity_links<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Vec<i3
     Ok(indicator_capacity::Entity::find()
         .filter(indicator_capacity::Column::IndicatorId.eq(id))
         .order_by_asc(indicator_capacity::Column::CapacityId)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.capacity_id)
-        .collect())
+        .all_mapped(db, |l| l.capacity_id)
+        .await?)
 }
 
 /// Capacity id → the indicators that measure it (by name).
@@ -550,9 +545,6 @@ pub async fn year_spans<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<i32, (i
         .column_as(indicator_observation::Column::Year.max(), "last_year")
         .group_by(indicator_observation::Column::IndicatorId)
         .into_tuple::<(i32, i32, i32)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, first, last)| (id, (first, last)))
-        .collect())
+        .all_mapped(db, |(id, first, last)| (id, (first, last)))
+        .await?)
 }

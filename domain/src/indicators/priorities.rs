@@ -31,6 +31,7 @@ use crate::entities::{
     pdet_subregion,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use chrono::Datelike;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
@@ -504,11 +505,8 @@ async fn national(
     let places = municipality::Entity::find().all(db).await?;
     let departments = crate::territory::department_names(db).await?;
     let regions: HashMap<i32, String> = pdet_subregion::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
+        .all_mapped(db, |r| (r.id, r.name))
+        .await?;
     let indicators = crate::instances::Versions::read(db).await?.indicators;
     let weakest = cache
         .weakest

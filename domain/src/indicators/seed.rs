@@ -10,6 +10,7 @@
 
 use crate::entities::{indicator, indicator_capacity};
 use crate::error::{AppError, AppResult};
+use crate::rows::Rows;
 use crate::territory::read_csv;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
@@ -56,11 +57,8 @@ pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
     let wanted: Vec<SeedIndicator> = read_csv("indicators.csv", INDICATORS_CSV)?;
     let present: HashSet<String> = indicator::Entity::find()
         .filter(indicator::Column::Code.is_in(wanted.iter().map(|w| w.code.clone())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| i.code)
-        .collect();
+        .all_mapped(db, |i| i.code)
+        .await?;
     let capacity_ids = crate::capacities::ids_by_code(db).await?;
     let mut created = 0;
     for seed in wanted.iter().filter(|w| !present.contains(&w.code)) {

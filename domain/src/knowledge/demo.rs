@@ -10,6 +10,7 @@ use crate::accounts::actor::Actor;
 use crate::accounts::demo::Accounts;
 use crate::entities::{assistance, assistance_visit, capacity, course, user, visit_product};
 use crate::error::{AppError, AppResult};
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// The resources, by `accounts.coordinator` (ESAP's coordination).
@@ -81,11 +82,8 @@ async fn first_product<C: ConnectionTrait>(
 ) -> AppResult<Option<i32>> {
     let visits: Vec<i32> = assistance_visit::Entity::find()
         .filter(assistance_visit::Column::AssistanceId.eq(assistance_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| v.id)
-        .collect();
+        .all_mapped(db, |v| v.id)
+        .await?;
     Ok(visit_product::Entity::find()
         .filter(visit_product::Column::VisitId.is_in(visits))
         .filter(visit_product::Column::Title.eq(title))

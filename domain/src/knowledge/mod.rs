@@ -32,6 +32,7 @@ use crate::entities::{
     resource, resource_capacity, resource_category, resource_file, visit_product,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use chrono::NaiveDate;
 use files::Upload;
 use sea_orm::sea_query::{LikeExpr, Query};
@@ -1592,11 +1593,8 @@ pub async fn handed_to_municipality<C: ConnectionTrait>(
         .await?;
     let providers: HashMap<i32, String> = provider::Entity::find()
         .filter(provider::Column::Id.is_in(rows.iter().map(|r| r.provider_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+        .all_mapped(db, |p| (p.id, p.name))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| HandedResource {
@@ -1683,11 +1681,8 @@ async fn provider_names<C: ConnectionTrait>(
         .filter(
             provider::Column::Id.is_in(rows.iter().map(|r| r.provider_id).collect::<BTreeSet<_>>()),
         )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect())
+        .all_mapped(db, |p| (p.id, p.name))
+        .await?)
 }
 
 /// The capacities of each resource in `ids`, in capacity order.
@@ -1753,39 +1748,24 @@ async fn origin_lookups<C: ConnectionTrait>(
 ) -> AppResult<OriginLookups> {
     let courses: HashMap<i32, String> = course::Entity::find()
         .filter(course::Column::Id.is_in(distinct_ids(rows, |r| r.course_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let cohorts: HashMap<i32, String> = cohort::Entity::find()
         .filter(cohort::Column::Id.is_in(distinct_ids(rows, |r| r.cohort_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let assistances: HashMap<i32, assistance::Model> = assistance::Entity::find()
         .filter(assistance::Column::Id.is_in(distinct_ids(rows, |r| r.assistance_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+        .all_mapped(db, |a| (a.id, a))
+        .await?;
     let visits: HashMap<i32, NaiveDate> = assistance_visit::Entity::find()
         .filter(assistance_visit::Column::Id.is_in(distinct_ids(rows, |r| r.visit_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v.date))
-        .collect();
+        .all_mapped(db, |v| (v.id, v.date))
+        .await?;
     let products: HashMap<i32, String> = visit_product::Entity::find()
         .filter(visit_product::Column::Id.is_in(distinct_ids(rows, |r| r.visit_product_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.title))
-        .collect();
+        .all_mapped(db, |p| (p.id, p.title))
+        .await?;
     Ok(OriginLookups {
         courses,
         cohorts,

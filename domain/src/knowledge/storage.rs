@@ -21,6 +21,7 @@ use crate::accounts::actor::Actor;
 use crate::entities::{provider, resource};
 use crate::error::{AppError, AppResult};
 use crate::knowledge::files::{Content, Upload};
+use crate::rows::Rows;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait as _};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
@@ -196,11 +197,8 @@ pub async fn usage<C: ConnectionTrait>(
     let rows: Vec<(i32, i64, Option<i64>)> = query.into_tuple().all(db).await?;
     let names: std::collections::HashMap<i32, String> = provider::Entity::find()
         .filter(provider::Column::Id.is_in(rows.iter().map(|r| r.0)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+        .all_mapped(db, |p| (p.id, p.name))
+        .await?;
     let mut out: Vec<ProviderUse> = rows
         .into_iter()
         .map(|(provider_id, files, bytes)| {

@@ -27,6 +27,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
+use crate::rows::Rows;
 use crate::spreadsheets::{Import, ImportTable};
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Iterable, QueryFilter};
@@ -372,11 +373,8 @@ async fn plan_parts<C: ConnectionTrait>(
                     .await?,
                 assistance_visit::Entity::find()
                     .filter(assistance_visit::Column::AssistanceId.eq(c.id))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|v| v.date)
-                    .collect(),
+                    .all_mapped(db, |v| v.date)
+                    .await?,
             ),
         };
     let mut planned_milestones = Vec::new();
@@ -467,11 +465,8 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<RecordRow>) -
     let groups = group(rows, &OWN, &mut errors);
     let capacities: HashMap<String, i32> = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.code.to_lowercase(), c.id))
-        .collect();
+        .all_mapped(db, |c| (c.code.to_lowercase(), c.id))
+        .await?;
     // The references are the importer's provider's (an admin's: ESAP's, as by hand).
     let provider = user.managed_provider().unwrap_or(crate::providers::ESAP);
     let known = recorded(

@@ -13,6 +13,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::programmes::editions::{self, Edition};
+use crate::rows::Rows;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
@@ -65,11 +66,8 @@ impl Editions {
         if let std::collections::hash_map::Entry::Vacant(slot) = self.of_provider.entry(provider) {
             let programmes: Vec<i32> = programme::Entity::find()
                 .filter(programme::Column::ProviderId.eq(provider))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|p| p.id)
-                .collect();
+                .all_mapped(db, |p| p.id)
+                .await?;
             let found = programme_edition::Entity::find()
                 .filter(programme_edition::Column::ProgrammeId.is_in(programmes))
                 .all(db)

@@ -12,6 +12,7 @@ use crate::entities::{
     assistance_figure, capacity, capacity_year_figure, department, municipality, replica_figure,
 };
 use crate::error::AppResult;
+use crate::rows::Rows;
 use crate::spreadsheets::{CsvField, CsvFlavour};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
@@ -202,11 +203,8 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
     // Municipality × capacity × year with assistance or replicas and no training: rows of
     // their own.
     let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+        .all_mapped(db, |c| (c.id, c))
+        .await?;
     let codes: Vec<String> = departments_of.keys().cloned().collect();
     let mut places: HashMap<String, String> = HashMap::new();
     for chunk in codes.chunks(1_000) {

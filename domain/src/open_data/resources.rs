@@ -7,6 +7,7 @@ use super::{ColumnDoc, DATE, Dataset, INTEGER, LIST, LIST_SEPARATOR, TEXT};
 use crate::entities::resource;
 use crate::entities::values::{ResourceStatus, ResourceVisibility};
 use crate::error::AppResult;
+use crate::rows::Rows;
 use crate::spreadsheets::{CsvField, CsvFlavour};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -217,11 +218,8 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<ResourceRow>> {
         .collect();
     let codes: std::collections::HashMap<i32, String> = crate::entities::course::Entity::find()
         .filter(crate::entities::course::Column::Id.is_in(course_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.code))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.code))
+        .await?;
     Ok(views
         .into_iter()
         .map(|view| {

@@ -33,6 +33,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use crate::people::ownership::{self, Holdings};
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -134,11 +135,8 @@ pub async fn find_correctable<C: ConnectionTrait>(
         let cohorts: Vec<i32> = enrolment::Entity::find()
             .filter(enrolment::Column::ParticipantId.eq(person.id))
             .filter(people.condition())
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|e| e.cohort_id)
-            .collect();
+            .all_mapped(db, |e| e.cohort_id)
+            .await?;
         let managed = cohort::Entity::find()
             .filter(cohort::Column::Id.is_in(cohorts))
             .filter(scope.condition())

@@ -24,6 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::{self, Email, Notifier};
 use crate::people::correction::{Reissued, ReissuedCodes};
 use crate::people::ownership;
+use crate::rows::Rows;
 use crate::time::now;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -229,28 +230,19 @@ async fn view<C: ConnectionTrait>(
     let own: Vec<i32> = enrolment::Entity::find()
         .filter(enrolment::Column::ParticipantId.eq(person.id))
         .filter(ownership::own_enrolments(actor))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.cohort_id)
-        .collect();
+        .all_mapped(db, |e| e.cohort_id)
+        .await?;
     let cohorts = cohort::Entity::find()
         .filter(cohort::Column::Id.is_in(own))
         .order_by_asc(cohort::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+        .all_mapped(db, |c| c.name)
+        .await?;
     let certificates = certificate::Entity::find()
         .filter(certificate::Column::ParticipantId.eq(person.id))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
         .order_by_asc(certificate::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| format!("{} · {}", c.code, c.course_name))
-        .collect();
+        .all_mapped(db, |c| format!("{} · {}", c.code, c.course_name))
+        .await?;
     Ok(NameChangeView {
         id: row.id,
         participant_id: person.id,

@@ -17,6 +17,7 @@ use crate::entities::values::Role;
 use crate::entities::{cohort, enrolment};
 use crate::error::AppResult;
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::BTreeSet;
@@ -83,22 +84,16 @@ pub async fn holdings<C: ConnectionTrait>(
     let own_ids: BTreeSet<i32> = enrolment::Entity::find()
         .filter(enrolment::Column::ParticipantId.eq(participant_id))
         .filter(own_enrolments(actor))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+        .all_mapped(db, |e| e.id)
+        .await?;
     let (own, foreign): (Vec<_>, Vec<_>) = all.into_iter().partition(|e| own_ids.contains(&e.id));
     let cohort_ids: Vec<i32> = foreign.iter().map(|e| e.cohort_id).collect();
     let mut others = Vec::new();
     if !cohort_ids.is_empty() {
         let providers: BTreeSet<i32> = cohort::Entity::find()
             .filter(cohort::Column::Id.is_in(cohort_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| c.provider_id)
-            .collect();
+            .all_mapped(db, |c| c.provider_id)
+            .await?;
         for id in providers {
             let provider = crate::providers::get(db, id).await?;
             let name = crate::providers::short_name(&provider.name).to_string();

@@ -6,6 +6,7 @@
 use super::profile::PersonalData;
 use crate::entities::{assessment, cohort, cohort_session, municipality};
 use crate::error::AppResult;
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -216,11 +217,8 @@ impl Names {
         let cohort_ids: Vec<i32> = export.enrolments.iter().map(|e| e.cohort_id).collect();
         let cohorts: HashMap<i32, String> = cohort::Entity::find()
             .filter(cohort::Column::Id.is_in(cohort_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
+            .all_mapped(db, |c| (c.id, c.name))
+            .await?;
         let cohort_of: HashMap<i32, i32> = export
             .enrolments
             .iter()
@@ -254,11 +252,8 @@ impl Names {
                         .collect::<Vec<_>>(),
                 ),
             )
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.name))
-            .collect();
+            .all_mapped(db, |a| (a.id, a.name))
+            .await?;
         let places: HashMap<String, String> = municipality::Entity::find()
             .filter(
                 municipality::Column::Code.is_in(
@@ -269,11 +264,8 @@ impl Names {
                         .collect::<Vec<_>>(),
                 ),
             )
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.code, m.name))
-            .collect();
+            .all_mapped(db, |m| (m.code, m.name))
+            .await?;
         Ok(Names {
             cohorts,
             cohort_of,

@@ -31,6 +31,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::indicators::cost::{self, GroupCost, Summed};
+use crate::rows::Rows;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
@@ -362,17 +363,11 @@ async fn groups_of<C: ConnectionTrait>(
     plans: &[plan::Model],
 ) -> AppResult<Vec<Group>> {
     let providers: HashMap<i32, provider::Model> = provider::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+        .all_mapped(db, |p| (p.id, p))
+        .await?;
     let directions: HashMap<i32, String> = territorial_direction::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect();
+        .all_mapped(db, |d| (d.id, d.name))
+        .await?;
     let (by_direction, by_provider) = plans_by_group(reads, plans, &providers);
     let mut departments: HashMap<i32, Vec<String>> = HashMap::new();
     if !by_direction.is_empty() {

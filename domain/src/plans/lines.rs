@@ -12,6 +12,7 @@ use crate::entities::{
     plan_line_municipality, plan_line_version, territorial_direction_department,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -219,11 +220,8 @@ pub(crate) async fn territory<C: ConnectionTrait>(
         Some(id) => Ok(Some(
             territorial_direction_department::Entity::find()
                 .filter(territorial_direction_department::Column::DirectionId.eq(id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|l| l.department_code)
-                .collect(),
+                .all_mapped(db, |l| l.department_code)
+                .await?,
         )),
     }
 }
@@ -241,20 +239,14 @@ pub struct LineChoices {
 pub async fn choices<C: ConnectionTrait>(db: &C, row: &plan::Model) -> AppResult<LineChoices> {
     let capacities = capacity::Entity::find()
         .order_by_asc(capacity::Column::SortOrder)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let courses = course::Entity::find()
         .filter(course::Column::ProviderId.eq(row.provider_id))
         .filter(course::Column::RetiredAt.is_null())
         .order_by_asc(course::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, format!("{} ({})", c.name, c.code)))
-        .collect();
+        .all_mapped(db, |c| (c.id, format!("{} ({})", c.name, c.code)))
+        .await?;
     Ok(LineChoices {
         capacities,
         courses,

@@ -30,6 +30,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
+use crate::rows::Rows;
 use crate::validate;
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{
@@ -752,11 +753,8 @@ pub(crate) async fn load_lines<C: ConnectionTrait>(
     let figure_ids: Vec<i32> = figures.iter().map(|f| f.id).collect();
     let lines: HashMap<i32, plan_line::Model> = plan_line::Entity::find()
         .filter(plan_line::Column::PlanId.is_in(plan_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
+        .all_mapped(db, |l| (l.id, l))
+        .await?;
     let mut municipalities: HashMap<i32, Vec<String>> = HashMap::new();
     let mut budgets: HashMap<i32, Vec<(BudgetSource, i64)>> = HashMap::new();
     for chunk in figure_ids.chunks(1_000) {
@@ -821,17 +819,11 @@ impl Names {
         Ok(Names {
             providers: crate::providers::names(db).await?,
             directions: territorial_direction::Entity::find()
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|d| (d.id, d.name))
-                .collect(),
+                .all_mapped(db, |d| (d.id, d.name))
+                .await?,
             departments: department::Entity::find()
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|d| (d.code, d.name))
-                .collect(),
+                .all_mapped(db, |d| (d.code, d.name))
+                .await?,
         })
     }
 
@@ -921,21 +913,15 @@ async fn line_views<C: ConnectionTrait>(
         .collect();
     let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
         .filter(capacity::Column::Id.is_in(capacity_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+        .all_mapped(db, |c| (c.id, c))
+        .await?;
     let courses: HashMap<i32, course::Model> = if course_ids.is_empty() {
         HashMap::new()
     } else {
         course::Entity::find()
             .filter(course::Column::Id.is_in(course_ids))
-            .all(db)
+            .all_mapped(db, |c| (c.id, c))
             .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect()
     };
     let mut municipality_names: HashMap<String, String> = HashMap::new();
     for chunk in codes.chunks(1_000) {

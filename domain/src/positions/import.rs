@@ -13,6 +13,7 @@ use crate::audit::{self, Change};
 use crate::entities::{capacity, key_position, participant};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::reports::place::Place;
+use crate::rows::Rows;
 use crate::spreadsheets::{Import, ImportTable, normalize_header};
 use chrono::NaiveDate;
 use sea_orm::{
@@ -314,19 +315,13 @@ impl Known {
         let capacities = capacity::Entity::find().all(db).await?;
         let existing: HashMap<String, key_position::Model> = key_position::Entity::find()
             .filter(key_position::Column::MunicipalityCode.eq(code))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| (crate::text::fold(&p.title), p))
-            .collect();
+            .all_mapped(db, |p| (crate::text::fold(&p.title), p))
+            .await?;
         let people: HashMap<String, participant::Model> = participant::Entity::find()
             .filter(participant::Column::MunicipalityCode.eq(code))
             .filter(participant::Column::AnonymisedAt.is_null())
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| (p.document_number.clone(), p))
-            .collect();
+            .all_mapped(db, |p| (p.document_number.clone(), p))
+            .await?;
         Ok(Known {
             capacities,
             existing,

@@ -31,6 +31,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use crate::reports::place::{self, Place};
+use crate::rows::Rows;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -226,11 +227,8 @@ pub async fn certified_capacities<C: ConnectionTrait>(
     let cohort_ids: HashSet<i32> = certs.iter().map(|(_, c)| *c).collect();
     let courses: HashMap<i32, i32> = cohort::Entity::find()
         .filter(cohort::Column::Id.is_in(cohort_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.course_id))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.course_id))
+        .await?;
     let course_ids: HashSet<i32> = courses.values().copied().collect();
     let mut capacities: HashMap<i32, Vec<i32>> = HashMap::new();
     for cc in course_capacity::Entity::find()
@@ -1043,12 +1041,7 @@ pub async fn vacated_certified<C: ConnectionTrait>(
     if vacant.is_empty() {
         return Ok(Vec::new());
     }
-    let names: HashMap<String, String> = places
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+    let names: HashMap<String, String> = places.all_mapped(db, |m| (m.code, m.name)).await?;
     let vacant: Vec<key_position::Model> = vacant
         .into_iter()
         .filter(|p| names.contains_key(&p.municipality_code))

@@ -24,6 +24,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Attachment, Email, Notifier};
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -381,11 +382,8 @@ async fn holders<C: ConnectionTrait>(
         .filter(programme_certificate::Column::ProgrammeId.eq(programme_id))
         .filter(programme_certificate::Column::ParticipantId.is_in(ids.to_vec()))
         .filter(programme_certificate::Column::Status.eq(CertificateStatus::Valid))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.participant_id)
-        .collect())
+        .all_mapped(db, |c| c.participant_id)
+        .await?)
 }
 
 /// Codes of `codes` already taken by a course's or a programme's certificate: the two share

@@ -11,6 +11,7 @@ use crate::entities::{
     cohort, enrolment, programme, programme_edition, programme_edition_cohort, programme_enrolment,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::validate;
 use chrono::NaiveDate;
 use sea_orm::{
@@ -173,11 +174,8 @@ pub async fn load<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Edition> {
         .await?;
     let by_id: HashMap<i32, cohort::Model> = cohort::Entity::find()
         .filter(cohort::Column::Id.is_in(links.iter().map(|l| l.cohort_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+        .all_mapped(db, |c| (c.id, c))
+        .await?;
     let cohorts = links
         .into_iter()
         .filter_map(|l| Some((l.course_id, by_id.get(&l.cohort_id)?.clone())))

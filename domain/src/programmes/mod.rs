@@ -33,6 +33,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
+use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -242,11 +243,8 @@ async fn check_modules<C: ConnectionTrait>(
     let ids: Vec<i32> = input.modules.iter().map(|m| m.course_id).collect();
     let courses: HashMap<i32, course::Model> = course::Entity::find()
         .filter(course::Column::Id.is_in(ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+        .all_mapped(db, |c| (c.id, c))
+        .await?;
     let mut seen = HashSet::new();
     for (i, module) in input.modules.iter().enumerate() {
         let field = format!("modules[{i}].course_id");
@@ -555,11 +553,8 @@ pub async fn view_of<C: ConnectionTrait>(
     let ids: Vec<i32> = rows.iter().map(|m| m.course_id).collect();
     let courses: HashMap<i32, course::Model> = course::Entity::find()
         .filter(course::Column::Id.is_in(ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+        .all_mapped(db, |c| (c.id, c))
+        .await?;
     let mut after: HashMap<i32, Vec<i32>> = HashMap::new();
     for link in programme_prerequisite::Entity::find()
         .filter(programme_prerequisite::Column::ProgrammeId.eq(found.id))
@@ -590,11 +585,8 @@ pub async fn view_of<C: ConnectionTrait>(
         .collect();
     let capacity_ids: BTreeSet<i32> = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|link| link.capacity_id)
-        .collect();
+        .all_mapped(db, |link| link.capacity_id)
+        .await?;
     let hours = found
         .hours
         .unwrap_or_else(|| computed_hours(&modules, found.electives_required));

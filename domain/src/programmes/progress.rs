@@ -18,6 +18,7 @@ use crate::entities::{
 };
 use crate::error::AppResult;
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -168,11 +169,8 @@ async fn facts<C: ConnectionTrait>(db: &C, edition: &Edition, people: &[i32]) ->
     let certificates = certificate::Entity::find()
         .filter(certificate::Column::EnrolmentId.is_in(enrolment_ids))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.enrolment_id, c.code))
-        .collect();
+        .all_mapped(db, |c| (c.enrolment_id, c.code))
+        .await?;
     Ok(Facts {
         rows,
         marks,
@@ -287,18 +285,12 @@ async fn progress_of_rows<C: ConnectionTrait>(
     let people_ids: Vec<i32> = rows.iter().map(|r| r.participant_id).collect();
     let people: HashMap<i32, participant::Model> = participant::Entity::find()
         .filter(participant::Column::Id.is_in(people_ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+        .all_mapped(db, |p| (p.id, p))
+        .await?;
     let places: HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(rows.iter().map(|r| r.municipality_code.clone())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     let facts = facts(db, edition, &people_ids).await?;
     let row_ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut recognitions = recognitions_of_many(db, &row_ids).await?;
@@ -438,11 +430,8 @@ pub async fn edition_names<C: ConnectionTrait>(
     Ok(programme_edition::Entity::find()
         .filter(programme_edition::Column::ProgrammeId.eq(programme_id))
         .order_by_desc(programme_edition::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e.name))
-        .collect())
+        .all_mapped(db, |e| (e.id, e.name))
+        .await?)
 }
 
 #[cfg(test)]

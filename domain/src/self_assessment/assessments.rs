@@ -21,6 +21,7 @@ use crate::entities::{
     self_assessment_question as question, user,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -673,11 +674,8 @@ async fn views<C: ConnectionTrait>(
     }
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+        .all_mapped(db, |c| (c.id, c))
+        .await?;
     let mut levels: HashMap<i32, Vec<level::Model>> = HashMap::new();
     for l in level::Entity::find()
         .filter(level::Column::SelfAssessmentId.is_in(ids.clone()))
@@ -695,24 +693,15 @@ async fn views<C: ConnectionTrait>(
     user_ids.dedup();
     let names: HashMap<i32, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+        .all_mapped(db, |u| (u.id, u.full_name))
+        .await?;
     let versions: HashMap<i32, i32> = self_assessment_instrument::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v.version))
-        .collect();
+        .all_mapped(db, |v| (v.id, v.version))
+        .await?;
     let places: HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(rows.iter().map(|r| r.municipality_code.clone())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     let mut answers: HashMap<i32, Vec<AnswerView>> = HashMap::new();
     if with_answers {
         let stored = answer::Entity::find()
@@ -722,11 +711,8 @@ async fn views<C: ConnectionTrait>(
             .await?;
         let questions: HashMap<i32, question::Model> = question::Entity::find()
             .filter(question::Column::Id.is_in(stored.iter().map(|a| a.question_id)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|q| (q.id, q))
-            .collect();
+            .all_mapped(db, |q| (q.id, q))
+            .await?;
         let mut stored: Vec<(answer::Model, &question::Model)> = stored
             .into_iter()
             .filter_map(|a| questions.get(&a.question_id).map(|q| (a, q)))

@@ -13,6 +13,7 @@ use crate::entities::{
     self_assessment as assessment, self_assessment_level as level,
 };
 use crate::error::AppResult;
+use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -39,11 +40,8 @@ pub fn is_self_assessed(code: &str) -> bool {
 pub async fn ensure<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<i32, i32>> {
     let existing: HashMap<String, i32> = indicator::Entity::find()
         .filter(indicator::Column::Code.starts_with(PREFIX))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.code, i.id))
-        .collect();
+        .all_mapped(db, |i| (i.code, i.id))
+        .await?;
     let mut ids = HashMap::new();
     for c in capacity::Entity::find()
         .order_by_asc(capacity::Column::SortOrder)

@@ -10,6 +10,7 @@ use crate::entities::{
     capacity, self_assessment_instrument as instrument, self_assessment_question as question,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -243,11 +244,8 @@ async fn view<C: ConnectionTrait>(db: &C, row: instrument::Model) -> AppResult<I
         .all(db)
         .await?;
     let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+        .all_mapped(db, |c| (c.id, c))
+        .await?;
     let mut grouped: Vec<InstrumentCapacity> = Vec::new();
     for q in questions {
         let Some(c) = capacities.get(&q.capacity_id) else {

@@ -25,6 +25,7 @@ use crate::entities::{
     course, course_capacity, enrolment, entity_departure, municipality, participant,
 };
 use crate::error::{AppError, AppResult};
+use crate::rows::Rows;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
@@ -191,11 +192,8 @@ async fn providers_and_courses<C: ConnectionTrait>(
     let mut others: Vec<i32> = provider::Entity::find()
         .filter(provider::Column::Id.ne(crate::providers::ESAP))
         .order_by_asc(provider::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
+        .all_mapped(db, |p| p.id)
+        .await?;
     for n in others.len()..4 {
         let created = provider::ActiveModel {
             name: Set(format!("Oferente sintético {}", n + 1)),
@@ -299,11 +297,8 @@ async fn assistances<C: ConnectionTrait>(
     let ids: Vec<i32> = assistance::Entity::find()
         .filter(assistance::Column::Id.gt(last_id))
         .order_by_asc(assistance::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
+        .all_mapped(db, |a| a.id)
+        .await?;
     let (links, visits) = assistance_links_and_visits(rng, ids, plans);
     let n_visits = visits.len();
     insert_all(db, links).await?;
@@ -325,11 +320,8 @@ async fn active_capacities<C: ConnectionTrait>(db: &C) -> AppResult<Vec<i32>> {
     Ok(capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect())
+        .all_mapped(db, |c| c.id)
+        .await?)
 }
 
 /// Which provider gives an assistance: six in ten by ESAP.

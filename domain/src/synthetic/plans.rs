@@ -16,6 +16,7 @@ use crate::entities::{
 use crate::error::AppResult;
 use crate::plans::Goals;
 use crate::plans::lines::{Figures, insert_version};
+use crate::rows::Rows;
 use chrono::{Datelike, Duration, TimeZone, Utc};
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -38,11 +39,8 @@ pub async fn generate<C: ConnectionTrait>(
         .unwrap_or_else(super::anchor_time);
     let capacities: Vec<i32> = capacity::Entity::find()
         .order_by_asc(capacity::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+        .all_mapped(db, |c| c.id)
+        .await?;
     let directions = territorial_direction::Entity::find()
         .order_by_asc(territorial_direction::Column::Id)
         .all(db)
@@ -198,11 +196,8 @@ pub async fn generate<C: ConnectionTrait>(
         .all(db)
         .await?;
     let capacity_of: HashMap<i32, i32> = course_capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| (l.course_id, l.capacity_id))
-        .collect();
+        .all_mapped(db, |l| (l.course_id, l.capacity_id))
+        .await?;
     let at = super::anchor_time();
     let mut items = Vec::new();
     for c in &cohorts {

@@ -5,6 +5,7 @@
 use crate::audit::{self, Change};
 use crate::entities::{department, territorial_direction, territorial_direction_department};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -69,11 +70,8 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Direction> {
     let department_codes = territorial_direction_department::Entity::find()
         .filter(territorial_direction_department::Column::DirectionId.eq(id))
         .order_by_asc(territorial_direction_department::Column::DepartmentCode)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.department_code)
-        .collect();
+        .all_mapped(db, |l| l.department_code)
+        .await?;
     Ok(Direction {
         id: row.id,
         name: row.name,
@@ -132,11 +130,8 @@ async fn check<C: ConnectionTrait>(
             let codes: BTreeSet<String> = codes.iter().map(|c| c.trim().to_string()).collect();
             let known: BTreeSet<String> = department::Entity::find()
                 .filter(department::Column::Code.is_in(codes.clone()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|d| d.code)
-                .collect();
+                .all_mapped(db, |d| d.code)
+                .await?;
             for code in codes.difference(&known) {
                 errors.push(FieldError::new(
                     "department_codes",

@@ -7,6 +7,7 @@ pub mod directions;
 use crate::entities::values::MunicipalityKind;
 use crate::entities::{capacity, course, department, municipality, pdet_subregion};
 use crate::error::{AppError, AppResult};
+use crate::rows::Rows;
 use crate::text::fold;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -121,11 +122,8 @@ pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
     .exec_without_returning(db)
     .await?;
     let subregion_ids: HashMap<String, i32> = pdet_subregion::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.name, s.id))
-        .collect();
+        .all_mapped(db, |s| (s.name, s.id))
+        .await?;
 
     let categories: HashMap<String, CategoryRow> =
         read_csv::<CategoryRow>("categories.csv", CATEGORIES_CSV)?
@@ -439,11 +437,8 @@ pub async fn department_exists<C: ConnectionTrait>(db: &C, code: &str) -> AppRes
 /// Every department's name by its DANE code.
 pub async fn department_names<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<String, String>> {
     Ok(department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect())
+        .all_mapped(db, |d| (d.code, d.name))
+        .await?)
 }
 
 /// The department of each of these municipalities, by the municipality's DANE code.
@@ -453,11 +448,8 @@ pub async fn departments_of<C: ConnectionTrait>(
 ) -> AppResult<HashMap<String, String>> {
     Ok(municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(municipalities))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.department_code))
-        .collect())
+        .all_mapped(db, |m| (m.code, m.department_code))
+        .await?)
 }
 
 /// The municipalities of a department, by name (none for an empty or unknown code).
@@ -499,11 +491,8 @@ pub async fn resolve_municipality_list<C: ConnectionTrait>(
         return Ok(Err(vec![error.message]));
     }
     let departments: HashMap<String, String> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (fold(&d.name), d.code))
-        .collect();
+        .all_mapped(db, |d| (fold(&d.name), d.code))
+        .await?;
     let department_names = department_names(db).await?;
     let mut codes = Vec::new();
     let mut problems = Vec::new();

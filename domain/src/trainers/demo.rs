@@ -16,6 +16,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::people::demo::People;
+use crate::rows::Rows;
 use crate::territory::demo::PILOT_MUNICIPALITIES;
 use crate::time::{from_local, now, today};
 use chrono::Duration;
@@ -148,11 +149,8 @@ async fn replicators<C: ConnectionTrait>(
         .course_id;
     let capacities: Vec<i32> = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.capacity_id)
-        .collect();
+        .all_mapped(db, |c| c.capacity_id)
+        .await?;
     let capacity_id = *capacities
         .first()
         .ok_or_else(|| AppError::Internal("demo: el curso PT no tiene capacidades".into()))?;

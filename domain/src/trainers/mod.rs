@@ -31,6 +31,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::people::scope::PersonScope;
+use crate::rows::Rows;
 use chrono::{Months, NaiveDate};
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -278,11 +279,8 @@ async fn names_of<C: ConnectionTrait>(
     }
     Ok(participant::Entity::find()
         .filter(participant::Column::Id.is_in(participant_ids.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect())
+        .all_mapped(db, |p| (p.id, p))
+        .await?)
 }
 
 async fn items<C: ConnectionTrait>(
@@ -387,11 +385,8 @@ async fn views_of<C: ConnectionTrait>(
     let cohort_ids: Vec<i32> = rows.iter().map(|r| r.cohort_id).collect();
     let cohorts: HashMap<i32, String> = cohort::Entity::find()
         .filter(cohort::Column::Id.is_in(cohort_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+        .all_mapped(db, |c| (c.id, c.name))
+        .await?;
     let today = crate::time::today();
     Ok(rows
         .into_iter()
@@ -547,11 +542,8 @@ pub async fn endorse<C: ConnectionTrait>(
     }
     let capacities: Vec<i32> = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(cohort.course_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.capacity_id)
-        .collect();
+        .all_mapped(db, |c| c.capacity_id)
+        .await?;
     let saved = replicator::ActiveModel {
         participant_id: Set(person.id),
         cohort_id: Set(cohort.id),
@@ -649,12 +641,7 @@ pub async fn candidates<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<V
     if let Some(provider) = user.managed_provider() {
         cohorts = cohorts.filter(cohort::Column::ProviderId.eq(provider));
     }
-    let cohorts: HashMap<i32, String> = cohorts
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let cohorts: HashMap<i32, String> = cohorts.all_mapped(db, |c| (c.id, c.name)).await?;
     if cohorts.is_empty() {
         return Ok(Vec::new());
     }
@@ -685,11 +672,8 @@ pub async fn candidates<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<V
                     .collect::<Vec<_>>(),
             ),
         )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, (m.name, m.department_code)))
-        .collect();
+        .all_mapped(db, |m| (m.code, (m.name, m.department_code)))
+        .await?;
     let departments = crate::territory::department_names(db).await?;
     let directions = user.direction_departments();
     Ok(completed
@@ -873,11 +857,8 @@ async fn replica_views<C: ConnectionTrait>(
     let replicator_ids: Vec<i32> = rows.iter().map(|r| r.replicator_id).collect();
     let replicators: HashMap<i32, i32> = replicator::Entity::find()
         .filter(replicator::Column::Id.is_in(replicator_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.participant_id))
-        .collect();
+        .all_mapped(db, |r| (r.id, r.participant_id))
+        .await?;
     let names = names_of(db, &replicators.values().copied().collect::<Vec<_>>()).await?;
     let places: HashMap<String, String> = municipality::Entity::find()
         .filter(
@@ -887,11 +868,8 @@ async fn replica_views<C: ConnectionTrait>(
                     .collect::<Vec<_>>(),
             ),
         )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     let capacity_names = crate::capacities::names_by_id(db).await?;
     Ok(rows
         .into_iter()
@@ -1002,11 +980,8 @@ pub async fn municipalities_of<C: ConnectionTrait>(
 ) -> AppResult<Vec<(String, String)>> {
     let mut out: Vec<(String, String)> = municipality::Entity::find()
         .filter(municipality::Column::DepartmentCode.eq(department_code))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+        .all_mapped(db, |m| (m.code, m.name))
+        .await?;
     out.sort_by_cached_key(|(_, name)| crate::text::fold(name));
     Ok(out)
 }

@@ -20,6 +20,7 @@ use crate::audit::{self, Change};
 use crate::entities::values::{ReplicaReview, Role};
 use crate::entities::{cohort, replica, replicator};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -50,11 +51,8 @@ pub(super) async fn initial<C: ConnectionTrait>(
     let certifications: Vec<i32> = replicator::Entity::find()
         .filter(replicator::Column::ParticipantId.eq(found.participant_id))
         .lock_exclusive()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+        .all_mapped(db, |r| r.id)
+        .await?;
     let since = crate::time::now() - chrono::Duration::days(WINDOW_DAYS);
     let recent: Vec<i32> = replica::Entity::find()
         .filter(replica::Column::ReplicatorId.is_in(certifications))

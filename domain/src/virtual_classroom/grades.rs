@@ -16,6 +16,7 @@ use crate::assessment::{self, PlannedScore, ScoreWriter};
 use crate::entities::values::EnrolmentStatus;
 use crate::entities::{assessment as assessment_row, cohort, enrolment, lti_line_item, lti_result};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::validate;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -551,11 +552,8 @@ pub async fn results<C: ConnectionTrait>(
     let (row, _) = item(db, cohort.id, id).await?;
     let enrolments: HashMap<i32, i32> = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e.participant_id))
-        .collect();
+        .all_mapped(db, |e| (e.id, e.participant_id))
+        .await?;
     let item_url = platform.line_item_url(cohort.id, row.id);
     let limit = limit.unwrap_or(1000).clamp(1, 1000);
     Ok(lti_result::Entity::find()

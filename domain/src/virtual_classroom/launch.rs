@@ -21,6 +21,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
+use crate::rows::Rows;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -199,11 +200,8 @@ pub async fn doors<C: ConnectionTrait>(
     }
     let names: std::collections::HashMap<i32, String> = lti_tool::Entity::find()
         .filter(lti_tool::Column::Id.is_in(rows.iter().map(|r| r.tool_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+        .all_mapped(db, |t| (t.id, t.name))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| Door {
@@ -853,18 +851,12 @@ pub async fn of_cohort<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<
         .await?;
     let people: std::collections::HashMap<i32, String> = participant::Entity::find()
         .filter(participant::Column::Id.is_in(rows.iter().filter_map(|r| r.participant_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.full_name()))
-        .collect();
+        .all_mapped(db, |p| (p.id, p.full_name()))
+        .await?;
     let users: std::collections::HashMap<i32, String> = crate::entities::user::Entity::find()
         .filter(crate::entities::user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+        .all_mapped(db, |u| (u.id, u.full_name))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| LaunchView {

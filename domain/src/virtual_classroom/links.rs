@@ -6,6 +6,7 @@ use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::{lti_link, lti_tool};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -198,11 +199,8 @@ pub async fn of_cohort<C: ConnectionTrait>(
         .await?;
     let names: HashMap<i32, String> = lti_tool::Entity::find()
         .filter(lti_tool::Column::Id.is_in(rows.iter().map(|r| r.tool_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+        .all_mapped(db, |t| (t.id, t.name))
+        .await?;
     Ok(rows
         .iter()
         .map(|row| view_of(platform, row, names.get(&row.tool_id).map_or("", |n| n)))

@@ -8,6 +8,7 @@ use super::{Platform, ROLE_INSTRUCTOR, ROLE_LEARNER, SCOPE_MEMBERSHIPS};
 use crate::entities::values::EnrolmentStatus;
 use crate::entities::{cohort_instructor, course, enrolment, participant, user};
 use crate::error::{AppError, AppResult};
+use crate::rows::Rows;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -115,11 +116,8 @@ pub async fn page<C: ConnectionTrait>(
     if role.is_none_or(|r| r == ROLE_INSTRUCTOR) {
         let ids: Vec<i32> = cohort_instructor::Entity::find()
             .filter(cohort_instructor::Column::CohortId.eq(cohort.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|i| i.user_id)
-            .collect();
+            .all_mapped(db, |i| i.user_id)
+            .await?;
         let accounts = user::Entity::find()
             .filter(user::Column::Id.is_in(ids.clone()))
             .all(db)
