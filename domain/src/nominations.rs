@@ -30,6 +30,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
@@ -548,9 +549,8 @@ pub async fn registration_prefill<C: ConnectionTrait>(
         return Ok(None);
     };
     let place = municipality::Entity::find_by_id(row.municipality_code.clone())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let cohort_name = cohort::Entity::find_by_id(row.cohort_id)
         .one(db)
         .await?
@@ -580,9 +580,8 @@ async fn linked<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<nomination
         .filter(
             nomination::Column::ConfirmTokenHash.eq(crate::accounts::secrets::token_hash(token)),
         )
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// What the person holding a nomination's link can do with it (issue 46).
@@ -794,10 +793,7 @@ async fn undecided<C: ConnectionTrait>(
     user: &Actor,
     id: i32,
 ) -> AppResult<nomination::Model> {
-    let row = nomination::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = nomination::Entity::find_by_id(id).found(db).await?;
     // Only the coordinators who manage the cohort (and reach the municipality) decide.
     cohorts::find_managed(db, user, row.cohort_id).await?;
     if !crate::people::scope::PersonScope::of(user).covers_municipality(&row.municipality_code) {
@@ -852,10 +848,7 @@ pub struct DeclineNotices {
 /// The cohort of nomination `id`, for a coordinator who manages it (404 otherwise): where a
 /// refused decision is shown again.
 pub async fn cohort_of<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResult<i32> {
-    let row = nomination::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = nomination::Entity::find_by_id(id).found(db).await?;
     cohorts::find_managed(db, user, row.cohort_id).await?;
     Ok(row.cohort_id)
 }

@@ -9,6 +9,7 @@ use crate::audit::{self, Change};
 use crate::entities::provider;
 use crate::entities::values::ProviderKind;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
@@ -344,10 +345,7 @@ pub async fn update<C: ConnectionTrait>(
     id: i32,
     input: &ProviderInput,
 ) -> AppResult<ProviderView> {
-    let current = provider::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = provider::Entity::find_by_id(id).found(db).await?;
     let checked = check(db, input, Some(&current)).await?;
     let before = ProviderView::from(current.clone());
     let mut row: provider::ActiveModel = current.into();

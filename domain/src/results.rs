@@ -29,6 +29,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -418,10 +419,7 @@ pub async fn for_cohort<C: ConnectionTrait>(
     cohort_id: i32,
     people: &PersonScope,
 ) -> AppResult<Vec<ResultRow>> {
-    let cohort = cohort::Entity::find_by_id(cohort_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let cohort = cohort::Entity::find_by_id(cohort_id).found(db).await?;
     compute(db, &cohort, people, None).await
 }
 

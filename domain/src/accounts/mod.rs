@@ -16,6 +16,7 @@ use crate::entities::department;
 use crate::entities::user;
 use crate::entities::values::Role;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -160,10 +161,7 @@ pub async fn view<C: ConnectionTrait>(db: &C, model: user::Model) -> AppResult<U
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<user::Model> {
-    user::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    user::Entity::find_by_id(id).found(db).await
 }
 
 /// The names of these accounts, by id (an id of no account has none).
@@ -868,9 +866,8 @@ async fn insert_user<C: ConnectionTrait>(
     };
     let inserted = user::Entity::insert(model).exec(db).await?;
     user::Entity::find_by_id(inserted.last_insert_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// Where to go after signing in or registering: only a same-site relative path, else home.

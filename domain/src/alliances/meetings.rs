@@ -14,6 +14,7 @@ use crate::audit::{self, Change};
 use crate::entities::values::{AllianceAgreementStatus, Modality};
 use crate::entities::{alliance_agreement, alliance_meeting, alliance_meeting_attendee};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::validate;
 use chrono::NaiveDate;
 use sea_orm::{
@@ -504,14 +505,12 @@ pub async fn change_agreement<C: ConnectionTrait>(
     let alliance = find_visible(db, user, alliance_id).await?;
     let meeting = alliance_meeting::Entity::find_by_id(meeting_id)
         .filter(alliance_meeting::Column::AllianceId.eq(alliance_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let row = alliance_agreement::Entity::find_by_id(agreement_id)
         .filter(alliance_agreement::Column::MeetingId.eq(meeting_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     if !records_meetings(db, user, &alliance).await? {
         return Err(AppError::Forbidden);
     }
@@ -588,13 +587,11 @@ pub async fn place_of<C: ConnectionTrait>(
     agreement_id: i32,
 ) -> AppResult<(i32, i32)> {
     let row = alliance_agreement::Entity::find_by_id(agreement_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let meeting = alliance_meeting::Entity::find_by_id(row.meeting_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     find_visible(db, user, meeting.alliance_id).await?;
     Ok((meeting.alliance_id, meeting.id))
 }

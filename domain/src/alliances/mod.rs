@@ -22,6 +22,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::{ESAP, ProviderRef};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -225,9 +226,8 @@ pub async fn find_visible<C: ConnectionTrait>(
 ) -> AppResult<alliance::Model> {
     alliance::Entity::find_by_id(id)
         .filter(AllianceScope::of(db, user).await?.condition())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// The alliances `user` reads, of one department when `department` says so, by department and

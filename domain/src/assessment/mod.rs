@@ -11,6 +11,7 @@ use crate::entities::{assessment, cohort, enrolment, participant, score};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -96,10 +97,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<A
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<assessment::Model> {
-    assessment::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    assessment::Entity::find_by_id(id).found(db).await
 }
 
 /// Validates name and weight against the cohort's other items (`current`: the item being

@@ -23,6 +23,7 @@ use crate::entities::{
     work_plan_activity,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -622,17 +623,14 @@ async fn by_token<C: ConnectionTrait>(
             work_plan_acceptance_link::Column::TokenHash
                 .eq(crate::accounts::secrets::token_hash(token)),
         )
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let plan = assistance_work_plan::Entity::find_by_id(link.work_plan_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let row = assistance::Entity::find_by_id(plan.assistance_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     Ok((link, plan, row))
 }
 

@@ -10,6 +10,7 @@ use crate::audit::{self, Change};
 use crate::entities::values::AgreementStatus;
 use crate::entities::{assistance, assistance_visit, visit_agreement};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use chrono::NaiveDate;
@@ -66,14 +67,10 @@ async fn agreement_and_visit<C: ConnectionTrait>(
     db: &C,
     id: i32,
 ) -> AppResult<(visit_agreement::Model, assistance_visit::Model)> {
-    let row = visit_agreement::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = visit_agreement::Entity::find_by_id(id).found(db).await?;
     let visit = assistance_visit::Entity::find_by_id(row.visit_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     Ok((row, visit))
 }
 

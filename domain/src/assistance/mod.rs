@@ -30,6 +30,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult, FieldError};
 use crate::joint::OfferKind;
 use crate::providers::ProviderRef;
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use chrono::NaiveDate;
@@ -248,9 +249,8 @@ pub async fn find_visible<C: ConnectionTrait>(
 ) -> AppResult<assistance::Model> {
     assistance::Entity::find_by_id(id)
         .filter(AssistanceScope::of(user)?.condition())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// The assistance if `user` manages it: an admin any; a coordinator its provider's (within its
@@ -1406,10 +1406,7 @@ pub async fn list<C: ConnectionTrait>(
 
 /// One assistance's view.
 pub async fn view<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<AssistanceView> {
-    let row = assistance::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = assistance::Entity::find_by_id(id).found(db).await?;
     views(db, vec![row]).await?.pop().ok_or(AppError::NotFound)
 }
 
@@ -1768,9 +1765,8 @@ pub async fn mark_milestone<C: ConnectionTrait>(
     done_on: Option<Option<&str>>,
 ) -> AppResult<MilestoneView> {
     let row = assistance_milestone::Entity::find_by_id(milestone_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let parent = find_managed(db, user, row.assistance_id).await?;
     if parent.status == AssistanceStatus::Cancelled {
         return Err(AppError::Conflict(
@@ -1832,14 +1828,15 @@ pub async fn evaluate<C: ConnectionTrait>(
     input: &EvaluationInput,
 ) -> AppResult<AssistanceView> {
     let row = match who {
-        Evaluator::Link(token) => assistance::Entity::find()
-            .filter(
-                assistance::Column::EvaluationTokenHash
-                    .eq(crate::accounts::secrets::token_hash(token)),
-            )
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound)?,
+        Evaluator::Link(token) => {
+            assistance::Entity::find()
+                .filter(
+                    assistance::Column::EvaluationTokenHash
+                        .eq(crate::accounts::secrets::token_hash(token)),
+                )
+                .found(db)
+                .await?
+        }
         Evaluator::Liaison(user, id) => {
             if user.role != Role::Liaison {
                 return Err(AppError::Forbidden);
@@ -1916,9 +1913,8 @@ pub async fn by_evaluation_link<C: ConnectionTrait>(
         .filter(
             assistance::Column::EvaluationTokenHash.eq(crate::accounts::secrets::token_hash(token)),
         )
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     view(db, row.id).await
 }
 

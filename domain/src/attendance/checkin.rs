@@ -18,6 +18,7 @@ use crate::entities::{attendance_mark, cohort, cohort_session, enrolment};
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -228,9 +229,8 @@ pub async fn check_in<C: ConnectionTrait>(
         )));
     }
     let row = enrolment::Entity::find_by_id(enrolment_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     if row.status != EnrolmentStatus::Enrolled {
         return Err(AppError::invalid(
             "enrolment",

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::knowledge::files::{self, Upload};
 use crate::knowledge::storage::{self, Storage};
 use crate::knowledge::{Body, Download};
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -200,16 +201,14 @@ pub async fn download<C: ConnectionTrait>(
     let (session, _) = readable(db, actor, session_id).await?;
     let row = session_evidence::Entity::find_by_id(evidence_id)
         .filter(session_evidence::Column::SessionId.eq(session.id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let body = match &row.file_path {
         Some(place) => Body::File(storage::path_of(storage, place)?),
         None => Body::Bytes(
             session_evidence_file::Entity::find_by_id(row.id)
-                .one(db)
+                .found(db)
                 .await?
-                .ok_or(AppError::NotFound)?
                 .content,
         ),
     };

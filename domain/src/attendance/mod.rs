@@ -25,6 +25,7 @@ use crate::entities::{attendance_mark, cohort, cohort_session, enrolment, partic
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use crate::rows::Rows;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -111,9 +112,8 @@ pub async fn cohort_access<C: ConnectionTrait>(
                 .filter(enrolment::Column::CohortId.eq(cohort.id))
                 .filter(enrolment::Column::ParticipantId.eq(person.id))
                 .filter(enrolment::Column::Status.ne(EnrolmentStatus::Cancelled))
-                .one(db)
-                .await?
-                .ok_or(AppError::NotFound)?;
+                .found(db)
+                .await?;
             Access::Own(row.id)
         }
     };

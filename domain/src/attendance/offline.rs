@@ -36,6 +36,7 @@ use crate::entities::{attendance_mark, cohort, cohort_session, enrolment, user};
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use crate::rows::Rows;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -842,9 +843,8 @@ pub async fn check_in_offline<C: ConnectionTrait>(
         ));
     }
     let row = enrolment::Entity::find_by_id(enrolment_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     if row.status != EnrolmentStatus::Enrolled {
         return Err(refuse(
             "enrolment",

@@ -4,6 +4,7 @@
 use crate::audit::{self, Change};
 use crate::entities::capacity;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::territory::read_csv;
 use sea_orm::{
@@ -271,10 +272,7 @@ pub async fn update<C: ConnectionTrait>(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let current = capacity::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = capacity::Entity::find_by_id(id).found(db).await?;
     if input
         .code
         .as_deref()

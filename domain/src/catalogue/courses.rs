@@ -8,6 +8,7 @@ use crate::entities::{capacity, course, course_capacity};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
 use crate::providers::ProviderRef;
+use crate::rows::Found;
 use crate::validate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -222,10 +223,7 @@ pub async fn all_by_name<C: ConnectionTrait>(db: &C) -> AppResult<Vec<course::Mo
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<course::Model> {
-    course::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    course::Entity::find_by_id(id).found(db).await
 }
 
 pub async fn view<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<CourseView> {

@@ -5,7 +5,8 @@ use crate::entities::{
     capacity, certificate, cohort, course, course_capacity, department, enrolment, municipality,
     participant,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::rows::Found;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
@@ -29,14 +30,10 @@ pub async fn issue_to<C: ConnectionTrait>(
     issuer: i32,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    let cohort = cohort::Entity::find_by_id(cohort_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let cohort = cohort::Entity::find_by_id(cohort_id).found(db).await?;
     let course = course::Entity::find_by_id(cohort.course_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let mut capacity_names = Vec::new();
     for link in course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course.id))
@@ -61,9 +58,8 @@ pub async fn issue_to<C: ConnectionTrait>(
         .await?
     {
         let person = participant::Entity::find_by_id(row.participant_id)
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound)?;
+            .found(db)
+            .await?;
         let place = municipality::Entity::find_by_id(row.municipality_code.clone())
             .one(db)
             .await?;

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::mail::{self, Attachment, Email};
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -156,9 +157,8 @@ pub async fn find_by_code<C: ConnectionTrait>(
     let code = code::normalize(typed).ok_or(AppError::NotFound)?;
     certificate::Entity::find()
         .filter(certificate::Column::Code.eq(code))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// The PDF of a certificate, from its snapshot only, rendered on a blocking thread
@@ -266,9 +266,8 @@ struct CohortFacts {
 async fn cohort_facts<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<CohortFacts> {
     let cohort = cohorts::find(db, cohort_id).await?;
     let course = course::Entity::find_by_id(cohort.course_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let names: Vec<String> = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course.id))
         .find_also_related(capacity::Entity)
@@ -539,9 +538,8 @@ pub async fn issue_for_cohort(
             continue;
         };
         let person = participant::Entity::find_by_id(row.participant_id)
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound)?;
+            .found(db)
+            .await?;
         drafts.push(Draft::new(db, notifier, &facts, row, person, &result, actor.id).await?);
     }
 
@@ -666,9 +664,8 @@ impl Replacements {
         for old in &olds {
             let facts = cohort_facts(db, old.cohort_id).await?;
             let mut row = enrolment::Entity::find_by_id(old.enrolment_id)
-                .one(db)
-                .await?
-                .ok_or(AppError::NotFound)?;
+                .found(db)
+                .await?;
             if let Some(code) = municipality_of(row.id) {
                 row.municipality_code = code.to_string();
             }
@@ -738,10 +735,7 @@ impl Replacements {
                 .exec(db)
                 .await?;
             if superseded.rows_affected != 1 {
-                let now = certificate::Entity::find_by_id(old.id)
-                    .one(db)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
+                let now = certificate::Entity::find_by_id(old.id).found(db).await?;
                 return Err(not_valid(&now));
             }
             audit::record(
@@ -799,9 +793,8 @@ pub async fn reissue(
 ) -> AppResult<Verification> {
     let old = reissuable(db, actor, typed).await?.certificate;
     let person = participant::Entity::find_by_id(old.participant_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let replacements =
         Replacements::of_person(db, notifier, actor.id, &person, None, Some(old.id)).await?;
     if replacements.is_empty() {

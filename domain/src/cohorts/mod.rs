@@ -27,6 +27,7 @@ use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, enrolment};
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
+use crate::rows::Found;
 use crate::validate;
 use events::CohortEvent;
 use scope::CohortScope;
@@ -337,10 +338,7 @@ pub async fn update<C: ConnectionTrait>(
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort::Model> {
-    cohort::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    cohort::Entity::find_by_id(id).found(db).await
 }
 
 /// A cohort's name, if there is such a cohort.
@@ -373,9 +371,8 @@ pub async fn lock_in_scope<C: ConnectionTrait>(
     cohort::Entity::find_by_id(cohort_id)
         .filter(scope.condition())
         .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// The cohort `user` may manage: any for an admin; for a coordinator, its provider's, and only
@@ -398,7 +395,6 @@ pub async fn find_in_scope<C: ConnectionTrait>(
 ) -> AppResult<cohort::Model> {
     cohort::Entity::find_by_id(id)
         .filter(scope.condition())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }

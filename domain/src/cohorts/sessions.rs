@@ -6,6 +6,7 @@ use crate::entities::values::Modality;
 use crate::entities::{attendance_mark, cohort, cohort_session, lti_link};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
+use crate::rows::Found;
 use crate::time::{from_local, local};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc};
 use sea_orm::{
@@ -250,10 +251,7 @@ pub async fn links<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort_session::Model> {
-    cohort_session::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    cohort_session::Entity::find_by_id(id).found(db).await
 }
 
 /// A session as the API receives it: `starts_at`, `ends_at` and `topic` are required to add

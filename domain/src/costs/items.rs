@@ -21,6 +21,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::plans::{AMOUNT_MAX, Whole, whole};
+use crate::rows::Found;
 use crate::rows::Rows;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
@@ -168,10 +169,7 @@ pub async fn find_managed<C: ConnectionTrait>(
 }
 
 async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cost_item::Model> {
-    cost_item::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    cost_item::Entity::find_by_id(id).found(db).await
 }
 
 /// A cost item as the API receives it: `kind`, `basis`, `amount` and `stage` are required to

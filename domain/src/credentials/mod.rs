@@ -14,6 +14,7 @@ pub mod status;
 use crate::entities::values::CertificateStatus;
 use crate::entities::{certificate, cohort};
 use crate::error::{AppError, AppResult};
+use crate::rows::Found;
 use keys::Issuer;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::Serialize;
@@ -39,10 +40,7 @@ pub async fn of_certificate<C: ConnectionTrait>(
     issuer: &Issuer,
     cert: &certificate::Model,
 ) -> AppResult<Map<String, Value>> {
-    let cohort = cohort::Entity::find_by_id(cert.cohort_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let cohort = cohort::Entity::find_by_id(cert.cohort_id).found(db).await?;
     Ok(badge::signed(
         issuer,
         cert,

@@ -28,6 +28,7 @@ use crate::entities::values::{
 use crate::entities::{capacity, demand, municipality, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::{parse, validate};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -362,9 +363,8 @@ pub async fn find_in_scope<C: ConnectionTrait>(
     let scope = DemandScope::of(user)?;
     demand::Entity::find_by_id(id)
         .filter(scope.condition())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// The municipalities a caller may raise demands for, by name (a direction: its departments';

@@ -12,6 +12,7 @@ use crate::audit::{self, Change};
 use crate::entities::values::{DescriptorKind, DescriptorSubject};
 use crate::entities::{descriptor, descriptor_link};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::territory::read_csv;
 use sea_orm::sea_query::{Query, SimpleExpr};
@@ -233,9 +234,8 @@ async fn find<C: ConnectionTrait>(
 ) -> AppResult<descriptor::Model> {
     descriptor::Entity::find_by_id(id)
         .filter(descriptor::Column::Kind.eq(kind))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 async fn audited<C: ConnectionTrait>(

@@ -8,6 +8,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::people::demo::{People, Person};
+use crate::rows::Found;
 use crate::time::now;
 use chrono::Duration;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -102,10 +103,7 @@ pub async fn with_history<C: ConnectionTrait>(
         .filter(assessment::Column::CohortId.eq(cohort_id))
         .all(db)
         .await?;
-    let cohort = cohort::Entity::find_by_id(cohort_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let cohort = cohort::Entity::find_by_id(cohort_id).found(db).await?;
     let at = now();
     for i in chosen {
         let enrolment_id = enrol(db, cohort_id, people.at(i), EnrolmentStatus::Enrolled).await?;

@@ -24,6 +24,7 @@ use crate::entities::{cohort, course, enrolment, participant, user};
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Email, Notifier};
 use crate::people::scope::{PersonScope, reaches};
+use crate::rows::Found;
 use crate::rows::Rows;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -648,9 +649,8 @@ async fn find_own<C: ConnectionTrait>(
 ) -> AppResult<invitation::Model> {
     let row = invitation::Entity::find()
         .filter(invitation::Column::TokenHash.eq(crate::accounts::secrets::token_hash(token)))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let person = match row.participant_id {
         Some(id) => participant::Entity::find_by_id(id).one(db).await?,
         None => None,
@@ -762,15 +762,11 @@ pub async fn accept<C: ConnectionTrait>(
 ) -> AppResult<EnrolmentView> {
     let row = find_own(db, actor, token).await?;
     let cohort = cohorts::lock(db, row.cohort_id).await?;
-    let row = invitation::Entity::find_by_id(row.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = invitation::Entity::find_by_id(row.id).found(db).await?;
     check_pending(&row, &cohort)?;
     let person = participant::Entity::find_by_id(row.participant_id.ok_or(AppError::NotFound)?)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let view = super::enrol(
         db,
         notifier,
@@ -851,9 +847,6 @@ pub async fn decline<C: ConnectionTrait>(
         },
     )
     .await?;
-    let row = invitation::Entity::find_by_id(row.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = invitation::Entity::find_by_id(row.id).found(db).await?;
     view_of(db, &row).await
 }

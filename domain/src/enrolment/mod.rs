@@ -28,6 +28,7 @@ use crate::entities::{cohort, enrolment, municipality, participant};
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -761,9 +762,8 @@ pub async fn find_for<C: ConnectionTrait>(
 ) -> AppResult<(enrolment::Model, participant::Model)> {
     let (row, person) = enrolment::Entity::find_by_id(id)
         .find_also_related(participant::Entity)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let person = person.ok_or(AppError::NotFound)?;
     if user.is_staff() {
         // A direction's coordinator: only the enrolments of its cohorts, of its departments'
@@ -856,10 +856,7 @@ pub async fn cancel<C: ConnectionTrait>(
     }
     let cohort = cohorts::lock(db, row.cohort_id).await?;
     // Re-read under the lock: another request may have changed it meanwhile.
-    let row = enrolment::Entity::find_by_id(row.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = enrolment::Entity::find_by_id(row.id).found(db).await?;
     check_cancellable(&row, &cohort)?;
     let saved = cancel_row(db, notifier, user, &cohort, &person, row, reason).await?;
     view(db, &saved).await
@@ -935,10 +932,7 @@ pub async fn admit_from_waitlist<C: ConnectionTrait>(
 ) -> AppResult<EnrolmentView> {
     let (row, person) = find_for(db, user, id).await?;
     let cohort = cohorts::lock(db, row.cohort_id).await?;
-    let row = enrolment::Entity::find_by_id(row.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = enrolment::Entity::find_by_id(row.id).found(db).await?;
     if row.status != EnrolmentStatus::Waitlisted {
         return Err(AppError::Conflict(
             "Solo se puede admitir a quien está en lista de espera.".into(),
@@ -1045,10 +1039,7 @@ pub async fn roster<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    let cohort = cohort::Entity::find_by_id(cohort_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let cohort = cohort::Entity::find_by_id(cohort_id).found(db).await?;
     let (held, scheduled) = crate::attendance::basis::sessions_of_cohort(db, cohort_id).await?;
     let counts = crate::results::mark_counts(db, cohort_id, None).await?;
     let min = cohort.min_attendance_pct;

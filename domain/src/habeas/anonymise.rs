@@ -19,7 +19,8 @@ use crate::entities::{
     api_token, email_change, enrolment_invitation, name_change, nomination, participant,
     password_reset, registration_confirmation, session, user,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::rows::Found;
 use crate::time::now;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -58,9 +59,8 @@ pub async fn anonymise<C: ConnectionTrait>(
     why: Why,
 ) -> AppResult<bool> {
     let person = participant::Entity::find_by_id(participant_id)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(txn)
+        .await?;
     if person.anonymised_at.is_some() {
         return Ok(false);
     }

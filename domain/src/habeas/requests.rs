@@ -19,6 +19,7 @@ use crate::entities::{consent, data_request, participant, user};
 use crate::error::{AppError, AppResult};
 use crate::habeas::anonymise::{self, Why};
 use crate::mail::{self, Attachment, Email, Notifier};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::time::{now, today};
 use chrono::NaiveDate;
@@ -147,9 +148,8 @@ fn view(row: data_request::Model, person: &participant::Model, on: NaiveDate) ->
 async fn person_of_user<C: ConnectionTrait>(db: &C, user_id: i32) -> AppResult<participant::Model> {
     participant::Entity::find()
         .filter(participant::Column::UserId.eq(user_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// Where she is written to: her profile's email, else her account's.
@@ -392,14 +392,10 @@ pub async fn find<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<DataRequestView> {
     admin_only(actor)?;
-    let row = data_request::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = data_request::Entity::find_by_id(id).found(db).await?;
     let person = participant::Entity::find_by_id(row.participant_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     Ok(view(row, &person, today()))
 }
 
@@ -451,14 +447,10 @@ pub async fn resolve(
              una obligación legal»): la persona lo recibe.",
         ));
     }
-    let row = data_request::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = data_request::Entity::find_by_id(id).found(db).await?;
     let person = participant::Entity::find_by_id(row.participant_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     // The export is read before her data may change (a consulta changes nothing).
     let export = match (accept, row.kind.as_str(), person.user_id) {
         (true, "consulta", Some(account)) => Some(
@@ -546,14 +538,10 @@ pub async fn resolve(
             }
             mail::enqueue(txn, notifier, email).await?;
         }
-        let resolved = data_request::Entity::find_by_id(row.id)
-            .one(txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let resolved = data_request::Entity::find_by_id(row.id).found(txn).await?;
         let now_person = participant::Entity::find_by_id(person.id)
-            .one(txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
+            .found(txn)
+            .await?;
         Ok(view(resolved, &now_person, today()))
     })
     .await

@@ -18,6 +18,7 @@ use crate::entities::values::Role;
 use crate::entities::{liaison_handover, municipality, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
+use crate::rows::Found;
 use crate::time::now;
 use chrono::{Duration, NaiveDate};
 use sea_orm::sea_query::Expr;
@@ -134,9 +135,8 @@ pub async fn name_successor(
         return Err(AppError::Forbidden);
     }
     let place = municipality::Entity::find_by_id(code.to_string())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let mut errors = Vec::new();
     let email = accounts::normalize_email(email);
     if !accounts::is_valid_email(&email) {
@@ -294,9 +294,8 @@ pub async fn pending<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<Optio
     };
     let account = accounts::find(db, row.new_user_id).await?;
     let place = municipality::Entity::find_by_id(row.municipality_code.clone())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     Ok(Some(Pending {
         full_name: account.full_name,
         email: account.email,

@@ -31,6 +31,7 @@ use crate::entities::{
     capacity, indicator, indicator_capacity, indicator_observation, municipality,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -120,10 +121,7 @@ fn view(i: indicator::Model, links: &mut HashMap<i32, Vec<i32>>) -> IndicatorVie
 
 /// One indicator (404 when unknown).
 pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<IndicatorView> {
-    let model = indicator::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let model = indicator::Entity::find_by_id(id).found(db).await?;
     let mut links = HashMap::from([(id, capacity_links(db, id).await?)]);
     Ok(view(model, &mut links))
 }
@@ -333,10 +331,7 @@ pub async fn update(
 ) -> AppResult<IndicatorView> {
     admin_only(user)?;
     crate::db::write(db, async |txn| {
-        let current = indicator::Entity::find_by_id(id)
-            .one(txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let current = indicator::Entity::find_by_id(id).found(txn).await?;
         let input = check(txn, &input, Some(&current)).await?;
         let before = get(txn, id).await?;
         let mut active: indicator::ActiveModel = current.into();
@@ -471,10 +466,7 @@ pub async fn observations<C: ConnectionTrait>(
     page: u64,
     per_page: u64,
 ) -> AppResult<(Vec<ObservationView>, u64)> {
-    indicator::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    indicator::Entity::find_by_id(id).found(db).await?;
     let mut department = crate::reports::non_empty(&query.department);
     let municipality = crate::reports::non_empty(&query.municipality);
     let nothing = crate::reports::limit_to_scope(user, &mut department, municipality.as_deref());

@@ -32,6 +32,7 @@ use crate::entities::{
     resource, resource_capacity, resource_category, resource_file, visit_product,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use chrono::NaiveDate;
 use files::Upload;
@@ -1473,9 +1474,8 @@ pub async fn download(
         Some(place) => Body::File(storage::path_of(storage, place)?),
         None => Body::Bytes(
             resource_file::Entity::find_by_id(id)
-                .one(db)
+                .found(db)
                 .await?
-                .ok_or(AppError::NotFound)?
                 .content,
         ),
     };

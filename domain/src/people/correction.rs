@@ -33,6 +33,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use crate::people::ownership::{self, Holdings};
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -118,9 +119,8 @@ pub async fn find_correctable<C: ConnectionTrait>(
         return Err(AppError::Forbidden);
     }
     let person = participant::Entity::find_by_id(participant_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     if actor.role != Role::Admin
         && person.user_id.is_some()
         && account_role(db, &person).await? != Some(Role::Participant)
@@ -703,9 +703,8 @@ async fn check_unchanged(
     holdings: &Holdings,
 ) -> AppResult<()> {
     let now_person = participant::Entity::find_by_id(participant_id)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(txn)
+        .await?;
     let now_holdings = ownership::holdings(txn, actor, before.id).await?;
     let own_ids = |h: &Holdings| h.own.iter().map(|e| e.id).collect::<Vec<_>>();
     if now_person != *before

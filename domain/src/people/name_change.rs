@@ -24,6 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::{self, Email, Notifier};
 use crate::people::correction::{Reissued, ReissuedCodes};
 use crate::people::ownership;
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::time::now;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -301,9 +302,8 @@ pub async fn reviewable(db: &DatabaseConnection, actor: &Actor) -> AppResult<Vec
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
         let person = participant::Entity::find_by_id(row.participant_id)
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound)?;
+            .found(db)
+            .await?;
         views.push(view(db, actor, row, &person).await?);
     }
     Ok(views)
@@ -330,10 +330,7 @@ pub async fn find_reviewable<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<(NameChangeView, name_change::Model, participant::Model)> {
     reviewer(actor)?;
-    let row = name_change::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = name_change::Entity::find_by_id(id).found(db).await?;
     let owned = enrolment::Entity::find()
         .filter(enrolment::Column::ParticipantId.eq(row.participant_id))
         .filter(ownership::own_enrolments(actor))
@@ -343,9 +340,8 @@ pub async fn find_reviewable<C: ConnectionTrait>(
         return Err(AppError::NotFound);
     }
     let person = participant::Entity::find_by_id(row.participant_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     if row.status != PENDING {
         return Err(AppError::Conflict(format!(
             "Este cambio de nombre ya no está en revisión ({}).",
@@ -440,9 +436,8 @@ pub async fn decide(
         let mut reissued = Vec::new();
         if accept {
             let now_person = participant::Entity::find_by_id(person.id)
-                .one(txn)
-                .await?
-                .ok_or(AppError::NotFound)?;
+                .found(txn)
+.await?;
             if now_person != person {
                 return Err(AppError::Conflict(
                     "Los datos de la persona cambiaron mientras se revisaba: vuelva a abrir el cambio."
@@ -505,13 +500,11 @@ pub async fn decide(
             .await?;
         }
         let decided = name_change::Entity::find_by_id(row.id)
-            .one(txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
+            .found(txn)
+.await?;
         let now_person = participant::Entity::find_by_id(person.id)
-            .one(txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
+            .found(txn)
+.await?;
         let view = view(txn, actor, decided, &now_person).await?;
         Ok(view)
     })

@@ -9,6 +9,7 @@ use crate::audit::{self, Change};
 use crate::entities::values::PlanStatus;
 use crate::entities::{plan, plan_line, plan_version};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::validate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -195,10 +196,7 @@ pub async fn approve<C: ConnectionTrait>(
             "El plan ya está aprobado: sus cifras cambian con una modificación.".into(),
         ));
     }
-    let row = plan::Entity::find_by_id(row.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = plan::Entity::find_by_id(row.id).found(db).await?;
     audit::record(
         db,
         Change {
@@ -268,10 +266,7 @@ pub async fn amend<C: ConnectionTrait>(
     let (number, at) = write_version(db, user, &row, &reason).await?;
     let (audit_before, audit_after) =
         write_lines(db, &row, &current, &changes, &added, number, at).await?;
-    let row = plan::Entity::find_by_id(row.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = plan::Entity::find_by_id(row.id).found(db).await?;
     audit_amendment(db, user, &row, number, &reason, audit_before, audit_after).await?;
     let scope = PlanScope::of(db, user).await?;
     super::view(db, &scope, &row, None).await

@@ -30,6 +30,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use chrono::{DateTime, Datelike, Utc};
@@ -424,9 +425,8 @@ pub async fn find_visible<C: ConnectionTrait>(
     let scope = PlanScope::of(db, user).await?;
     let row = plan::Entity::find_by_id(id)
         .filter(scope.condition())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     Ok((row, scope))
 }
 

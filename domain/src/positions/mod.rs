@@ -31,6 +31,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use crate::reports::place::{self, Place};
+use crate::rows::Found;
 use crate::rows::Rows;
 use chrono::NaiveDate;
 use sea_orm::{
@@ -380,10 +381,7 @@ pub async fn get<C: ConnectionTrait>(
     user: &Actor,
     id: i32,
 ) -> AppResult<(Place, PositionView)> {
-    let row = key_position::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = key_position::Entity::find_by_id(id).found(db).await?;
     let place = scoped(db, user, &row.municipality_code).await?;
     let view = views(db, vec![row])
         .await?
@@ -684,10 +682,7 @@ pub async fn update(
     id: i32,
     input: &PositionInput,
 ) -> AppResult<PositionView> {
-    let row = key_position::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = key_position::Entity::find_by_id(id).found(db).await?;
     let place = scoped(db, user, &row.municipality_code).await?;
     if input.title.is_none()
         && input.capacity_id.is_none()
@@ -806,10 +801,7 @@ pub async fn depart(
     id: i32,
     input: &DepartureInput,
 ) -> AppResult<PositionView> {
-    let row = key_position::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = key_position::Entity::find_by_id(id).found(db).await?;
     let place = scoped(db, user, &row.municipality_code).await?;
     let mut errors = Vec::new();
     let on = past_date(

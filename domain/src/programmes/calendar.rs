@@ -13,6 +13,7 @@ use crate::calendar::{self, Event};
 use crate::cohorts::sessions::{self, SessionView};
 use crate::entities::{cohort_session, participant};
 use crate::error::{AppError, AppResult};
+use crate::rows::Found;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
@@ -97,9 +98,8 @@ pub async fn readable<C: ConnectionTrait>(
     let edition = editions::load(db, edition_id).await?;
     let person = participant::Entity::find()
         .filter(participant::Column::UserId.eq(actor.id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     match super::enrolment::current(db, edition.row.id, person.id).await? {
         Some(_) => Ok(edition),
         None => Err(AppError::NotFound),

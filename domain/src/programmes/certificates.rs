@@ -24,6 +24,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Attachment, Email, Notifier};
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -241,9 +242,8 @@ impl Draft {
         actor: i32,
     ) -> AppResult<Draft> {
         let holder = participant::Entity::find_by_id(person.participant_id)
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound)?;
+            .found(db)
+            .await?;
         let place = municipality::Entity::find_by_id(person.municipality_code.clone())
             .one(db)
             .await?;
@@ -438,9 +438,8 @@ pub async fn issue_for_edition(
         let outcome = crate::db::write(db, async |txn| {
             programme_edition::Entity::find_by_id(edition.row.id)
                 .lock_exclusive()
-                .one(txn)
-                .await?
-                .ok_or(AppError::NotFound)?;
+                .found(txn)
+                .await?;
             let codes: Vec<String> = drafts.iter().map(|d| d.snapshot.code.clone()).collect();
             let taken = taken_codes(txn, &codes).await?;
             if !taken.is_empty() {
@@ -598,9 +597,8 @@ pub async fn find_by_code<C: ConnectionTrait>(
     let code = code::normalize(typed).ok_or(AppError::NotFound)?;
     programme_certificate::Entity::find()
         .filter(programme_certificate::Column::Code.eq(code))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// The public verification record of a programme certificate: the fields of a course

@@ -30,6 +30,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::people::demo::People;
+use crate::rows::Found;
 use crate::territory::demo::PILOT_MUNICIPALITIES;
 use crate::time::{from_local, now, today};
 use chrono::{Duration, NaiveDate};
@@ -531,10 +532,7 @@ async fn close_with_results<C: ConnectionTrait>(
     instructor: i32,
     seed: usize,
 ) -> AppResult<()> {
-    let cohort = cohort::Entity::find_by_id(cohort_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let cohort = cohort::Entity::find_by_id(cohort_id).found(db).await?;
     let total = cohort_session::Entity::find()
         .filter(cohort_session::Column::CohortId.eq(cohort_id))
         .all(db)

@@ -11,6 +11,7 @@ use crate::entities::{
     cohort, enrolment, programme, programme_edition, programme_edition_cohort, programme_enrolment,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use chrono::NaiveDate;
@@ -159,14 +160,10 @@ impl Edition {
 
 /// Loads an edition with its programme and cohorts (no scope: callers check it).
 pub async fn load<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Edition> {
-    let row = programme_edition::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = programme_edition::Entity::find_by_id(id).found(db).await?;
     let found = programme::Entity::find_by_id(row.programme_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let programme = super::view_of(db, found).await?;
     let links = programme_edition_cohort::Entity::find()
         .filter(programme_edition_cohort::Column::EditionId.eq(id))
@@ -192,9 +189,8 @@ pub async fn load<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Edition> {
 pub async fn find<C: ConnectionTrait>(db: &C, actor: &Actor, id: i32) -> AppResult<Edition> {
     let edition = load(db, id).await?;
     let found = programme::Entity::find_by_id(edition.row.programme_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     if super::may_read(Some(actor), &found) {
         Ok(edition)
     } else {

@@ -23,6 +23,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use chrono::Months;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -129,9 +130,8 @@ pub async fn recognisable_many<C: ConnectionTrait>(
 async fn lock_edition<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<()> {
     programme_edition::Entity::find_by_id(id)
         .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     Ok(())
 }
 
@@ -980,13 +980,11 @@ async fn find_for<C: ConnectionTrait>(
 ) -> AppResult<(Edition, programme_enrolment::Model, participant::Model)> {
     let row = programme_enrolment::Entity::find_by_id(id)
         .filter(programme_enrolment::Column::EditionId.eq(edition_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let person = participant::Entity::find_by_id(row.participant_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let edition = if actor.is_staff() {
         if !PersonScope::of(actor).covers_municipality(&row.municipality_code) {
             return Err(AppError::NotFound);
@@ -1014,9 +1012,8 @@ pub async fn cancel<C: ConnectionTrait>(
     let (edition, row, person) = find_for(db, actor, edition_id, id).await?;
     lock_edition(db, edition.row.id).await?;
     let row = programme_enrolment::Entity::find_by_id(row.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     if row.status == ProgrammeEnrolmentStatus::Cancelled {
         return Err(AppError::Conflict(
             "La inscripción ya está cancelada.".into(),
@@ -1340,10 +1337,7 @@ pub async fn enrol_as<C: ConnectionTrait>(
                     "Indique a quién inscribe (participant_id).",
                 )
             })?;
-            let person = participant::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let person = participant::Entity::find_by_id(id).found(db).await?;
             let requester = Requester::Staff {
                 user: actor,
                 override_reason,

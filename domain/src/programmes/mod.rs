@@ -33,6 +33,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
@@ -475,10 +476,7 @@ pub async fn find_managed<C: ConnectionTrait>(
     if !actor.is_staff() {
         return Err(AppError::NotFound);
     }
-    let found = programme::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let found = programme::Entity::find_by_id(id).found(db).await?;
     match actor.managed_provider() {
         Some(provider) if provider != found.provider_id => Err(AppError::NotFound),
         _ => Ok(found),
@@ -502,10 +500,7 @@ pub async fn find<C: ConnectionTrait>(
     actor: Option<&Actor>,
     id: i32,
 ) -> AppResult<programme::Model> {
-    let found = programme::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let found = programme::Entity::find_by_id(id).found(db).await?;
     if may_read(actor, &found) {
         Ok(found)
     } else {

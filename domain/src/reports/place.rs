@@ -5,6 +5,7 @@
 use crate::accounts::actor::Actor;
 use crate::entities::{municipality, pdet_subregion};
 use crate::error::{AppError, AppResult};
+use crate::rows::Found;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::Serialize;
 
@@ -24,9 +25,8 @@ pub struct Place {
 pub async fn find<C: ConnectionTrait>(db: &C, user: &Actor, code: &str) -> AppResult<Place> {
     let (place, region) = municipality::Entity::find_by_id(code.to_string())
         .find_also_related(pdet_subregion::Entity)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     if !user.covers_municipality(&place.code, &place.department_code) {
         return Err(AppError::NotFound);
     }

@@ -21,6 +21,7 @@ use crate::entities::{
     self_assessment_question as question, user,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
@@ -169,9 +170,8 @@ async fn municipality_in_scope<C: ConnectionTrait>(
     code: &str,
 ) -> AppResult<municipality::Model> {
     let place = municipality::Entity::find_by_id(code.to_string())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     if !actor.covers_municipality(&place.code, &place.department_code) {
         return Err(AppError::NotFound);
     }
@@ -459,10 +459,7 @@ pub async fn validate(
     id: i32,
     input: &Validation,
 ) -> AppResult<SelfAssessmentView> {
-    let row = assessment::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = assessment::Entity::find_by_id(id).found(db).await?;
     if !actor.covers_municipality(&row.municipality_code, &row.department_code) {
         return Err(AppError::NotFound);
     }
@@ -525,10 +522,7 @@ pub(crate) async fn review_in<C: ConnectionTrait>(
     accepted: bool,
     note: Option<String>,
 ) -> AppResult<()> {
-    let row = assessment::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = assessment::Entity::find_by_id(id).found(txn).await?;
     if row.status != SUBMITTED {
         return Err(AppError::Conflict(format!(
             "Este autodiagnóstico ya fue revisado: {}.",
@@ -618,10 +612,7 @@ pub async fn get<C: ConnectionTrait>(
     actor: &Actor,
     id: i32,
 ) -> AppResult<SelfAssessmentView> {
-    let row = assessment::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = assessment::Entity::find_by_id(id).found(db).await?;
     if !actor.covers_municipality(&row.municipality_code, &row.department_code) {
         return Err(AppError::NotFound);
     }
@@ -630,10 +621,7 @@ pub async fn get<C: ConnectionTrait>(
 }
 
 async fn get_row<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<SelfAssessmentView> {
-    let row = assessment::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = assessment::Entity::find_by_id(id).found(db).await?;
     let mut found = views(db, vec![row], false).await?;
     found.pop().ok_or(AppError::NotFound)
 }

@@ -6,6 +6,7 @@ use super::assessments::{review_in, write_submitted};
 use super::instrument;
 use crate::entities::municipality;
 use crate::error::{AppError, AppResult};
+use crate::rows::Found;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
@@ -22,9 +23,8 @@ fn quarter_start(on: NaiveDate, back: i32) -> AppResult<NaiveDate> {
 
 pub async fn load<C: ConnectionTrait>(db: &C, liaison: i32, reviewer: i32) -> AppResult<()> {
     let place = municipality::Entity::find_by_id(PLACE.to_string())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let instrument = instrument::current(db).await?;
     let today = crate::time::today();
     // Levels per question, in the instrument's order: the first rating, then the second.

@@ -10,6 +10,7 @@ use crate::entities::{
     capacity, self_assessment_instrument as instrument, self_assessment_question as question,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -216,9 +217,8 @@ impl InstrumentView {
 pub async fn current_row<C: ConnectionTrait>(db: &C) -> AppResult<instrument::Model> {
     instrument::Entity::find()
         .order_by_desc(instrument::Column::Version)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// The current version of the instrument.
@@ -229,10 +229,7 @@ pub async fn current<C: ConnectionTrait>(db: &C) -> AppResult<InstrumentView> {
 
 /// The version `id` of the instrument.
 pub async fn version<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<InstrumentView> {
-    let row = instrument::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = instrument::Entity::find_by_id(id).found(db).await?;
     view(db, row).await
 }
 

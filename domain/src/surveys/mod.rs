@@ -26,6 +26,7 @@ use crate::entities::values::{Application, CohortStatus, SurveyKind};
 use crate::entities::{cohort, enrolment, participant, survey, survey_response};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
+use crate::rows::Found;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -571,16 +572,14 @@ pub async fn find_own<C: ConnectionTrait>(
     let person = person_of(db, user).await?.ok_or(AppError::NotFound)?;
     let (survey, enrolment) = survey::Entity::find_by_id(survey_id)
         .find_also_related(enrolment::Entity)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let enrolment = enrolment
         .filter(|e| e.participant_id == person)
         .ok_or(AppError::NotFound)?;
     let cohort = cohort::Entity::find_by_id(survey.cohort_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     Ok(OwnSurvey {
         survey,
         cohort,

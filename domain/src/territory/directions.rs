@@ -5,6 +5,7 @@
 use crate::audit::{self, Change};
 use crate::entities::{department, territorial_direction, territorial_direction_department};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
@@ -64,9 +65,8 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<Direction>> {
 
 pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Direction> {
     let row = territorial_direction::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let department_codes = territorial_direction_department::Entity::find()
         .filter(territorial_direction_department::Column::DirectionId.eq(id))
         .order_by_asc(territorial_direction_department::Column::DepartmentCode)

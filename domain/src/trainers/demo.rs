@@ -16,6 +16,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::people::demo::People;
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::territory::demo::PILOT_MUNICIPALITIES;
 use crate::time::{from_local, now, today};
@@ -143,9 +144,8 @@ async fn replicators<C: ConnectionTrait>(
 ) -> AppResult<(Vec<i32>, i32)> {
     let day = today();
     let course_id = cohort::Entity::find_by_id(cohort_id)
-        .one(db)
+        .found(db)
         .await?
-        .ok_or(AppError::NotFound)?
         .course_id;
     let capacities: Vec<i32> = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course_id))

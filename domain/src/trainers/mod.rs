@@ -31,6 +31,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::people::scope::PersonScope;
+use crate::rows::Found;
 use crate::rows::Rows;
 use chrono::{Months, NaiveDate};
 use sea_orm::sea_query::Query;
@@ -243,9 +244,8 @@ pub async fn find_visible<C: ConnectionTrait>(
 ) -> AppResult<replicator::Model> {
     replicator::Entity::find_by_id(id)
         .filter(replicator_scope(user))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+        .found(db)
+        .await
 }
 
 /// The capacities of each replicator.

@@ -20,6 +20,7 @@ use crate::audit::{self, Change};
 use crate::entities::values::{ReplicaReview, Role};
 use crate::entities::{cohort, replica, replicator};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -157,13 +158,11 @@ pub async fn decide<C: ConnectionTrait>(
     let found = replica::Entity::find_by_id(id)
         .filter(scope)
         .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let holder = replicator::Entity::find_by_id(found.replicator_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     endorsing_cohort(db, user, holder.cohort_id).await?;
     let mut errors = Vec::new();
     let decision = match input.decision.as_deref().map(str::trim) {

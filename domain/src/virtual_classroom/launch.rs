@@ -21,6 +21,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
+use crate::rows::Found;
 use crate::rows::Rows;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -348,9 +349,8 @@ pub async fn authorize<C: ConnectionTrait>(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let link = lti_link::Entity::find_by_id(login.link_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let cohort = crate::cohorts::find(db, link.cohort_id).await?;
     let launcher = match launcher(db, actor, &cohort).await? {
         Ok(l) => l,

@@ -6,6 +6,7 @@ use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::{lti_link, lti_tool};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::rows::Rows;
 use crate::validate;
 use sea_orm::{
@@ -215,9 +216,8 @@ pub async fn find<C: ConnectionTrait>(
 ) -> AppResult<(lti_link::Model, lti_tool::Model)> {
     let link = lti_link::Entity::find_by_id(link_id)
         .filter(lti_link::Column::CohortId.eq(cohort_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .found(db)
+        .await?;
     let tool = tools::find(db, link.tool_id).await?;
     Ok((link, tool))
 }

@@ -8,6 +8,7 @@ use crate::audit::{self, Change};
 use crate::entities::lti_tool;
 use crate::entities::values::Role;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rows::Found;
 use crate::validate;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
@@ -310,8 +311,5 @@ pub async fn list<C: ConnectionTrait>(db: &C, platform: &Platform) -> AppResult<
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<lti_tool::Model> {
-    lti_tool::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    lti_tool::Entity::find_by_id(id).found(db).await
 }
