@@ -3,7 +3,7 @@
 //! set, views of rows), and `.found(db)` for the row a caller names, or a 404.
 
 use crate::error::{AppError, AppResult};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Select, Selector, SelectorTrait};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Select, SelectTwo, Selector, SelectorTrait};
 
 /// The row a caller names: none is [`AppError::NotFound`] (a 404).
 #[allow(async_fn_in_trait)]
@@ -11,17 +11,6 @@ pub trait Found: Sized {
     type Row;
     /// The query's row, or [`AppError::NotFound`].
     async fn found<C: ConnectionTrait>(self, db: &C) -> AppResult<Self::Row>;
-}
-
-impl<E> Found for Select<E>
-where
-    E: EntityTrait,
-    E::Model: Send + Sync,
-{
-    type Row = E::Model;
-    async fn found<C: ConnectionTrait>(self, db: &C) -> AppResult<E::Model> {
-        self.one(db).await?.ok_or(AppError::NotFound)
-    }
 }
 
 /// A query whose rows are mapped and collected as they come back.
@@ -36,61 +25,40 @@ pub trait Rows: Sized {
         B: FromIterator<T>;
 }
 
-impl<E> Rows for Select<E>
-where
-    E: EntityTrait,
-    E::Model: Send + Sync,
-{
-    type Row = E::Model;
-    async fn all_mapped<C, T, B>(self, db: &C, f: impl FnMut(E::Model) -> T) -> Result<B, DbErr>
-    where
-        C: ConnectionTrait,
-        B: FromIterator<T>,
-    {
-        Ok(self.all(db).await?.into_iter().map(f).collect())
-    }
+/// Both traits for a kind of query whose `one` and `all` give `$row`.
+macro_rules! queries {
+    ($query:ty, $row:ty, [$($generics:tt)*], [$($bounds:tt)*]) => {
+        impl<$($generics)*> Found for $query
+        where
+            $($bounds)*
+        {
+            type Row = $row;
+            async fn found<C: ConnectionTrait>(self, db: &C) -> AppResult<$row> {
+                self.one(db).await?.ok_or(AppError::NotFound)
+            }
+        }
+
+        impl<$($generics)*> Rows for $query
+        where
+            $($bounds)*
+        {
+            type Row = $row;
+            async fn all_mapped<C, T, B>(self, db: &C, f: impl FnMut($row) -> T) -> Result<B, DbErr>
+            where
+                C: ConnectionTrait,
+                B: FromIterator<T>,
+            {
+                Ok(self.all(db).await?.into_iter().map(f).collect())
+            }
+        }
+    };
 }
 
-impl<S> Rows for Selector<S>
-where
-    S: SelectorTrait,
-{
-    type Row = S::Item;
-    async fn all_mapped<C, T, B>(self, db: &C, f: impl FnMut(S::Item) -> T) -> Result<B, DbErr>
-    where
-        C: ConnectionTrait,
-        B: FromIterator<T>,
-    {
-        Ok(self.all(db).await?.into_iter().map(f).collect())
-    }
-}
-
-impl<E, F> Rows for sea_orm::SelectTwo<E, F>
-where
-    E: EntityTrait,
-    F: EntityTrait,
-    E::Model: Send + Sync,
-    F::Model: Send + Sync,
-{
-    type Row = (E::Model, Option<F::Model>);
-    async fn all_mapped<C, T, B>(self, db: &C, f: impl FnMut(Self::Row) -> T) -> Result<B, DbErr>
-    where
-        C: ConnectionTrait,
-        B: FromIterator<T>,
-    {
-        Ok(self.all(db).await?.into_iter().map(f).collect())
-    }
-}
-
-impl<E, F> Found for sea_orm::SelectTwo<E, F>
-where
-    E: EntityTrait,
-    F: EntityTrait,
-    E::Model: Send + Sync,
-    F::Model: Send + Sync,
-{
-    type Row = (E::Model, Option<F::Model>);
-    async fn found<C: ConnectionTrait>(self, db: &C) -> AppResult<Self::Row> {
-        self.one(db).await?.ok_or(AppError::NotFound)
-    }
-}
+queries!(Select<E>, E::Model, [E], [E: EntityTrait, E::Model: Send + Sync,]);
+queries!(Selector<S>, S::Item, [S], [S: SelectorTrait,]);
+queries!(
+    SelectTwo<E, F>,
+    (E::Model, Option<F::Model>),
+    [E, F],
+    [E: EntityTrait, F: EntityTrait, E::Model: Send + Sync, F::Model: Send + Sync,]
+);
