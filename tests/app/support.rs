@@ -40,39 +40,39 @@ pub trait Fetch: Sized {
     async fn fetch_count(self, db: &sea_orm::DatabaseConnection) -> u64;
 }
 
-impl<E> Fetch for sea_orm::Select<E>
-where
-    E: sea_orm::EntityTrait,
-    E::Model: Send + Sync,
-{
-    type Row = E::Model;
-    async fn expect_one(self, db: &sea_orm::DatabaseConnection) -> E::Model {
-        self.one(db).await.unwrap().expect("the query finds a row")
-    }
-    async fn fetch_all(self, db: &sea_orm::DatabaseConnection) -> Vec<E::Model> {
-        self.all(db).await.unwrap()
-    }
-    async fn fetch_count(self, db: &sea_orm::DatabaseConnection) -> u64 {
-        sea_orm::PaginatorTrait::count(self, db).await.unwrap()
-    }
+/// [`Fetch`] for a kind of query whose `one` and `all` give `$row`.
+macro_rules! fetch {
+    ($query:ty, $row:ty, [$($generics:tt)*], [$($bounds:tt)*]) => {
+        impl<$($generics)*> Fetch for $query
+        where
+            $($bounds)*
+        {
+            type Row = $row;
+            async fn expect_one(self, db: &sea_orm::DatabaseConnection) -> $row {
+                self.one(db).await.unwrap().expect("the query finds a row")
+            }
+            async fn fetch_all(self, db: &sea_orm::DatabaseConnection) -> Vec<$row> {
+                self.all(db).await.unwrap()
+            }
+            async fn fetch_count(self, db: &sea_orm::DatabaseConnection) -> u64 {
+                sea_orm::PaginatorTrait::count(self, db).await.unwrap()
+            }
+        }
+    };
 }
 
-impl<S> Fetch for sea_orm::Selector<S>
-where
-    S: sea_orm::SelectorTrait + Send + Sync,
-    S::Item: Send + Sync,
-{
-    type Row = S::Item;
-    async fn expect_one(self, db: &sea_orm::DatabaseConnection) -> S::Item {
-        self.one(db).await.unwrap().expect("the query finds a row")
-    }
-    async fn fetch_all(self, db: &sea_orm::DatabaseConnection) -> Vec<S::Item> {
-        self.all(db).await.unwrap()
-    }
-    async fn fetch_count(self, db: &sea_orm::DatabaseConnection) -> u64 {
-        sea_orm::PaginatorTrait::count(self, db).await.unwrap()
-    }
-}
+fetch!(
+    sea_orm::Select<E>,
+    E::Model,
+    [E],
+    [E: sea_orm::EntityTrait, E::Model: Send + Sync,]
+);
+fetch!(
+    sea_orm::Selector<S>,
+    S::Item,
+    [S],
+    [S: sea_orm::SelectorTrait + Send + Sync, S::Item: Send + Sync,]
+);
 
 /// Email and password of the demo account with `role`.
 pub fn demo_account(role: Role) -> (&'static str, &'static str) {
