@@ -883,6 +883,22 @@ mod tests {
         row.try_get_by_index::<i64>(0).unwrap()
     }
 
+    /// The pool holds what `database_connections` says, at least 2, and the engine's default
+    /// when it is unset (several instances on one PostgreSQL server stay under its limit).
+    #[tokio::test]
+    async fn the_pool_holds_what_the_setting_says() {
+        for (setting, held) in [(None, 8), (Some(3), 3), (Some(0), 2)] {
+            let file =
+                std::env::temp_dir().join(format!("aula-pool-{}-{}.db", std::process::id(), held));
+            let url = format!("sqlite://{}?mode=rwc", file.display());
+            let db = super::connect_with(&url, 1, setting).await.unwrap();
+            assert_eq!(super::pool_size(&db), held, "{setting:?}");
+            db.close().await.unwrap();
+            std::fs::remove_file(&file).ok();
+        }
+        assert_eq!(super::default_pool_size("postgres://db/aula"), 24);
+    }
+
     /// Issue 50, group commit: 60 writers at once on one SQLite file share commits (fewer
     /// `COMMIT`s than writers); each is answered with its own result — the one that breaks a
     /// rule gets its error, the one that gives up and the one dropped mid-way leave nothing —

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 /// The settings of the instance that stands for each caller's browser (its own cookies): one
 /// request at a time, so a few connections each (a dozen of them share the PostgreSQL server
 /// with another test).
-fn browser() -> [(&'static str, serde_json::Value); 1] {
+fn browser_settings() -> [(&'static str, serde_json::Value); 1] {
     [("database_connections", serde_json::json!(3))]
 }
 
@@ -678,9 +678,9 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
             }
         };
         let (token, browser) = if email.is_empty() {
-            (None, Some(app.another_instance(&browser()).await))
+            (None, Some(app.another_instance(&browser_settings()).await))
         } else {
-            let browser = app.another_instance(&browser()).await;
+            let browser = app.another_instance(&browser_settings()).await;
             sign_in_client(&browser, email, password).await;
             (Some(token(&app, email, password).await), Some(browser))
         };
@@ -844,7 +844,7 @@ async fn the_leak_checker_reads_workbooks_zips_and_pdfs_as_a_client_would() {
         .await
         .unwrap()
         .expect("a certificate of the closed cohort");
-    let browser = app.another_instance(&browser()).await;
+    let browser = app.another_instance(&browser_settings()).await;
     sign_in_client(&browser, email, password).await;
 
     let workbook = app
