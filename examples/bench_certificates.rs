@@ -20,12 +20,7 @@ const CLIENTS: usize = 32;
 const REQUESTS: usize = 4_000;
 
 fn main() {
-    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
+    support::block_on(run());
 }
 
 async fn run() {

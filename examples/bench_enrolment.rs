@@ -22,12 +22,7 @@ const CONCURRENT: usize = 200;
 const BOUNDARY: &str = "----bench";
 
 fn main() {
-    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
+    support::block_on(run());
 }
 
 async fn run() {

@@ -34,12 +34,7 @@ const BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
 const ANTIOQUIA: &str = "05";
 
 fn main() {
-    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
+    support::block_on(run());
 }
 
 async fn run() {
@@ -47,36 +42,8 @@ async fn run() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
-    let folder = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join(format!("bench-national-{scale}"));
-    if std::env::var("BENCH_FRESH").is_ok() {
-        std::fs::remove_dir_all(&folder).ok();
-    }
-    let support::Bench { client, db, .. } = support::start_at(&folder).await;
+    let support::Bench { client, db, .. } = support::national(scale).await;
 
-    // The data: generated once per database.
-    let synthetic = participant::Entity::find()
-        .filter(participant::Column::DocumentNumber.starts_with(domain::synthetic::PREFIX))
-        .count(&db)
-        .await
-        .expect("count");
-    if synthetic == 0 {
-        let started = Instant::now();
-        let s = domain::synthetic::generate(&db, scale, 2026)
-            .await
-            .expect("synthetic data");
-        println!(
-            "generate national data (scale {scale}): {:.1} s — {} participants, {} cohorts, {} sessions, {} enrolments, {} marks, {} certificates",
-            started.elapsed().as_secs_f64(),
-            s.participants,
-            s.cohorts,
-            s.sessions,
-            s.enrolments,
-            s.marks,
-            s.certificates
-        );
-    }
     println!(
         "database holds: {} participants, {} cohorts, {} enrolments, {} marks, {} certificates",
         participant::Entity::find().count(&db).await.expect("count"),

@@ -912,7 +912,7 @@ VARIANTS = [
 ]
 FIGURES_TABLES = ["cohort_figures", "differential_people", "capacity_people", "capacity_figures",
                   "capacity_year_figures", "assistance_figures", "delivery_facts",
-                  "replica_figures"]
+                  "replica_figures", "place_figures", "trend_figures"]
 ok = lambda good: " ✔" if good else " ✘"
 
 

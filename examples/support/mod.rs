@@ -10,6 +10,16 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
+/// Runs a benchmark on two worker threads (the machine the numbers are recorded on).
+pub fn block_on<F: std::future::Future>(work: F) -> F::Output {
+    rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(work)
+}
+
 /// The benchmark's app, its database and the folder to remove at the end.
 pub struct Bench {
     pub client: Client,
@@ -54,6 +64,43 @@ pub async fn start_at(dir: &std::path::Path) -> Bench {
         }
     );
     Bench { client, db, dir }
+}
+
+/// The app on the synthetic country at `scale` (with the demo data and its accounts): a SQLite
+/// file kept in `target/bench-national-<scale>/` (`BENCH_FRESH=1` starts over), or
+/// `BENCH_DATABASE_URL`, which must exist. The country is generated on the first run only.
+pub async fn national(scale: f64) -> Bench {
+    use domain::entities::participant;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(format!("bench-national-{scale}"));
+    if std::env::var("BENCH_FRESH").is_ok() {
+        std::fs::remove_dir_all(&folder).ok();
+    }
+    let bench = start_at(&folder).await;
+    let synthetic = participant::Entity::find()
+        .filter(participant::Column::DocumentNumber.starts_with(domain::synthetic::PREFIX))
+        .count(&bench.db)
+        .await
+        .expect("count");
+    if synthetic == 0 {
+        let started = std::time::Instant::now();
+        let s = domain::synthetic::generate(&bench.db, scale, 2026)
+            .await
+            .expect("synthetic data");
+        println!(
+            "generate national data (scale {scale}): {:.1} s — {} participants, {} cohorts, {} sessions, {} enrolments, {} marks, {} certificates",
+            started.elapsed().as_secs_f64(),
+            s.participants,
+            s.cohorts,
+            s.sessions,
+            s.enrolments,
+            s.marks,
+            s.certificates
+        );
+    }
+    bench
 }
 
 /// A name made of letters only (names may not contain digits).

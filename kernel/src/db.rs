@@ -128,8 +128,15 @@ pub async fn connect_with(
         .await
         .map_err(|e| AppError::Internal(format!("no se pudo conectar a la base de datos: {e}")))?;
     // Every statement is counted for the task that sent it, when it counts (`count_queries`).
-    db.set_metric_callback(|_| {
+    // A task being profiled (`profile_queries`) also keeps each statement and its time.
+    db.set_metric_callback(|info| {
         QUERIES.try_with(|n| n.set(n.get() + 1)).unwrap_or(());
+        PROFILE
+            .try_with(|p| {
+                p.borrow_mut()
+                    .push((info.elapsed, info.statement.sql.clone()))
+            })
+            .unwrap_or(());
     });
     Ok(db)
 }
@@ -137,6 +144,22 @@ pub async fn connect_with(
 tokio::task_local! {
     /// The statements counted by [`count_queries`] in this task.
     static QUERIES: std::cell::Cell<u64>;
+    /// The statements and their times recorded by [`profile_queries`] in this task.
+    static PROFILE: std::cell::RefCell<Vec<(Duration, String)>>;
+}
+
+/// Runs `work` and returns, with its output, every statement it sent through a connection made
+/// by [`connect_with`] in this task, with the time the database took for each (the benchmarks'
+/// profile of one cold computation, issue 69). Same reach as [`count_queries`].
+pub async fn profile_queries<F: std::future::Future>(
+    work: F,
+) -> (F::Output, Vec<(Duration, String)>) {
+    PROFILE
+        .scope(std::cell::RefCell::new(Vec::new()), async {
+            let out = work.await;
+            (out, PROFILE.with(|p| p.take()))
+        })
+        .await
 }
 
 /// Runs `work` and counts every statement it sends through a connection made by

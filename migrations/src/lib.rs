@@ -56,6 +56,7 @@ mod m20270101_000042_offline_attendance;
 mod m20270102_000043_habeas_data;
 mod m20270103_000044_self_assessment;
 mod m20270104_000045_key_positions;
+mod m20270105_000046_scope_figures;
 mod shapes;
 
 pub struct Migrator;
@@ -139,6 +140,7 @@ impl MigratorTrait for Migrator {
             atomic(m20270102_000043_habeas_data::Migration),
             atomic(m20270103_000044_self_assessment::Migration),
             atomic(m20270104_000045_key_positions::Migration),
+            atomic(m20270105_000046_scope_figures::Migration),
         ]
     }
 }

@@ -674,6 +674,9 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
             assert_eq!(items, expected, "page {page}");
         }
     }
+    // Issue 69: a home's picture reads the maintained place and trend sums (`figures::scope`):
+    // the same figures as the report over the same scope, every provider and territory.
+    home_pictures_are_the_reports(&app).await;
     // The person-level detail: its pages (cut at groups found by a window sum) follow the
     // same order as the workbook's batches.
     let filters = Filters {
@@ -1387,4 +1390,103 @@ async fn figures_follow_random_writes_while_the_worker_flushes() {
         snapshot.cohorts
     );
     assert!(!snapshot.people.is_empty());
+}
+
+/// Each scope's picture (the nation, a department, a territorial direction's departments, none;
+/// every provider's and each provider's) has the summary and the trends of the report over the
+/// same filters.
+async fn home_pictures_are_the_reports(app: &TestApp) {
+    use domain::entities::cohort;
+    use domain::reports::dashboard::{self, Scope};
+    use sea_orm::QuerySelect;
+    let providers: Vec<i32> = cohort::Entity::find()
+        .select_only()
+        .column(cohort::Column::ProviderId)
+        .distinct()
+        .into_tuple()
+        .all(app.db())
+        .await
+        .unwrap();
+    let starts: std::collections::HashMap<i32, chrono::NaiveDate> = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq(CohortStatus::Closed))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.id, c.start_date))
+        .collect();
+    let territories = [
+        Scope::department(None),
+        Scope::department(Some("18")),
+        Scope {
+            within: Some(vec!["18".into(), "50".into()]),
+            ..Scope::default()
+        },
+        Scope {
+            within: Some(Vec::new()),
+            ..Scope::default()
+        },
+    ];
+    // Every counted enrolment: (provider, person, municipality).
+    let counted: Vec<(i32, i32, String)> = domain::entities::enrolment::Entity::find()
+        .inner_join(cohort::Entity)
+        .filter(domain::entities::enrolment::Column::Status.is_in(figures::COUNTED))
+        .select_only()
+        .column(cohort::Column::ProviderId)
+        .column(domain::entities::enrolment::Column::ParticipantId)
+        .column(domain::entities::enrolment::Column::MunicipalityCode)
+        .into_tuple()
+        .all(app.db())
+        .await
+        .unwrap();
+    let mut trends_seen = 0;
+    let mut people_seen = 0;
+    for territory in territories {
+        let scopes = std::iter::once(territory.clone())
+            .chain(providers.iter().map(|p| territory.of_provider(*p)));
+        for scope in scopes {
+            let picture = dashboard::compute_scope(app.db(), &scope).await.unwrap();
+            let filters = scope.filters();
+            assert_eq!(
+                picture.summary,
+                reports::summaries(app.db(), &filters).await.unwrap(),
+                "{scope:?}"
+            );
+            let rows = reports::attendance(app.db(), &filters).await.unwrap();
+            assert_eq!(
+                picture.trends,
+                dashboard::trend_points(&rows, &starts),
+                "{scope:?}"
+            );
+            trends_seen += picture.trends.len();
+            if let Some(provider) = scope.provider {
+                // The provider's distinct people enrolled in a municipality of the territory.
+                let within = |code: &str| {
+                    scope
+                        .department
+                        .as_deref()
+                        .is_none_or(|d| code.starts_with(d))
+                        && scope
+                            .within
+                            .as_ref()
+                            .is_none_or(|ds| ds.iter().any(|d| code.starts_with(d.as_str())))
+                };
+                let people: std::collections::BTreeSet<i32> = counted
+                    .iter()
+                    .filter(|(p, _, code)| *p == provider && within(code))
+                    .map(|(_, person, _)| *person)
+                    .collect();
+                assert_eq!(picture.participants, people.len() as u64, "{scope:?}");
+                people_seen += people.len();
+            }
+        }
+    }
+    assert!(
+        trends_seen > 0,
+        "the sequence closes cohorts: trends to compare"
+    );
+    assert!(
+        people_seen > 0,
+        "the sequence enrols people: people to count"
+    );
 }

@@ -11,6 +11,10 @@
 //! - `assistance_figures` ([`assistance`]): technical assistance per place (a municipality,
 //!   or a department for a gobernación's) × capacity × provider × year, refreshed by the
 //!   assistance area in its writing transaction;
+//! - `place_figures` and `trend_figures` ([`scope`]): the `cohort_figures` rows summed per
+//!   provider × municipality, and per closed cohort × department — what a scope's picture on
+//!   the homes reads (issue 69), and `provider_people`: each person once per provider and
+//!   department of her counted enrolments (a provider's distinct people);
 //! - `replica_figures` ([`replicas`]): people reached by replicas (second-generation reach,
 //!   issue 48) per municipality × capacity × year, refreshed by the trainers area in the
 //!   transaction that writes a replica.
@@ -36,6 +40,7 @@ pub mod assistance;
 pub mod delivery;
 pub mod place;
 pub mod replicas;
+pub mod scope;
 pub mod worker;
 
 pub use worker::settle;
@@ -201,10 +206,16 @@ pub async fn refresh<C: ConnectionTrait>(
         return Ok(());
     }
     let rows = cohort_rows(db, Some(&ids)).await?;
+    // The rows they replace: the scope sums move by the difference (`scope`).
+    let before = cohort_figure::Entity::find()
+        .filter(cohort_figure::Column::CohortId.is_in(ids.clone()))
+        .all(db)
+        .await?;
     cohort_figure::Entity::delete_many()
         .filter(cohort_figure::Column::CohortId.is_in(ids.clone()))
         .exec(db)
         .await?;
+    scope::refresh(db, &ids, &before, &rows).await?;
     insert_all(db, rows).await?;
     delivery::refresh_cohorts(db, &ids).await?;
     // Coverage (`capacity_people`) counts only the enrolments of started cohorts: a person
@@ -256,6 +267,7 @@ pub async fn refresh<C: ConnectionTrait>(
     let everyone: Vec<i32> = everyone.into_iter().collect();
     for chunk in everyone.chunks(CHUNK) {
         refresh_differential(db, chunk).await?;
+        scope::refresh_people(db, chunk).await?;
     }
     let covered: Vec<i32> = covered.into_iter().collect();
     for chunk in covered.chunks(CHUNK) {
@@ -340,14 +352,11 @@ async fn refresh_differential<C: ConnectionTrait>(db: &C, people: &[i32]) -> App
     Ok(())
 }
 
-/// The `differential_people` rows of these people, or of everyone (`None`): each consenting
-/// person (active consent for sensitive data) once per department where they have a counted
-/// enrolment, with their attributes as they are now.
-async fn differential_rows<C: ConnectionTrait>(
-    db: &C,
-    people: Option<&[i32]>,
-) -> AppResult<Vec<differential_person::Model>> {
-    let mut select = enrolment::Entity::find()
+/// The counted enrolments (enrolled, completed, not completed), each as its person and the
+/// department of its municipality, distinct: what `differential_people` and
+/// `provider_people` ([`scope`]) are made of.
+pub(crate) fn counted_with_department() -> sea_orm::Select<enrolment::Entity> {
+    enrolment::Entity::find()
         .join(
             JoinType::InnerJoin,
             enrolment::Entity::belongs_to(municipality::Entity)
@@ -355,17 +364,27 @@ async fn differential_rows<C: ConnectionTrait>(
                 .to(municipality::Column::Code)
                 .into(),
         )
-        .join(JoinType::InnerJoin, enrolment::Relation::Participant.def())
         .select_only()
         .column(enrolment::Column::ParticipantId)
         .column(municipality::Column::DepartmentCode)
+        .filter(enrolment::Column::Status.is_in(COUNTED))
+        .distinct()
+}
+
+/// The `differential_people` rows of these people, or of everyone (`None`): each consenting
+/// person (active consent for sensitive data) once per department where they have a counted
+/// enrolment, with their attributes as they are now.
+async fn differential_rows<C: ConnectionTrait>(
+    db: &C,
+    people: Option<&[i32]>,
+) -> AppResult<Vec<differential_person::Model>> {
+    let mut select = counted_with_department()
+        .join(JoinType::InnerJoin, enrolment::Relation::Participant.def())
         .column(participant::Column::Sex)
         .column(participant::Column::EthnicGroup)
         .column(participant::Column::HasDisability)
         .column(participant::Column::IsConflictVictim)
-        .filter(enrolment::Column::Status.is_in(COUNTED))
-        .filter(sensitive_data_consented())
-        .distinct();
+        .filter(sensitive_data_consented());
     if let Some(ids) = people {
         select = select.filter(enrolment::Column::ParticipantId.is_in(ids.to_vec()));
     }
@@ -515,8 +534,10 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
     capacity_year_figure::Entity::delete_many().exec(db).await?;
     differential_person::Entity::delete_many().exec(db).await?;
     insert_all(db, differential_rows(db, None).await?).await?;
+    scope::rebuild_people(db).await?;
     let cohorts = cohort_rows(db, None).await?;
     let n_cohorts = cohorts.len();
+    scope::rebuild(db, &cohorts).await?;
     insert_all(db, cohorts).await?;
     let people: BTreeSet<capacity_person::Model> =
         person_rows(db, None).await?.into_iter().collect();
@@ -541,9 +562,20 @@ pub struct Snapshot {
     pub assistances: Vec<crate::entities::assistance_figure::Model>,
     pub deliveries: Vec<crate::entities::delivery_fact::Model>,
     pub replicas: Vec<crate::entities::replica_figure::Model>,
+    pub places: Vec<crate::entities::place_figure::Model>,
+    pub trends: Vec<crate::entities::trend_figure::Model>,
+    pub provider_people: Vec<crate::entities::provider_person::Model>,
 }
 
+/// The rows of [`scope`]'s three tables, in order.
+pub type ScopeSnapshot = (
+    Vec<crate::entities::place_figure::Model>,
+    Vec<crate::entities::trend_figure::Model>,
+    Vec<crate::entities::provider_person::Model>,
+);
+
 pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
+    let (places, trends, provider_people) = scope::all(db).await?;
     let mut out = Snapshot {
         cohorts: cohort_figure::Entity::find().all(db).await?,
         differential: differential_person::Entity::find().all(db).await?,
@@ -553,6 +585,9 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
         assistances: assistance::all(db).await?,
         deliveries: delivery::all(db).await?,
         replicas: replicas::all(db).await?,
+        places,
+        trends,
+        provider_people,
     };
     out.cohorts.sort();
     out.differential.sort();

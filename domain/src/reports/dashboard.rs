@@ -13,13 +13,13 @@
 
 use super::{AttendanceRow, Filters, MunicipalitySummary, pct};
 use crate::entities::values::CohortStatus;
-use crate::entities::{cohort, cohort_figure, enrolment, municipality, participant};
+use crate::entities::{municipality, participant, place_figure, provider_person, trend_figure};
 use crate::error::AppResult;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QuerySelect, RelationTrait,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -101,13 +101,27 @@ impl Scope {
         }
     }
 
-    fn filters(&self) -> Filters {
+    /// The report's filters of the same scope.
+    pub fn filters(&self) -> Filters {
         Filters {
             department: self.department.clone(),
             within: self.within.clone(),
             provider: self.provider,
             ..Filters::default()
         }
+    }
+
+    /// The territory, as a condition on a department code.
+    fn departments<C: ColumnTrait>(&self, column: C) -> Condition {
+        let mut c = Condition::all();
+        if let Some(code) = &self.department {
+            c = c.add(column.eq(code.as_str()));
+        }
+        if let Some(codes) = &self.within {
+            // No department: nothing (never everything).
+            c = c.add(column.is_in(codes.iter().map(String::as_str)));
+        }
+        c
     }
 
     /// The territory, as a condition on a municipality code (DANE codes start with their
@@ -138,7 +152,7 @@ pub async fn compute<C: ConnectionTrait>(db: &C, department: Option<&str>) -> Ap
 /// territory) or the provider's enrolments.
 pub async fn compute_scope<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResult<Picture> {
     let filters = scope.filters();
-    let summary = super::summaries(db, &filters).await?;
+    let summary = summaries(db, scope, &filters).await?;
     let pdet: HashSet<String> = municipality::Entity::find()
         .select_only()
         .column(municipality::Column::Code)
@@ -152,7 +166,7 @@ pub async fn compute_scope<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResu
         .iter()
         .filter(|s| pdet.contains(&s.municipality_code))
         .count();
-    let trends = trends(db, &filters).await?;
+    let trends = trends(db, scope).await?;
     Ok(Picture {
         summary,
         trends,
@@ -163,17 +177,16 @@ pub async fn compute_scope<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResu
 }
 
 /// The people of a scope: for a provider, the distinct people with a counted enrolment in its
-/// cohorts (enrolled in a municipality of the territory); otherwise the people registered in
-/// the territory (by their current municipality).
+/// cohorts (enrolled in a municipality of the territory), counted from the maintained
+/// `provider_people` (`figures::scope`: a person once per provider and department); otherwise
+/// the people registered in the territory (by their current municipality).
 async fn people<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResult<u64> {
     match scope.provider {
-        Some(provider) => Ok(enrolment::Entity::find()
-            .join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
-            .filter(cohort::Column::ProviderId.eq(provider))
-            .filter(enrolment::Column::Status.is_in(crate::figures::COUNTED))
-            .filter(scope.places(enrolment::Column::MunicipalityCode))
+        Some(provider) => Ok(provider_person::Entity::find()
+            .filter(provider_person::Column::ProviderId.eq(provider))
+            .filter(scope.departments(provider_person::Column::DepartmentCode))
             .select_only()
-            .column(enrolment::Column::ParticipantId)
+            .column(provider_person::Column::ParticipantId)
             .distinct()
             .count(db)
             .await?),
@@ -182,6 +195,50 @@ async fn people<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResult<u64> {
             .count(db)
             .await?),
     }
+}
+
+/// A scope's summary per municipality: the maintained place sums (`figures::scope`: a row per
+/// provider and municipality) summed per municipality in one statement, the cohorts not closed
+/// yet read row by row as the report reads them (`reports::finish_summaries`). The same
+/// figures as `reports::summaries` over the same filters (tested).
+async fn summaries<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    filters: &Filters,
+) -> AppResult<Vec<MunicipalitySummary>> {
+    use place_figure::Column as P;
+    let sum = |column: &str, alias: &str| {
+        (
+            Expr::cust(format!("CAST(SUM(place_figures.{column}) AS BIGINT)")),
+            alias.to_string(),
+        )
+    };
+    let mut select = place_figure::Entity::find()
+        .select_only()
+        .column(P::MunicipalityCode)
+        .column(P::DepartmentCode)
+        .filter(scope.departments(P::DepartmentCode));
+    for (expr, alias) in [
+        sum("cohorts", "cohorts"),
+        sum("enrolled", "enrolled"),
+        sum("certified", "certified"),
+        sum("closed_completed", "completed"),
+        sum("closed_enrolled", "closed_enrolled"),
+        sum("closed_attended", "closed_attended"),
+        sum("closed_expected", "closed_expected"),
+    ] {
+        select = select.column_as(expr, alias);
+    }
+    if let Some(provider) = scope.provider {
+        select = select.filter(P::ProviderId.eq(provider));
+    }
+    let totals: Vec<super::SummaryTotals> = select
+        .group_by(P::MunicipalityCode)
+        .group_by(P::DepartmentCode)
+        .into_model()
+        .all(db)
+        .await?;
+    super::finish_summaries(db, filters, totals).await
 }
 
 #[derive(FromQueryResult)]
@@ -196,22 +253,25 @@ struct ClosedCohort {
 }
 
 /// Attendance and completion of closed cohorts by the quarter they started in (the last 16
-/// quarters with any), re-weighted from counts: one grouped query over the figures.
-async fn trends<C: ConnectionTrait>(db: &C, filters: &Filters) -> AppResult<Vec<TrendPoint>> {
-    let closed: Vec<ClosedCohort> = super::figures_in_scope(filters)
-        .filter(cohort::Column::Status.eq(CohortStatus::Closed))
+/// quarters with any), re-weighted from counts: one grouped query over the maintained trend
+/// rows (`figures::scope`: a row per closed cohort and department).
+async fn trends<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResult<Vec<TrendPoint>> {
+    use trend_figure::Column as T;
+    let mut select = trend_figure::Entity::find()
         .select_only()
-        .column(cohort_figure::Column::CohortId)
-        .column(cohort::Column::StartDate)
-        .column_as(cohort_figure::Column::Enrolled.sum(), "enrolled")
-        .column_as(cohort_figure::Column::Completed.sum(), "completed")
-        .column_as(cohort_figure::Column::Attended.sum(), "attended")
-        .column_as(
-            cohort_figure::Column::SessionsScheduled.max(),
-            "sessions_scheduled",
-        )
-        .group_by(cohort_figure::Column::CohortId)
-        .group_by(cohort::Column::StartDate)
+        .column(T::CohortId)
+        .column(T::StartDate)
+        .column_as(T::Enrolled.sum(), "enrolled")
+        .column_as(T::Completed.sum(), "completed")
+        .column_as(T::Attended.sum(), "attended")
+        .column_as(T::SessionsScheduled.max(), "sessions_scheduled")
+        .filter(scope.departments(T::DepartmentCode));
+    if let Some(provider) = scope.provider {
+        select = select.filter(T::ProviderId.eq(provider));
+    }
+    let closed: Vec<ClosedCohort> = select
+        .group_by(T::CohortId)
+        .group_by(T::StartDate)
         .into_model()
         .all(db)
         .await?;
@@ -243,7 +303,7 @@ async fn trends<C: ConnectionTrait>(db: &C, filters: &Filters) -> AppResult<Vec<
 
 /// The trends from the report's rows and the start dates of the closed cohorts among them
 /// (rows of other cohorts are left out: their completion is not decided yet).
-fn trend_points(rows: &[AttendanceRow], starts: &HashMap<i32, NaiveDate>) -> Vec<TrendPoint> {
+pub fn trend_points(rows: &[AttendanceRow], starts: &HashMap<i32, NaiveDate>) -> Vec<TrendPoint> {
     #[derive(Default)]
     struct Quarter {
         cohorts: HashSet<i32>,

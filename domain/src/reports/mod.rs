@@ -644,17 +644,19 @@ async fn rows_of<C: ConnectionTrait>(
         .collect())
 }
 
+/// One municipality's sums: of every cohort (cohorts, enrolled, certified) and of the closed
+/// ones (completed, enrolled, attended, expected).
 #[derive(FromQueryResult)]
-struct SummaryTotals {
-    municipality_code: String,
-    department_code: String,
-    cohorts: i64,
-    enrolled: i64,
-    certified: i64,
-    completed: i64,
-    closed_enrolled: i64,
-    closed_attended: i64,
-    closed_expected: i64,
+pub(crate) struct SummaryTotals {
+    pub municipality_code: String,
+    pub department_code: String,
+    pub cohorts: i64,
+    pub enrolled: i64,
+    pub certified: i64,
+    pub completed: i64,
+    pub closed_enrolled: i64,
+    pub closed_attended: i64,
+    pub closed_expected: i64,
 }
 
 /// The report summed per municipality, in SQL for the closed cohorts (one grouped query over
@@ -692,6 +694,17 @@ pub async fn summaries<C: ConnectionTrait>(
         .into_model()
         .all(db)
         .await?;
+    finish_summaries(db, filters, totals).await
+}
+
+/// The summaries from the sums of the closed cohorts and every cohort per municipality
+/// (`totals`: grouped from the figures' rows, or read from the maintained place sums for a
+/// home's scope), with the cohorts not closed yet read row by row (few).
+pub(crate) async fn finish_summaries<C: ConnectionTrait>(
+    db: &C,
+    filters: &Filters,
+    totals: Vec<SummaryTotals>,
+) -> AppResult<Vec<MunicipalitySummary>> {
     // The cohorts not closed yet: attendance over the sessions each has held.
     let open = rows_of(
         db,
