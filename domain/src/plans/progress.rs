@@ -26,7 +26,8 @@ use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -259,11 +260,13 @@ struct Achieved {
     municipalities: i64,
 }
 
-/// The facts of one line: provider, year, capacity, course, municipalities.
+/// The facts of one line: provider, the plan's year and the one before, capacity, course,
+/// municipalities.
 fn line_condition(row: &plan::Model, line: &LineRows, departments: Option<&[String]>) -> Condition {
     let mut condition = Condition::all()
         .add(delivery_fact::Column::ProviderId.eq(row.provider_id))
-        .add(delivery_fact::Column::Year.eq(row.year))
+        // The plan's year and the year before (the line's baseline): [`achieved`].
+        .add(delivery_fact::Column::Year.is_in([row.year - 1, row.year]))
         .add(delivery_fact::Column::CapacityId.eq(line.figures.capacity_id));
     // A course narrows the line's cohorts; its assistances (which have no course) still count.
     if let Some(course) = line.figures.course_id {
@@ -302,95 +305,105 @@ fn line_condition(row: &plan::Model, line: &LineRows, departments: Option<&[Stri
     }
 }
 
-/// The ten sums of [`achieved`]: five up to the period's end, five within it.
-type Sums = (
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
+/// A line's five figures over one stretch of [`achieved`], as read (`None`: no fact at all).
+#[derive(Default, FromQueryResult)]
+struct Stretch {
+    cohorts: Option<i64>,
+    trained: Option<i64>,
+    certified: Option<i64>,
+    closed: Option<i64>,
+    municipalities: Option<i64>,
+}
 
-/// What a line achieved up to `until` and within `[from, until]`.
+impl From<Stretch> for Achieved {
+    fn from(s: Stretch) -> Self {
+        let n = |v: Option<i64>| v.unwrap_or(0);
+        Achieved {
+            cohorts: n(s.cohorts),
+            trained: n(s.trained),
+            certified: n(s.certified),
+            closed: n(s.closed),
+            municipalities: n(s.municipalities),
+        }
+    }
+}
+
+/// The three stretches of [`achieved`], read in one statement.
+#[derive(Default)]
+struct Stretches {
+    all: Stretch,
+    in_period: Stretch,
+    year_before: Stretch,
+}
+
+impl FromQueryResult for Stretches {
+    fn from_query_result(row: &sea_orm::QueryResult, _: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Stretches {
+            all: Stretch::from_query_result(row, "a_")?,
+            in_period: Stretch::from_query_result(row, "p_")?,
+            year_before: Stretch::from_query_result(row, "b_")?,
+        })
+    }
+}
+
+/// What a line achieved in its plan's year up to `until`, within `[from, until]`, and in the
+/// whole year before (the line's baseline), in one statement (issue 69: it was two per line).
+/// `condition` is [`line_condition`] of the plan's year and the year before.
 async fn achieved<C: ConnectionTrait>(
     db: &C,
     condition: Condition,
+    year: i32,
     from: NaiveDate,
     until: NaiveDate,
-) -> AppResult<(Achieved, Achieved)> {
+) -> AppResult<(Achieved, Achieved, Achieved)> {
     let from = crate::figures::delivery::month_of(from);
     let until = crate::figures::delivery::month_of(until);
     let cohort = DeliverySource::Cohort.as_str();
     let sums = |inner: &str| {
         [
             format!(
-                "COUNT(DISTINCT CASE WHEN {inner} source = '{cohort}' AND trained > 0 THEN source_id END)"
+                "COUNT(DISTINCT CASE WHEN {inner} AND source = '{cohort}' AND trained > 0 THEN source_id END)"
             ),
-            format!("SUM(CASE WHEN {inner} 1 = 1 THEN trained ELSE 0 END)"),
-            format!("SUM(CASE WHEN {inner} 1 = 1 THEN certified ELSE 0 END)"),
-            format!("SUM(CASE WHEN {inner} 1 = 1 THEN closed_reached ELSE 0 END)"),
+            format!("SUM(CASE WHEN {inner} THEN trained ELSE 0 END)"),
+            format!("SUM(CASE WHEN {inner} THEN certified ELSE 0 END)"),
+            format!("SUM(CASE WHEN {inner} THEN closed_reached ELSE 0 END)"),
             // A gobernación's facts are kept at its department: no municipality reached.
             format!(
-                "COUNT(DISTINCT CASE WHEN {inner} trained + certified + closed_reached > 0 \
+                "COUNT(DISTINCT CASE WHEN {inner} AND trained + certified + closed_reached > 0 \
                  AND municipality_code <> department_code THEN municipality_code END)"
             ),
         ]
     };
-    let in_period = format!("month >= {from} AND");
+    let names = [
+        "cohorts",
+        "trained",
+        "certified",
+        "closed",
+        "municipalities",
+    ];
+    let stretches = [
+        ("a_", format!("year = {year} AND month <= {until}")),
+        (
+            "p_",
+            format!("year = {year} AND month >= {from} AND month <= {until}"),
+        ),
+        ("b_", format!("year = {}", year - 1)),
+    ];
     let mut query = delivery_fact::Entity::find()
         .select_only()
-        .filter(condition)
-        .filter(delivery_fact::Column::Month.lte(until));
-    for (i, expr) in sums("").into_iter().chain(sums(&in_period)).enumerate() {
-        query = query.column_as(Expr::cust(expr), format!("v{i}"));
+        .filter(condition);
+    for (prefix, inner) in &stretches {
+        for (name, expr) in names.iter().zip(sums(inner)) {
+            query = query.column_as(Expr::cust(expr), format!("{prefix}{name}"));
+        }
     }
-    let row: Option<Sums> = query.into_tuple().one(db).await?;
-    let (a, b, c, d, e, f, g, h, i, j) = row.unwrap_or_default();
-    let n = |v: Option<i64>| v.unwrap_or(0);
+    let found: Option<Stretches> = query.into_model().one(db).await?;
+    let found = found.unwrap_or_default();
     Ok((
-        Achieved {
-            cohorts: n(a),
-            trained: n(b),
-            certified: n(c),
-            closed: n(d),
-            municipalities: n(e),
-        },
-        Achieved {
-            cohorts: n(f),
-            trained: n(g),
-            certified: n(h),
-            closed: n(i),
-            municipalities: n(j),
-        },
+        found.all.into(),
+        found.in_period.into(),
+        found.year_before.into(),
     ))
-}
-
-/// What the plan's provider achieved on `line` (its capacity, course and territory) in the
-/// whole year before the plan's: the line's baseline.
-async fn previous_year<C: ConnectionTrait>(
-    db: &C,
-    row: &plan::Model,
-    line: &LineRows,
-    departments: Option<&[String]>,
-) -> AppResult<Achieved> {
-    let year = row.year - 1;
-    let earlier = plan::Model {
-        year,
-        ..row.clone()
-    };
-    let (Some(first), Some(last)) = (
-        NaiveDate::from_ymd_opt(year, 1, 1),
-        NaiveDate::from_ymd_opt(year, 12, 31),
-    ) else {
-        return Ok(Achieved::default());
-    };
-    let condition = line_condition(&earlier, line, departments);
-    Ok(achieved(db, condition, first, last).await?.0)
 }
 
 impl Achieved {
@@ -593,7 +606,7 @@ async fn compute_counting<C: ConnectionTrait>(
     let mut certified = 0;
     for line in &lines {
         let condition = line_condition(row, line, departments.as_deref());
-        let (all, in_period) = achieved(db, condition, from, until).await?;
+        let (all, in_period, before) = achieved(db, condition, row.year, from, until).await?;
         certified += all.certified;
         let stage = |s: CostStage| costs.get(&(line.line.id, s)).copied().unwrap_or(0);
         let budget = BudgetExecution {
@@ -616,7 +629,6 @@ async fn compute_counting<C: ConnectionTrait>(
             budget,
             days,
         );
-        let before = previous_year(db, row, line, departments.as_deref()).await?;
         for goal in &mut progress.goals {
             goal.baseline = Some(before.of(&goal.goal));
         }
