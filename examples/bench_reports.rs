@@ -38,10 +38,7 @@ fn main() {
 }
 
 async fn run() {
-    let scale: f64 = std::env::var("BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
+    let scale = support::scale(1.0);
     let support::Bench { client, db, .. } = support::national(scale).await;
 
     println!(

@@ -51,10 +51,7 @@ fn main() {
 }
 
 async fn run() {
-    let scale: f64 = std::env::var("BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0.1);
+    let scale = support::scale(0.1);
     let runs: usize = std::env::var("COLD_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())

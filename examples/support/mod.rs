@@ -66,6 +66,14 @@ pub async fn start_at(dir: &std::path::Path) -> Bench {
     Bench { client, db, dir }
 }
 
+/// The country's scale a benchmark runs at: `BENCH_SCALE`, or `default`.
+pub fn scale(default: f64) -> f64 {
+    std::env::var("BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The app on the synthetic country at `scale` (with the demo data and its accounts): a SQLite
 /// file kept in `target/bench-national-<scale>/` (`BENCH_FRESH=1` starts over), or
 /// `BENCH_DATABASE_URL`, which must exist. The country is generated on the first run only.

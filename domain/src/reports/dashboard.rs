@@ -111,15 +111,19 @@ impl Scope {
         }
     }
 
-    /// The territory, as a condition on a department code.
-    fn departments<C: ColumnTrait>(&self, column: C) -> Condition {
+    /// The scope on a maintained table (`figures::scope`): its territory on the department
+    /// code, and its provider (when it has one) on the provider.
+    fn kept<D: ColumnTrait, P: ColumnTrait>(&self, department: D, provider: P) -> Condition {
         let mut c = Condition::all();
         if let Some(code) = &self.department {
-            c = c.add(column.eq(code.as_str()));
+            c = c.add(department.eq(code.as_str()));
         }
         if let Some(codes) = &self.within {
             // No department: nothing (never everything).
-            c = c.add(column.is_in(codes.iter().map(String::as_str)));
+            c = c.add(department.is_in(codes.iter().map(String::as_str)));
+        }
+        if let Some(id) = self.provider {
+            c = c.add(provider.eq(id));
         }
         c
     }
@@ -182,9 +186,11 @@ pub async fn compute_scope<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResu
 /// the people registered in the territory (by their current municipality).
 async fn people<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResult<u64> {
     match scope.provider {
-        Some(provider) => Ok(provider_person::Entity::find()
-            .filter(provider_person::Column::ProviderId.eq(provider))
-            .filter(scope.departments(provider_person::Column::DepartmentCode))
+        Some(_) => Ok(provider_person::Entity::find()
+            .filter(scope.kept(
+                provider_person::Column::DepartmentCode,
+                provider_person::Column::ProviderId,
+            ))
             .select_only()
             .column(provider_person::Column::ParticipantId)
             .distinct()
@@ -217,7 +223,7 @@ async fn summaries<C: ConnectionTrait>(
         .select_only()
         .column(P::MunicipalityCode)
         .column(P::DepartmentCode)
-        .filter(scope.departments(P::DepartmentCode));
+        .filter(scope.kept(P::DepartmentCode, P::ProviderId));
     for (expr, alias) in [
         sum("cohorts", "cohorts"),
         sum("enrolled", "enrolled"),
@@ -228,9 +234,6 @@ async fn summaries<C: ConnectionTrait>(
         sum("closed_expected", "closed_expected"),
     ] {
         select = select.column_as(expr, alias);
-    }
-    if let Some(provider) = scope.provider {
-        select = select.filter(P::ProviderId.eq(provider));
     }
     let totals: Vec<super::SummaryTotals> = select
         .group_by(P::MunicipalityCode)
@@ -257,7 +260,7 @@ struct ClosedCohort {
 /// rows (`figures::scope`: a row per closed cohort and department).
 async fn trends<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResult<Vec<TrendPoint>> {
     use trend_figure::Column as T;
-    let mut select = trend_figure::Entity::find()
+    let closed: Vec<ClosedCohort> = trend_figure::Entity::find()
         .select_only()
         .column(T::CohortId)
         .column(T::StartDate)
@@ -265,11 +268,7 @@ async fn trends<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResult<Vec<Tren
         .column_as(T::Completed.sum(), "completed")
         .column_as(T::Attended.sum(), "attended")
         .column_as(T::SessionsScheduled.max(), "sessions_scheduled")
-        .filter(scope.departments(T::DepartmentCode));
-    if let Some(provider) = scope.provider {
-        select = select.filter(T::ProviderId.eq(provider));
-    }
-    let closed: Vec<ClosedCohort> = select
+        .filter(scope.kept(T::DepartmentCode, T::ProviderId))
         .group_by(T::CohortId)
         .group_by(T::StartDate)
         .into_model()
