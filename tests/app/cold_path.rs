@@ -51,7 +51,7 @@ const HOMES: [(&str, &str); 9] = [
 /// demo data). The participant's is the same however many her enrolments (her progress and
 /// results are read for all of them at once); the lists of the others are bounded by what
 /// they show (10 or 20 items).
-const BOUNDS: [u64; 9] = [61, 69, 65, 51, 64, 62, 4, 14, 14];
+const BOUNDS: [u64; 9] = [54, 62, 58, 51, 64, 62, 4, 14, 14];
 
 async fn signed_in(db: &DatabaseConnection, email: &str) -> CurrentUser {
     let model = user::Entity::find()
@@ -359,4 +359,78 @@ async fn one_reach_keeps_a_bounded_number_of_satisfaction_reports() {
         cached(app.db(), &cache, &user, &query).await.unwrap();
     }
     assert_eq!(satisfaction_shelved(app.db(), 32).await, 32);
+}
+
+/// Issue 69: a home's lines behind are read in one statement for every line of the scope's
+/// plans, year to date only. They are the lines the plans' own progress (each line read with
+/// its period, baseline and budget) says are behind, with the same goals in words, for every
+/// staff home and the reviewer's.
+#[rocket::async_test]
+async fn the_homes_lines_behind_are_those_of_the_plans_progress() {
+    use chrono::Datelike;
+    use domain::entities::plan;
+    use domain::entities::values::PlanStatus;
+    use domain::plans::PlanScope;
+    use domain::plans::progress::{KeptBehind, progress};
+    use sea_orm::QueryOrder;
+
+    let app = TestApp::with_demo().await;
+    let db = app.db();
+    let year = domain::time::today().year();
+    let (mut behind_seen, mut on_track_seen) = (0, 0);
+    for (what, email) in HOMES.iter().take(5) {
+        let user = signed_in(db, email).await;
+        let scope = PlanScope::of(db, &user).await.unwrap();
+        let mut expected = Vec::new();
+        let rows = plan::Entity::find()
+            .filter(scope.condition())
+            .filter(plan::Column::Year.eq(year))
+            .filter(plan::Column::Status.ne(PlanStatus::Draft.as_str()))
+            .order_by_asc(plan::Column::Id)
+            .all(db)
+            .await
+            .unwrap();
+        for row in rows {
+            if matches!(scope, PlanScope::Staff { .. }) && !scope.manages(&row) {
+                continue;
+            }
+            let read = progress(db, &scope, &row, None).await.unwrap();
+            for line in read.lines {
+                if !line.behind {
+                    on_track_seen += 1;
+                    continue;
+                }
+                behind_seen += 1;
+                let goals: Vec<String> = line
+                    .goals
+                    .iter()
+                    .filter(|g| g.behind)
+                    .map(|g| {
+                        format!(
+                            "{}: {} de {} esperadas a la fecha",
+                            g.label,
+                            domain::format::thousands(g.achieved),
+                            domain::format::thousands(g.expected_to_date)
+                        )
+                    })
+                    .collect();
+                expected.push((row.id, line.position.unwrap(), line.title, goals));
+            }
+        }
+        let shown: Vec<(i32, i32, String, Vec<String>)> = KeptBehind::new(0)
+            .behind(db, &user)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.plan_id, l.position, l.title, l.goals))
+            .collect();
+        let mut shown = shown;
+        shown.sort_by_key(|l| (l.0, l.1));
+        expected.sort_by_key(|l| (l.0, l.1));
+        assert_eq!(shown, expected, "{what}: the lines behind");
+    }
+    assert!(
+        behind_seen > 0 && on_track_seen > 0,
+        "the demo's plans have lines behind ({behind_seen}) and on track ({on_track_seen})"
+    );
 }

@@ -260,13 +260,16 @@ struct Achieved {
     municipalities: i64,
 }
 
-/// The facts of one line: provider, the plan's year and the one before, capacity, course,
-/// municipalities.
-fn line_condition(row: &plan::Model, line: &LineRows, departments: Option<&[String]>) -> Condition {
+/// The facts of one line in `years`: provider, capacity, course, municipalities.
+fn line_condition(
+    row: &plan::Model,
+    line: &LineRows,
+    departments: Option<&[String]>,
+    years: &[i32],
+) -> Condition {
     let mut condition = Condition::all()
         .add(delivery_fact::Column::ProviderId.eq(row.provider_id))
-        // The plan's year and the year before (the line's baseline): [`achieved`].
-        .add(delivery_fact::Column::Year.is_in([row.year - 1, row.year]))
+        .add(delivery_fact::Column::Year.is_in(years.iter().copied()))
         .add(delivery_fact::Column::CapacityId.eq(line.figures.capacity_id));
     // A course narrows the line's cohorts; its assistances (which have no course) still count.
     if let Some(course) = line.figures.course_id {
@@ -303,6 +306,39 @@ fn line_condition(row: &plan::Model, line: &LineRows, departments: Option<&[Stri
         )),
         Some(TargetRule::Priorities) | None => condition,
     }
+}
+
+/// The names of [`Achieved`]'s five figures as [`sums`] reads them (after a stretch's prefix).
+const FIGURES: [&str; 5] = [
+    "cohorts",
+    "trained",
+    "certified",
+    "closed",
+    "municipalities",
+];
+
+/// [`FIGURES`] over the facts where `inner` holds, as SQL aggregates.
+fn sums(inner: &str) -> [String; 5] {
+    let cohort = DeliverySource::Cohort.as_str();
+    [
+        format!(
+            "COUNT(DISTINCT CASE WHEN {inner} AND source = '{cohort}' AND trained > 0 THEN source_id END)"
+        ),
+        format!("SUM(CASE WHEN {inner} THEN trained ELSE 0 END)"),
+        format!("SUM(CASE WHEN {inner} THEN certified ELSE 0 END)"),
+        format!("SUM(CASE WHEN {inner} THEN closed_reached ELSE 0 END)"),
+        // A gobernación's facts are kept at its department: no municipality reached.
+        format!(
+            "COUNT(DISTINCT CASE WHEN {inner} AND trained + certified + closed_reached > 0 \
+             AND municipality_code <> department_code THEN municipality_code END)"
+        ),
+    ]
+}
+
+/// The stretch of the year to date: `year` up to the end of `until`'s month.
+fn year_to(year: i32, until: NaiveDate) -> String {
+    let until = crate::figures::delivery::month_of(until);
+    format!("year = {year} AND month <= {until}")
 }
 
 /// A line's five figures over one stretch of [`achieved`], as read (`None`: no fact at all).
@@ -357,35 +393,14 @@ async fn achieved<C: ConnectionTrait>(
     until: NaiveDate,
 ) -> AppResult<(Achieved, Achieved, Achieved)> {
     let from = crate::figures::delivery::month_of(from);
-    let until = crate::figures::delivery::month_of(until);
-    let cohort = DeliverySource::Cohort.as_str();
-    let sums = |inner: &str| {
-        [
-            format!(
-                "COUNT(DISTINCT CASE WHEN {inner} AND source = '{cohort}' AND trained > 0 THEN source_id END)"
-            ),
-            format!("SUM(CASE WHEN {inner} THEN trained ELSE 0 END)"),
-            format!("SUM(CASE WHEN {inner} THEN certified ELSE 0 END)"),
-            format!("SUM(CASE WHEN {inner} THEN closed_reached ELSE 0 END)"),
-            // A gobernación's facts are kept at its department: no municipality reached.
-            format!(
-                "COUNT(DISTINCT CASE WHEN {inner} AND trained + certified + closed_reached > 0 \
-                 AND municipality_code <> department_code THEN municipality_code END)"
-            ),
-        ]
-    };
-    let names = [
-        "cohorts",
-        "trained",
-        "certified",
-        "closed",
-        "municipalities",
-    ];
     let stretches = [
-        ("a_", format!("year = {year} AND month <= {until}")),
+        ("a_", year_to(year, until)),
         (
             "p_",
-            format!("year = {year} AND month >= {from} AND month <= {until}"),
+            format!(
+                "year = {year} AND month >= {from} AND month <= {}",
+                crate::figures::delivery::month_of(until)
+            ),
         ),
         ("b_", format!("year = {}", year - 1)),
     ];
@@ -393,7 +408,7 @@ async fn achieved<C: ConnectionTrait>(
         .select_only()
         .filter(condition);
     for (prefix, inner) in &stretches {
-        for (name, expr) in names.iter().zip(sums(inner)) {
+        for (name, expr) in FIGURES.iter().zip(sums(inner)) {
             query = query.column_as(Expr::cust(expr), format!("{prefix}{name}"));
         }
     }
@@ -404,6 +419,67 @@ async fn achieved<C: ConnectionTrait>(
         found.in_period.into(),
         found.year_before.into(),
     ))
+}
+
+/// One line's year to date, read beside the others' by [`year_to_date_of_lines`].
+struct LineStretch {
+    line: i32,
+    all: Stretch,
+}
+
+impl FromQueryResult for LineStretch {
+    fn from_query_result(row: &sea_orm::QueryResult, _: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(LineStretch {
+            line: row.try_get("", "line")?,
+            all: Stretch::from_query_result(row, "a_")?,
+        })
+    }
+}
+
+/// How many lines one statement of [`year_to_date_of_lines`] reads (SQLite joins at most 500
+/// selects in one compound statement).
+const LINES_PER_STATEMENT: usize = 200;
+
+/// What each line (its id, [`line_condition`] in no particular year) achieved in `year` up to
+/// the end of `until`'s month — the `a_` stretch of [`achieved`] — every line in one statement
+/// (a `UNION ALL` of one aggregate per line; issue 69: it was a statement per line, and the
+/// period and year before read beside it).
+async fn year_to_date_of_lines<C: ConnectionTrait>(
+    db: &C,
+    lines: Vec<(i32, Condition)>,
+    year: i32,
+    until: NaiveDate,
+) -> AppResult<HashMap<i32, Achieved>> {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::UnionType;
+    let inner = year_to(year, until);
+    let last_month = crate::figures::delivery::month_of(until);
+    let mut out = HashMap::new();
+    for chunk in lines.chunks(LINES_PER_STATEMENT) {
+        let mut selects = chunk.iter().map(|(line, condition)| {
+            let mut query = delivery_fact::Entity::find()
+                .select_only()
+                .column_as(Expr::val(*line), "line")
+                .filter(condition.clone())
+                .filter(delivery_fact::Column::Year.eq(year))
+                .filter(delivery_fact::Column::Month.lte(last_month));
+            for (name, expr) in FIGURES.iter().zip(sums(&inner)) {
+                query = query.column_as(Expr::cust(expr), format!("a_{name}"));
+            }
+            query.into_query()
+        });
+        let Some(mut statement) = selects.next() else {
+            continue;
+        };
+        for select in selects {
+            statement.union(UnionType::All, select);
+        }
+        let statement = db.get_database_backend().build(&statement);
+        for found in LineStretch::find_by_statement(statement).all(db).await? {
+            out.insert(found.line, found.all.into());
+        }
+    }
+    Ok(out)
 }
 
 impl Achieved {
@@ -605,7 +681,9 @@ async fn compute_counting<C: ConnectionTrait>(
     let mut out = Vec::new();
     let mut certified = 0;
     for line in &lines {
-        let condition = line_condition(row, line, departments.as_deref());
+        // The plan's year and the year before (the line's baseline).
+        let condition =
+            line_condition(row, line, departments.as_deref(), &[row.year - 1, row.year]);
         let (all, in_period, before) = achieved(db, condition, row.year, from, until).await?;
         certified += all.certified;
         let stage = |s: CostStage| costs.get(&(line.line.id, s)).copied().unwrap_or(0);
@@ -899,39 +977,84 @@ async fn behind_in<C: ConnectionTrait>(
     scope: &PlanScope,
     year: i32,
 ) -> AppResult<Vec<BehindLine>> {
-    let rows = plan::Entity::find()
+    let rows: Vec<plan::Model> = plan::Entity::find()
         .filter(scope.condition())
         .filter(plan::Column::Year.eq(year))
         .filter(plan::Column::Status.ne(PlanStatus::Draft.as_str()))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|row| !matches!(scope, PlanScope::Staff { .. }) || scope.manages(row))
+        .collect();
+    let wanted: Vec<(i32, i32)> = rows.iter().map(|row| (row.id, row.version)).collect();
+    let mut lines = super::load_lines(db, &wanted).await?;
+    // The lines each plan shows its reader, as its progress reads them (year to date).
+    let mut shown: Vec<(&plan::Model, LineRows)> = Vec::new();
+    let mut conditions = Vec::new();
+    for row in &rows {
+        let departments = super::lines::territory(db, row).await?;
+        for line in lines.remove(&row.id).unwrap_or_default() {
+            if scope.reaches_line(row, &line) {
+                conditions.push((
+                    line.line.id,
+                    line_condition(row, &line, departments.as_deref(), &[year]),
+                ));
+                shown.push((row, line));
+            }
+        }
+    }
+    let until =
+        crate::time::today().min(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX));
+    let achieved = year_to_date_of_lines(db, conditions, year, until).await?;
+    let days = elapsed(year, until);
+    let mut behind = Vec::new();
+    for (row, line) in shown {
+        let all = achieved.get(&line.line.id).copied().unwrap_or_default();
+        // Whether a line is behind reads its goals' year to date only: no period, baseline or
+        // budget (see [`line_progress`]).
+        let progress = line_progress(
+            Some(line.line.id),
+            Some(line.line.position),
+            String::new(),
+            &super::Goals::of(&line.figures),
+            all,
+            all,
+            BudgetExecution::default(),
+            days,
+        );
+        if progress.behind {
+            behind.push((row, line, progress));
+        }
+    }
+    if behind.is_empty() {
+        return Ok(Vec::new());
+    }
+    let capacities: HashMap<i32, String> =
+        crate::capacities::names(db).await?.into_iter().collect();
     let mut out = Vec::new();
-    for row in rows {
-        if matches!(scope, PlanScope::Staff { .. }) && !scope.manages(&row) {
-            continue;
-        }
-        let progress = progress(db, scope, &row, None).await?;
-        for line in progress.lines.into_iter().filter(|l| l.behind) {
-            out.push(BehindLine {
-                plan_id: row.id,
-                plan_name: row.name.clone(),
-                position: line.position.unwrap_or_default(),
-                title: line.title,
-                goals: line
-                    .goals
-                    .iter()
-                    .filter(|g| g.behind)
-                    .map(|g| {
-                        format!(
-                            "{}: {} de {} esperadas a la fecha",
-                            g.label,
-                            crate::format::thousands(g.achieved),
-                            crate::format::thousands(g.expected_to_date)
-                        )
-                    })
-                    .collect(),
-            });
-        }
+    for (row, line, progress) in behind {
+        out.push(BehindLine {
+            plan_id: row.id,
+            plan_name: row.name.clone(),
+            position: line.line.position,
+            title: capacities
+                .get(&line.figures.capacity_id)
+                .cloned()
+                .unwrap_or_default(),
+            goals: progress
+                .goals
+                .iter()
+                .filter(|g| g.behind)
+                .map(|g| {
+                    format!(
+                        "{}: {} de {} esperadas a la fecha",
+                        g.label,
+                        crate::format::thousands(g.achieved),
+                        crate::format::thousands(g.expected_to_date)
+                    )
+                })
+                .collect(),
+        });
     }
     Ok(out)
 }
