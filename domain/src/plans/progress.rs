@@ -437,16 +437,29 @@ impl FromQueryResult for LineStretch {
 }
 
 /// How many lines one statement of [`year_to_date_of_lines`] reads (SQLite joins at most 500
-/// selects in one compound statement).
+/// selects in one compound statement) …
 const LINES_PER_STATEMENT: usize = 200;
 
-/// What each line (its id, [`line_condition`] in no particular year) achieved in `year` up to
-/// the end of `until`'s month — the `a_` stretch of [`achieved`] — every line in one statement
-/// (a `UNION ALL` of one aggregate per line; issue 69: it was a statement per line, and the
-/// period and year before read beside it).
+/// … and how many values it binds at most (SQLite takes 32,766, PostgreSQL 65,535; a line
+/// lists up to every municipality of its territory).
+const VALUES_PER_STATEMENT: usize = 10_000;
+
+/// A line to read in [`year_to_date_of_lines`]: its id, its [`line_condition`] of `year`, and
+/// how many values that condition binds (its municipalities and departments).
+struct LineRead {
+    line: i32,
+    condition: Condition,
+    values: usize,
+}
+
+/// What each line achieved in `year` up to the end of `until`'s month — the `a_` stretch of
+/// [`achieved`] — every line in one statement (a `UNION ALL` of one aggregate per line; issue
+/// 69: it was a statement per line, with the period and the year before read beside it), or a
+/// few when there are more than [`LINES_PER_STATEMENT`] lines or [`VALUES_PER_STATEMENT`]
+/// values.
 async fn year_to_date_of_lines<C: ConnectionTrait>(
     db: &C,
-    lines: Vec<(i32, Condition)>,
+    lines: Vec<LineRead>,
     year: i32,
     until: NaiveDate,
 ) -> AppResult<HashMap<i32, Achieved>> {
@@ -455,19 +468,22 @@ async fn year_to_date_of_lines<C: ConnectionTrait>(
     let inner = year_to(year, until);
     let last_month = crate::figures::delivery::month_of(until);
     let mut out = HashMap::new();
-    for chunk in lines.chunks(LINES_PER_STATEMENT) {
-        let mut selects = chunk.iter().map(|(line, condition)| {
-            let mut query = delivery_fact::Entity::find()
-                .select_only()
-                .column_as(Expr::val(*line), "line")
-                .filter(condition.clone())
-                .filter(delivery_fact::Column::Year.eq(year))
-                .filter(delivery_fact::Column::Month.lte(last_month));
-            for (name, expr) in FIGURES.iter().zip(sums(&inner)) {
-                query = query.column_as(Expr::cust(expr), format!("a_{name}"));
-            }
-            query.into_query()
-        });
+    for chunk in in_statements(lines) {
+        let mut selects = chunk.into_iter().map(
+            |LineRead {
+                 line, condition, ..
+             }| {
+                let mut query = delivery_fact::Entity::find()
+                    .select_only()
+                    .column_as(Expr::val(line), "line")
+                    .filter(condition)
+                    .filter(delivery_fact::Column::Month.lte(last_month));
+                for (name, expr) in FIGURES.iter().zip(sums(&inner)) {
+                    query = query.column_as(Expr::cust(expr), format!("a_{name}"));
+                }
+                query.into_query()
+            },
+        );
         let Some(mut statement) = selects.next() else {
             continue;
         };
@@ -480,6 +496,27 @@ async fn year_to_date_of_lines<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// `lines` in groups of at most [`LINES_PER_STATEMENT`] lines and [`VALUES_PER_STATEMENT`]
+/// values (a line binding more goes alone), in their order: one statement each.
+fn in_statements(lines: Vec<LineRead>) -> Vec<Vec<LineRead>> {
+    let mut chunks: Vec<Vec<LineRead>> = Vec::new();
+    let mut values = 0;
+    for line in lines {
+        let fits = chunks.last().is_some_and(|chunk| {
+            chunk.len() < LINES_PER_STATEMENT && values + line.values <= VALUES_PER_STATEMENT
+        });
+        if !fits {
+            chunks.push(Vec::new());
+            values = 0;
+        }
+        values += line.values;
+        if let Some(chunk) = chunks.last_mut() {
+            chunk.push(line);
+        }
+    }
+    chunks
 }
 
 impl Achieved {
@@ -995,10 +1032,13 @@ async fn behind_in<C: ConnectionTrait>(
         let departments = super::lines::territory(db, row).await?;
         for line in lines.remove(&row.id).unwrap_or_default() {
             if scope.reaches_line(row, &line) {
-                conditions.push((
-                    line.line.id,
-                    line_condition(row, &line, departments.as_deref(), &[year]),
-                ));
+                conditions.push(LineRead {
+                    line: line.line.id,
+                    condition: line_condition(row, &line, departments.as_deref(), &[year]),
+                    values: 8
+                        + line.municipalities.len()
+                        + departments.as_ref().map_or(0, Vec::len),
+                });
                 shown.push((row, line));
             }
         }
@@ -1062,6 +1102,45 @@ async fn behind_in<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_read_in_statements_of_bounded_size() {
+        let lines = |values: &[usize]| -> Vec<LineRead> {
+            values
+                .iter()
+                .enumerate()
+                .map(|(n, v)| LineRead {
+                    line: n as i32,
+                    condition: Condition::all(),
+                    values: *v,
+                })
+                .collect()
+        };
+        let sizes = |chunks: Vec<Vec<LineRead>>| -> Vec<Vec<i32>> {
+            chunks
+                .into_iter()
+                .map(|c| c.into_iter().map(|l| l.line).collect())
+                .collect()
+        };
+        assert!(in_statements(Vec::new()).is_empty());
+        assert_eq!(sizes(in_statements(lines(&[8, 8, 8]))), vec![vec![0, 1, 2]]);
+        // 450 small lines: 200, 200, 50.
+        let many = in_statements(lines(&[8; 450]));
+        assert_eq!(
+            many.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![200, 200, 50]
+        );
+        // Values: a line of 9,000 municipalities does not join one of 2,000; one over the
+        // bound goes alone.
+        assert_eq!(
+            sizes(in_statements(lines(&[9_000, 2_000, 12_000, 8]))),
+            vec![vec![0], vec![1], vec![2], vec![3]]
+        );
+        assert_eq!(
+            sizes(in_statements(lines(&[5_000, 5_000, 1]))),
+            vec![vec![0, 1], vec![2]]
+        );
+    }
 
     #[test]
     fn periods_are_read_and_named() {
