@@ -401,19 +401,7 @@ async fn the_homes_lines_behind_are_those_of_the_plans_progress() {
                     continue;
                 }
                 behind_seen += 1;
-                let goals: Vec<String> = line
-                    .goals
-                    .iter()
-                    .filter(|g| g.behind)
-                    .map(|g| {
-                        format!(
-                            "{}: {} de {} esperadas a la fecha",
-                            g.label,
-                            domain::format::thousands(g.achieved),
-                            domain::format::thousands(g.expected_to_date)
-                        )
-                    })
-                    .collect();
+                let goals = line.behind_in_words();
                 expected.push((row.id, line.position.unwrap(), line.title, goals));
             }
         }

@@ -663,6 +663,25 @@ fn line_progress(
     }
 }
 
+impl LineProgress {
+    /// Its goals behind, in words: «Personas formadas: 40 de 120 esperadas a la fecha» (the
+    /// homes' list of lines behind).
+    pub fn behind_in_words(&self) -> Vec<String> {
+        self.goals
+            .iter()
+            .filter(|g| g.behind)
+            .map(|g| {
+                format!(
+                    "{}: {} de {} esperadas a la fecha",
+                    g.label,
+                    crate::format::thousands(g.achieved),
+                    crate::format::thousands(g.expected_to_date)
+                )
+            })
+            .collect()
+    }
+}
+
 /// Computes the progress of plan `row` in `version` for `period` (the year to date when
 /// `None`) from the maintained figures, over the lines `scope` reads.
 async fn compute<C: ConnectionTrait>(
@@ -1081,19 +1100,7 @@ async fn behind_in<C: ConnectionTrait>(
                 .get(&line.figures.capacity_id)
                 .cloned()
                 .unwrap_or_default(),
-            goals: progress
-                .goals
-                .iter()
-                .filter(|g| g.behind)
-                .map(|g| {
-                    format!(
-                        "{}: {} de {} esperadas a la fecha",
-                        g.label,
-                        crate::format::thousands(g.achieved),
-                        crate::format::thousands(g.expected_to_date)
-                    )
-                })
-                .collect(),
+            goals: progress.behind_in_words(),
         });
     }
     Ok(out)
